@@ -1,0 +1,1 @@
+"""Plain-Python classification: BPE tokenizer, fastText training and scoring, recall-loop bookkeeping."""

@@ -1,0 +1,1 @@
+"""Plain-Python deduplication: exact hashing, shingling, MinHash signatures, LSH banding, components."""

@@ -1,0 +1,1 @@
+"""Plain-Python document rules: code file rules, language detection, HTML text, decontamination, URLs."""

@@ -1,0 +1,113 @@
+"""The one record schema that flows from every source to every sink.
+
+A `Record` is a document (a source file, a repository sample, a web page, a text). A `Drop` is what a step
+returns instead when it rejects one: the reason is a short stable name that becomes a counter and a row in
+the funnel, so "nothing is lost silently" can be checked by arithmetic.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import pyarrow as pa
+
+# Categories of the training mix (SPEC §4). Code-related web text is its own category until the mix decides.
+CATEGORIES = ("code", "code_web", "math_web", "text")
+
+
+@dataclass
+class Record:
+    """One document and its typed metadata. Empty string / None means "not known"."""
+
+    id: str
+    source: str  # "github" | "web" | "text"
+    text: str
+    # Code provenance.
+    repo: str = ""
+    path: str = ""
+    repo_url: str = ""
+    repo_created_at: str = ""  # ISO date
+    repo_license: str = ""
+    repo_stars: int | None = None
+    # Web provenance.
+    url: str = ""
+    domain: str = ""
+    fetch_date: str = ""
+    # What it is.
+    language: str = ""
+    category: str = ""
+    scores: dict[str, float] = field(default_factory=dict)
+    tokens: int = 0
+    # Open-ended, string-valued extras (e.g. dedup survivor id, charset); kept small.
+    meta: dict[str, str] = field(default_factory=dict)
+
+    def replace(self, **changes: Any) -> "Record":
+        return dataclasses.replace(self, **changes)
+
+    def to_row(self) -> dict[str, Any]:
+        row = dataclasses.asdict(self)
+        # Parquet maps are lists of pairs; sorted so equal records give equal bytes.
+        row["scores"] = sorted(self.scores.items())
+        row["meta"] = sorted(self.meta.items())
+        return row
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "Record":
+        row = dict(row)
+        for key in ("scores", "meta"):
+            value = row.get(key) or {}
+            row[key] = dict(value) if not isinstance(value, dict) else value
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in row.items() if k in names})
+
+
+@dataclass(frozen=True)
+class Drop:
+    """A rejected record: `reason` names the rule, `detail` says what was seen (a file name, a value)."""
+
+    reason: str
+    id: str
+    detail: str = ""
+    record: Record | None = None
+
+
+ARROW_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("source", pa.string()),
+        ("text", pa.large_string()),
+        ("repo", pa.string()),
+        ("path", pa.string()),
+        ("repo_url", pa.string()),
+        ("repo_created_at", pa.string()),
+        ("repo_license", pa.string()),
+        ("repo_stars", pa.int64()),
+        ("url", pa.string()),
+        ("domain", pa.string()),
+        ("fetch_date", pa.string()),
+        ("language", pa.string()),
+        ("category", pa.string()),
+        ("scores", pa.map_(pa.string(), pa.float64())),
+        ("tokens", pa.int64()),
+        ("meta", pa.map_(pa.string(), pa.string())),
+    ]
+)
+
+REJECT_SCHEMA = pa.schema(
+    [("stage", pa.string()), ("reason", pa.string()), ("id", pa.string()), ("detail", pa.string())]
+)
+
+
+def records_to_table(records: Iterable[Record]) -> pa.Table:
+    return pa.Table.from_pylist([r.to_row() for r in records], schema=ARROW_SCHEMA)
+
+
+def stable_id(*parts: str) -> str:
+    """A content-independent id from provenance parts (repo + path, or URL): 16 hex chars of sha1."""
+    h = hashlib.sha1()
+    for part in parts:
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()[:16]

@@ -1,0 +1,5 @@
+from pkg.core import add
+
+
+def main():
+    print(add(1, 2))

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import pytest
+
+from pipeline.config import ConfigError, bundled_config_path, load_config, parse_config
+
+
+@pytest.mark.parametrize("name", ["local.yaml", "deepseek-coder-v2.yaml"])
+def test_bundled_configs_load(name):
+    config = load_config(bundled_config_path(name))
+    assert config.fingerprint() == load_config(bundled_config_path(name)).fingerprint()
+
+
+def test_unknown_key_names_file_and_key(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("filters:\n  max_line_lenght: 3\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(path) in str(err.value) and "filters.max_line_lenght: unknown key" in str(err.value)
+
+
+def test_out_of_range_and_wrong_type_are_reported():
+    with pytest.raises(ConfigError) as err:
+        parse_config({"seed": "abc", "filters": {"min_alpha_fraction": 1.5}}, "x.yaml")
+    message = str(err.value)
+    assert "seed" in message and "filters.min_alpha_fraction" in message and "1.5" in message
+
+
+def test_relative_paths_resolve_against_config_folder(tmp_path):
+    config = parse_config({}, str(tmp_path / "c.yaml"))
+    assert config.resolve("data/x") == str(tmp_path / "data" / "x")
+    assert config.resolve("gs://bucket/x") == "gs://bucket/x"
+
+
+def test_non_mapping_top_level(tmp_path):
+    path = tmp_path / "list.yaml"
+    path.write_text("- 1\n- 2\n")
+    with pytest.raises(ConfigError, match="mapping"):
+        load_config(path)

@@ -1,0 +1,20 @@
+"""`codecorpus run` on the bundled sample, through Beam, end to end."""
+from __future__ import annotations
+
+import pyarrow.parquet as pq
+
+from pipeline.cli import main
+from pipeline.funnel import accounting_errors, read_funnel
+
+
+def test_run_on_sample_writes_parquet_and_balanced_funnel(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", "--config", "configs/local.yaml", "--output", str(out)]) == 0
+    shards = sorted((out / "files").glob("part-*-of-*.parquet"))
+    assert shards
+    kept = sum(pq.read_table(s).num_rows for s in shards)
+    funnel = read_funnel(str(out))
+    assert accounting_errors(funnel) == []
+    assert funnel[-1].n_out == kept > 0
+    assert funnel[0].n_in == funnel[-1].n_out + sum(sum(s.drops.values()) for s in funnel)
+    assert "accounting" in capsys.readouterr().out
