@@ -1,4 +1,4 @@
-"""The pipeline graph: sources -> language -> file rules -> sinks, with a funnel of counts.
+"""The pipeline graph: sources -> language -> file rules -> decontamination -> mix, with a funnel of counts.
 
 Each stage is a plain step from `filters/`, `dedup/` or `classifiers/` applied through `Funnel`, so every
 record is either written or counted under a named drop reason.
@@ -12,9 +12,12 @@ import apache_beam as beam
 from filters.code_rules import file_drop_reason
 from filters.language import detect_language
 from pipeline.config import Config
+from pipeline.decontam_transforms import decontaminate
+from pipeline.mix_transforms import write_mix
 from pipeline.record import Drop, Record
 from pipeline.sinks import WriteParquetShards
 from pipeline.sources.github import expand_github_input, read_repository
+from pipeline.sources.text import read_text_inputs
 from pipeline.stages import SOURCE, Funnel
 
 
@@ -51,6 +54,12 @@ def build_pipeline(p: beam.Pipeline, config: Config, output_dir: str) -> Funnel:
         files, "file_rules", functools.partial(file_rules_step, rules=config.filters.model_dump())
     )
     files | "WriteFiles" >> WriteParquetShards(f"{output_dir}/files", config.output.num_shards)
+
+    # The mix's inputs by category (code, code_web, math_web, text); web categories plug in here.
+    mix_inputs = {"code": files}
+    if config.inputs.text.paths:
+        mix_inputs["text"] = read_text_inputs(p, config, funnel)
+    write_mix(decontaminate(mix_inputs, config, funnel, output_dir), config, funnel, output_dir)
 
     funnel.write_counts(p, f"{output_dir}/stats")
     if config.output.write_rejects:

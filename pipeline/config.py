@@ -15,7 +15,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from filters import decontaminate as _decontam
+from mixing import fim as _fim
+from mixing import plan as _plan
 
 
 class ConfigError(ValueError):
@@ -61,8 +65,102 @@ class FileRules(Section):
     drop_minified: bool = True
 
 
+class TextInputs(Section):
+    """General natural-language text for the mix's `text` category: JSON lines (optionally .gz) or Parquet."""
+
+    paths: list[str] = Field(default_factory=list, description="files or globs (local, gs://, s3://)")
+    format: Literal["auto", "jsonl", "parquet"] = Field(
+        default="auto", description="auto: .parquet is Parquet, anything else JSON lines"
+    )
+    text_field: str = "text"
+    id_field: str | None = Field(default=None, description="a stable id column; default: file and row number")
+    url_field: str | None = None
+
+
 class Inputs(Section):
     github: GithubInputs = Field(default_factory=GithubInputs)
+    text: TextInputs = Field(default_factory=TextInputs)
+
+
+class Benchmark(Section):
+    """One benchmark: its files and which fields are benchmark text (defaults for the four SPEC §3 names)."""
+
+    name: str = Field(pattern=r"^[a-z0-9_]+$", description="names the drop reason contaminated.<name>")
+    paths: list[str] = Field(min_length=1, description=".jsonl, .json (an array), optionally .gz; globs ok")
+    fields: list[str] | None = Field(default=None, description="fields matched by n-grams")
+    exact_fields: list[str] | None = Field(default=None, description="fields whose short strings match exactly")
+    id_fields: list[str] | None = Field(default=None, description="first present names the item")
+
+    @model_validator(mode="after")
+    def _known_or_described(self) -> "Benchmark":
+        if self.name not in _decontam.KNOWN_BENCHMARKS and self.fields is None:
+            known = ", ".join(sorted(_decontam.KNOWN_BENCHMARKS))
+            raise ValueError(f"benchmark {self.name!r} is not one of {known}: give its `fields`")
+        return self
+
+    def field_spec(self) -> _decontam.BenchmarkFields:
+        """The configured fields, the built-in defaults filling what is not configured."""
+        known = _decontam.KNOWN_BENCHMARKS.get(self.name)
+        return _decontam.BenchmarkFields(
+            tuple(self.fields if self.fields is not None else known.fields),
+            tuple(self.exact_fields if self.exact_fields is not None else (known.exact_fields if known else ())),
+            tuple(self.id_fields if self.id_fields is not None else (known.id_fields if known else ())),
+            known.why if known else "configured",
+        )
+
+
+class Decontamination(Section):
+    """Benchmark n-gram decontamination (SPEC §3) of every document before the mix."""
+
+    enabled: bool = True
+    ngram: int = Field(default=_decontam.NGRAM, ge=2)
+    min_exact_grams: int = Field(default=_decontam.MIN_EXACT_GRAMS, ge=1)
+    index_trivial_grams: bool = Field(
+        default=False, description="also index grams of only numbers and single characters (the literal rule)"
+    )
+    benchmarks: list[Benchmark] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Decontamination":
+        if self.min_exact_grams >= self.ngram:
+            raise ValueError(f"min_exact_grams ({self.min_exact_grams}) must be below ngram ({self.ngram})")
+        names = [b.name for b in self.benchmarks]
+        if len(set(names)) != len(names):
+            raise ValueError(f"benchmark names must be unique, got {names}")
+        return self
+
+
+class Fim(Section):
+    """Fill-in-the-middle for code documents (SPEC §4; the 16B model only)."""
+
+    enabled: bool = False
+    rate: float = Field(default=_fim.FIM_RATE, ge=0, le=1)
+    mode: Literal["psm"] = "psm"
+    eos_token: str = Field(default=_fim.EOS_TOKEN, description="appended after the middle, as in SPEC §4")
+
+
+class Mix(Section):
+    """The training mix: weights per group over a token budget, shards and the manifest (SPEC §4)."""
+
+    weights: dict[Literal["code", "math", "text"], float] = Field(
+        default_factory=lambda: dict(_plan.DEFAULT_WEIGHTS)
+    )
+    code_web_counts_as: Literal["code", "text"] = "code"
+    total_tokens: int | None = Field(default=None, gt=0, description="budget; null: as much as the data allows")
+    short_policy: Literal["upsample", "shrink"] = _plan.SHRINK
+    max_repeats: float = Field(default=_plan.MAX_REPEATS, ge=1)
+    tokenizer: str | None = Field(default=None, description="tokenizer.json; null: estimate utf-8 bytes / 4")
+    target_shard_bytes: int = Field(default=_plan.TARGET_SHARD_BYTES, gt=0, description="text bytes per shard")
+    tokenized_shards: bool = Field(default=False, description="also write uint32 token ids + offsets")
+    fim: Fim = Field(default_factory=Fim)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Mix":
+        if any(w < 0 for w in self.weights.values()) or abs(sum(self.weights.values()) - 1) > 1e-6:
+            raise ValueError(f"weights must be >= 0 and sum to 1, got {dict(self.weights)}")
+        if self.tokenized_shards and not self.tokenizer:
+            raise ValueError("tokenized_shards needs a tokenizer (a tokenizer.json path)")
+        return self
 
 
 class Output(Section):
@@ -78,6 +176,8 @@ class Config(Section):
     github: GithubSource = Field(default_factory=GithubSource)
     filters: FileRules = Field(default_factory=FileRules)
     output: Output = Field(default_factory=Output)
+    decontamination: Decontamination = Field(default_factory=Decontamination)
+    mix: Mix = Field(default_factory=Mix)
     # The file this config was loaded from (not a YAML key); relative paths resolve against its folder.
     _source_file: str = PrivateAttr(default="")
 

@@ -26,18 +26,27 @@ def shard_path(prefix: str, index: int, num_shards: int) -> str:
     return f"{prefix}/part-{index:05d}-of-{num_shards:05d}.parquet"
 
 
-def write_table(table: pa.Table, path: str, compression: str = "zstd") -> int:
-    """Write `table` to `path` (any Beam filesystem) atomically; returns bytes written."""
+def parquet_bytes(table: pa.Table, compression: str = "zstd") -> bytes:
     buf = io.BytesIO()
     pq.write_table(table, buf, compression=compression)
-    data = buf.getvalue()
+    return buf.getvalue()
+
+
+def write_table(table: pa.Table, path: str, compression: str = "zstd") -> int:
+    """Write `table` to `path` (any Beam filesystem) atomically; returns bytes written."""
+    data = parquet_bytes(table, compression)
+    write_bytes(path, data)
+    return len(data)
+
+
+def write_bytes(path: str, data: bytes) -> None:
+    """Write `data` to `path` (any Beam filesystem) via a temporary name, so readers never see half a file."""
     tmp = f"{path}.tmp"
     with FileSystems.create(tmp) as fh:
         fh.write(data)
     if FileSystems.exists(path):
         FileSystems.delete([path])
     FileSystems.rename([tmp], [path])
-    return len(data)
 
 
 def _write_shard(item: tuple[int, dict[str, Iterable]], prefix: str, num_shards: int) -> str:

@@ -42,15 +42,20 @@ class _StepDoFn(beam.DoFn):
             self._metrics[key] = Metrics.counter(self.stage, key)
         self._metrics[key].inc()
 
+    def setup(self) -> None:
+        # A step that needs a model or tokenizer exposes setup(); it loads once per worker, here.
+        if callable(getattr(self.step, "setup", None)):
+            self.step.setup()
+
     def start_bundle(self) -> None:
         self._counts = collections.Counter()
 
-    def process(self, element: Any) -> Iterable[Any]:
+    def process(self, element: Any, **side_inputs):  # unannotated: Beam type-checks annotated kwargs
         if self.kind == FILTER:
             self._bump("in")
-            results = [self.step(element)]
+            results = [self.step(element, **side_inputs)]
         else:
-            results = self.step(element)
+            results = self.step(element, **side_inputs)
         for result in results:
             if isinstance(result, Drop):
                 if self.kind == SOURCE:
@@ -77,9 +82,19 @@ class Funnel:
         self.drops: list[beam.PCollection] = []
         self.stages: list[tuple[str, str]] = []
 
-    def apply(self, pcoll: beam.PCollection, stage: str, step: Callable[[Any], Any], kind: str = FILTER):
-        """Run `step` on every element of `pcoll` as stage `stage`; returns the kept records."""
-        out = pcoll | stage >> beam.ParDo(_StepDoFn(stage, kind, step)).with_outputs(
+    def apply(
+        self,
+        pcoll: beam.PCollection,
+        stage: str,
+        step: Callable[..., Any],
+        kind: str = FILTER,
+        side_inputs: dict[str, Any] | None = None,
+    ):
+        """Run `step` on every element of `pcoll` as stage `stage`; returns the kept records.
+
+        `side_inputs` (name -> beam.pvalue.AsSingleton(...) etc.) reach the step as keyword arguments.
+        """
+        out = pcoll | stage >> beam.ParDo(_StepDoFn(stage, kind, step), **(side_inputs or {})).with_outputs(
             COUNTS_TAG, DROPS_TAG, main="kept"
         )
         self.counts.append(out[COUNTS_TAG])

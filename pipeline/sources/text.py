@@ -1,0 +1,134 @@
+"""General-text inputs for the mix's `text` category: JSON lines (optionally .gz) or Parquet files.
+
+`expand_text_input` turns a configured path or glob into files at run time; `read_text_file` streams one file
+into Records (one per line or row) or Drops: a bad JSON line, a row without text, an unreadable file each
+have their own counted reason, so one broken file never stops the run.
+"""
+from __future__ import annotations
+
+import functools
+import io
+import json
+import posixpath
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import apache_beam as beam
+import pyarrow.parquet as pq
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+
+from pipeline.config import Config, ConfigError
+from pipeline.record import Drop, Record, stable_id
+from pipeline.stages import SOURCE, Funnel
+
+_PARQUET_BATCH_ROWS = 1024  # rows per read batch: memory stays flat whatever the file size
+
+
+@dataclass(frozen=True)
+class TextFile:
+    path: str
+    name: str  # the path below the glob's fixed part: ids derive from it, not from where the data sits
+
+
+def _fixed_prefix(pattern: str) -> str:
+    """The directory part of `pattern` before its first wildcard."""
+    cut = min((i for i, ch in enumerate(pattern) if ch in "*?["), default=len(pattern))
+    return posixpath.dirname(pattern[:cut])
+
+
+def expand_text_input(entry: str) -> Iterator[TextFile]:
+    """Every file matching `entry` (a path or glob), in sorted order."""
+    base = _fixed_prefix(entry).rstrip("/")
+    for path in sorted(m.path for m in FileSystems.match([entry])[0].metadata_list):
+        name = path[len(base) + 1 :] if base and path.startswith(base + "/") else posixpath.basename(path)
+        yield TextFile(path, name)
+
+
+def is_parquet(path: str, fmt: str) -> bool:
+    return fmt == "parquet" or (fmt == "auto" and path.endswith(".parquet"))
+
+
+def read_text_file(
+    unit: TextFile,
+    *,
+    format: str = "auto",
+    text_field: str = "text",
+    id_field: str | None = None,
+    url_field: str | None = None,
+) -> Iterator[Record | Drop]:
+    """One Record per row with a non-empty string in `text_field`; every other row is a counted Drop."""
+    try:
+        rows = _parquet_rows(unit.path) if is_parquet(unit.path, format) else _json_rows(unit.path)
+        for rownum, row in rows:
+            yield _row_record(unit, rownum, row, text_field, id_field, url_field)
+    except Exception as err:  # an unreadable or truncated file: counted, named, and the run goes on
+        yield Drop("unreadable_file", stable_id("text", unit.name), f"{unit.path}: {type(err).__name__}: {err}")
+
+
+def _json_rows(path: str) -> Iterator[tuple[int, Any]]:
+    with FileSystems.open(path) as raw:  # compression from the extension (.gz, .bz2, ...)
+        for rownum, line in enumerate(io.TextIOWrapper(raw, encoding="utf-8", errors="replace")):
+            if not line.strip():
+                continue
+            try:
+                yield rownum, json.loads(line)
+            except json.JSONDecodeError as err:
+                yield rownum, _BadLine(str(err))
+
+
+def _parquet_rows(path: str) -> Iterator[tuple[int, Any]]:
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as fh:
+        rownum = 0
+        for batch in pq.ParquetFile(fh).iter_batches(batch_size=_PARQUET_BATCH_ROWS):
+            for row in batch.to_pylist():
+                yield rownum, row
+                rownum += 1
+
+
+@dataclass(frozen=True)
+class _BadLine:
+    error: str
+
+
+def _row_record(
+    unit: TextFile, rownum: int, row: Any, text_field: str, id_field: str | None, url_field: str | None
+) -> Record | Drop:
+    where = f"{unit.path}:{rownum + 1}"
+    if isinstance(row, _BadLine):
+        return Drop("bad_json", stable_id("text", unit.name, str(rownum)), f"{where}: {row.error}")
+    if not isinstance(row, dict):
+        return Drop("bad_row", stable_id("text", unit.name, str(rownum)), f"{where}: not an object")
+    key = row.get(id_field) if id_field else None
+    rid = stable_id("text", unit.name, str(key)) if key not in (None, "") else stable_id("text", unit.name, str(rownum))
+    text = row.get(text_field)
+    if not isinstance(text, str) or not text.strip():
+        return Drop("no_text", rid, f"{where}: field {text_field!r} missing, empty or not a string")
+    url = row.get(url_field) if url_field else None
+    return Record(
+        id=rid,
+        source="text",
+        text=text,
+        url=str(url) if url else "",
+        category="text",
+        meta={"input": unit.name},
+    )
+
+
+def read_text_inputs(p: beam.Pipeline, config: Config, funnel: Funnel) -> beam.PCollection:
+    """The `inputs.text` files as Records (stage text_source); a path matching nothing stops the run early."""
+    t = config.inputs.text
+    entries = [config.resolve(path) for path in t.paths]
+    for i, entry in enumerate(entries):
+        if not FileSystems.match([entry])[0].metadata_list:
+            raise ConfigError(f"config {config.source_file or '<dict>'}: inputs.text.paths.{i}: {entry} matches no file")
+    files = (
+        p
+        | "TextInputs" >> beam.Create(entries)
+        | "ExpandTextFiles" >> beam.FlatMap(expand_text_input)
+        | "SpreadTextFiles" >> beam.Reshuffle()
+    )
+    read = functools.partial(
+        read_text_file, format=t.format, text_field=t.text_field, id_field=t.id_field, url_field=t.url_field
+    )
+    return funnel.apply(files, "text_source", read, kind=SOURCE)
