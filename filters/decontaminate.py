@@ -24,8 +24,10 @@ import io
 import json
 import re
 import unicodedata
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any, Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xxhash
@@ -127,14 +129,20 @@ class BenchmarkFormatError(ValueError):
     """A benchmark file that cannot be read as configured; the message names the file, row and key."""
 
 
-def read_benchmark_rows(path: str, opener: Callable[[str], IO[bytes]] = lambda p: open(p, "rb")) -> list[dict]:
-    """The rows of a benchmark file: JSON lines (`.jsonl`) or a JSON array (`.json`), optionally `.gz`."""
-    with opener(path) as fh:
-        data = fh.read()
+def read_local_bytes(path: str) -> bytes:
+    return Path(path).read_bytes()
+
+
+def read_benchmark_rows(path: str, read_bytes: Callable[[str], bytes] = read_local_bytes) -> list[dict]:
+    """The rows of a benchmark file: JSON lines (`.jsonl`) or a JSON array (`.json`), optionally `.gz`.
+
+    `read_bytes` returns a file's stored bytes (the Beam wiring passes one that reads gs://, s3://, ...).
+    """
+    data = read_bytes(path)
     if path.endswith(".gz"):
         data = gzip.decompress(data)
     text = data.decode("utf-8")
-    name = path[:-3] if path.endswith(".gz") else path
+    name = path.removesuffix(".gz")
     if name.endswith(".json"):
         try:
             rows = json.loads(text)
@@ -271,7 +279,7 @@ class ContaminationIndex:
     stats: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @classmethod
-    def from_parts(cls, parts: Iterable[StringGrams], *, n: int = NGRAM) -> "ContaminationIndex":
+    def from_parts(cls, parts: Iterable[StringGrams], *, n: int = NGRAM) -> ContaminationIndex:
         """Merge per-string grams; the result does not depend on the order of `parts`."""
         parts = sorted(parts, key=lambda p: p.label)
         labels, benchmarks = [], []
@@ -297,8 +305,8 @@ class ContaminationIndex:
                 short_l.append(part.short_len)
             elif not part.trivial_skipped:
                 st["too_short"] += 1
-        for bench in stats:
-            stats[bench]["items"] = len({lab.split(" ", 1)[0] for lab, b in zip(labels, benchmarks) if b == bench})
+        for bench, st in stats.items():
+            st["items"] = len({lab.split(" ", 1)[0] for lab, b in zip(labels, benchmarks) if b == bench})
         hashes = np.concatenate(long_h) if long_h else np.zeros(0, dtype=np.uint64)
         entries = np.concatenate(long_e) if long_e else np.zeros(0, dtype=np.uint32)
         order = np.lexsort((entries, hashes))
@@ -313,9 +321,9 @@ class ContaminationIndex:
 
     @classmethod
     def build(cls, strings: Iterable[BenchmarkString], *, n: int = NGRAM, min_exact_grams: int = MIN_EXACT_GRAMS,
-              index_trivial_grams: bool = False) -> "ContaminationIndex":
+              index_trivial_grams: bool = False) -> ContaminationIndex:
         """The index of `strings` in one process (the Beam wiring builds the same from parallel parts)."""
-        kw = dict(n=n, min_exact_grams=min_exact_grams, index_trivial_grams=index_trivial_grams)
+        kw = {"n": n, "min_exact_grams": min_exact_grams, "index_trivial_grams": index_trivial_grams}
         return cls.from_parts((string_grams(s, **kw) for s in strings), n=n)
 
     def __len__(self) -> int:

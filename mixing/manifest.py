@@ -7,8 +7,9 @@ same input and config give the same bytes, and a copied-down output stays valid.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from mixing.plan import GROUPS, MixPlan
 

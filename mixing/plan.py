@@ -18,8 +18,8 @@ once more with probability frac(r). Expected tokens equal the target; no step ne
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Mapping
 
 import xxhash
 
@@ -49,7 +49,7 @@ class Totals:
     tokens: int = 0
     bytes: int = 0
 
-    def __add__(self, other: "Totals") -> "Totals":
+    def __add__(self, other: Totals) -> Totals:
         return Totals(self.docs + other.docs, self.tokens + other.tokens, self.bytes + other.bytes)
 
 

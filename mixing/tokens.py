@@ -8,23 +8,27 @@ prose and source code, so weights planned on estimates are close but not exact; 
 from __future__ import annotations
 
 import math
-from typing import IO, Callable
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
 FALLBACK_BYTES_PER_TOKEN = 4.0
 
 
-def load_tokenizer(path: str, opener: Callable[[str], IO[bytes]] = lambda p: open(p, "rb")):
-    """A `tokenizers.Tokenizer` from a `tokenizer.json` at `path` (any filesystem `opener` can read)."""
+def load_tokenizer(path: str, read_bytes: Callable[[str], bytes] | None = None):
+    """A `tokenizers.Tokenizer` from the `tokenizer.json` at `path` (read by `read_bytes`, default: local)."""
     from tokenizers import Tokenizer
 
     try:
-        with opener(path) as fh:
-            blob = fh.read().decode("utf-8")
+        blob = (read_bytes or _read_local)(path).decode("utf-8")
         return Tokenizer.from_str(blob)
-    except Exception as err:  # tokenizers raises plain Exceptions with terse text
+    except Exception as err:  # noqa: BLE001 (tokenizers raises bare Exceptions; we name the file)
         raise ValueError(f"cannot load tokenizer {path}: {err}") from None
+
+
+def _read_local(path: str) -> bytes:
+    return Path(path).read_bytes()
 
 
 def estimate_tokens(text: str, *, bytes_per_token: float = FALLBACK_BYTES_PER_TOKEN) -> int:
@@ -34,9 +38,9 @@ def estimate_tokens(text: str, *, bytes_per_token: float = FALLBACK_BYTES_PER_TO
 class TokenCounter:
     """Counts (and, with a tokenizer, encodes) text; picklable, the tokenizer loads in `setup()`."""
 
-    def __init__(self, tokenizer_path: str | None, opener: Callable[[str], IO[bytes]] | None = None):
+    def __init__(self, tokenizer_path: str | None, read_bytes: Callable[[str], bytes] | None = None):
         self.tokenizer_path = tokenizer_path
-        self.opener = opener
+        self.read_bytes = read_bytes
         self._tokenizer = None
 
     def __getstate__(self) -> dict:
@@ -50,10 +54,7 @@ class TokenCounter:
 
     def setup(self) -> None:
         if self.tokenizer_path and self._tokenizer is None:
-            if self.opener is None:
-                self._tokenizer = load_tokenizer(self.tokenizer_path)
-            else:
-                self._tokenizer = load_tokenizer(self.tokenizer_path, self.opener)
+            self._tokenizer = load_tokenizer(self.tokenizer_path, self.read_bytes)
 
     def count(self, text: str) -> int:
         """The number of tokens of `text` (no special tokens added)."""

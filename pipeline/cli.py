@@ -43,6 +43,26 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace, beam_args: list[str]) -> int:
+    from apache_beam.io.filesystems import FileSystems
+
+    from report.data import load_run
+    from report.html import render_html
+    from report.terminal import format_report
+
+    try:
+        run = load_run(args.output_dir)
+    except FileNotFoundError as err:
+        print(f"codecorpus: {err}", file=sys.stderr)
+        return 2
+    print(format_report(run), end="")
+    if args.html:
+        with FileSystems.create(args.html) as fh:
+            fh.write(render_html(run).encode("utf-8"))
+        print(f"\nHTML report written to {args.html}")
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="codecorpus",
@@ -65,6 +85,17 @@ def make_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--output", default="out", help="output directory or gs:// / s3:// prefix (default: out)")
     run.set_defaults(handler=_run)
+    report = sub.add_parser(
+        "report",
+        help="summarise a finished run's output directory (terminal, optionally HTML)",
+        description=(
+            "Print the funnel of every stage, the mix table and the shard summary of a run, reading only its "
+            "output directory (local, or gs:// / s3://, or a Dataflow run copied down)."
+        ),
+    )
+    report.add_argument("output_dir", help="the run's output directory")
+    report.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report with plots")
+    report.set_defaults(handler=_report)
     return parser
 
 

@@ -92,7 +92,7 @@ class Benchmark(Section):
     id_fields: list[str] | None = Field(default=None, description="first present names the item")
 
     @model_validator(mode="after")
-    def _known_or_described(self) -> "Benchmark":
+    def _known_or_described(self) -> Benchmark:
         if self.name not in _decontam.KNOWN_BENCHMARKS and self.fields is None:
             known = ", ".join(sorted(_decontam.KNOWN_BENCHMARKS))
             raise ValueError(f"benchmark {self.name!r} is not one of {known}: give its `fields`")
@@ -121,7 +121,7 @@ class Decontamination(Section):
     benchmarks: list[Benchmark] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Decontamination":
+    def _consistent(self) -> Decontamination:
         if self.min_exact_grams >= self.ngram:
             raise ValueError(f"min_exact_grams ({self.min_exact_grams}) must be below ngram ({self.ngram})")
         names = [b.name for b in self.benchmarks]
@@ -155,7 +155,7 @@ class Mix(Section):
     fim: Fim = Field(default_factory=Fim)
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Mix":
+    def _consistent(self) -> Mix:
         if any(w < 0 for w in self.weights.values()) or abs(sum(self.weights.values()) - 1) > 1e-6:
             raise ValueError(f"weights must be >= 0 and sum to 1, got {dict(self.weights)}")
         if self.tokenized_shards and not self.tokenizer:

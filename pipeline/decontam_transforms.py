@@ -13,10 +13,9 @@ memory per worker but shuffles one element per document token, i.e. more than th
 from __future__ import annotations
 
 import json
-from typing import Iterator
+from collections.abc import Iterator
 
 import apache_beam as beam
-from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from filters.decontaminate import (
@@ -28,6 +27,7 @@ from filters.decontaminate import (
 )
 from pipeline.config import Config, ConfigError
 from pipeline.record import Drop, Record
+from pipeline.sinks import read_bytes
 from pipeline.stages import Funnel
 
 STAGE = "decontaminate"
@@ -57,16 +57,11 @@ def benchmark_files(config: Config) -> list[tuple[str, str, tuple, tuple, tuple,
 def load_benchmark_file(entry: tuple) -> Iterator[BenchmarkString]:
     name, path, fields, exact_fields, id_fields, require_all = entry
     stem = path.rsplit("/", 1)[-1].split(".", 1)[0]
-    rows = read_benchmark_rows(path, opener=_open_raw)
+    rows = read_benchmark_rows(path, read_bytes=read_bytes)
     yield from benchmark_strings(
         name, rows, fields, exact_fields, id_fields,
         source=path, row_prefix=f"{stem}/", require_all_fields=require_all,
     )
-
-
-def _open_raw(path: str):
-    """Bytes exactly as stored (decompression is the loader's job, by extension)."""
-    return FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
 
 
 class BuildContaminationIndex(beam.PTransform):
@@ -76,7 +71,9 @@ class BuildContaminationIndex(beam.PTransform):
         super().__init__()
         self.files = benchmark_files(config)
         d = config.decontamination
-        self.gram_args = dict(n=d.ngram, min_exact_grams=d.min_exact_grams, index_trivial_grams=d.index_trivial_grams)
+        self.gram_args = {
+            "n": d.ngram, "min_exact_grams": d.min_exact_grams, "index_trivial_grams": d.index_trivial_grams
+        }
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> beam.PCollection:
         args, n = self.gram_args, self.gram_args["n"]

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import apache_beam as beam
 import numpy as np
-from apache_beam.io.filesystems import FileSystems
 
 from mixing.fim import to_fim
 from mixing.manifest import ShardInfo, build_manifest, manifest_json
@@ -30,7 +30,7 @@ from mixing.tokens import TokenCounter
 from pipeline.config import Config
 from pipeline.decontam_transforms import tag_category
 from pipeline.record import Drop, Record, records_to_table
-from pipeline.sinks import parquet_bytes, shard_path, write_bytes
+from pipeline.sinks import parquet_bytes, read_bytes, shard_path, write_bytes
 from pipeline.stages import Funnel
 
 MIX_DIR = "mix"
@@ -103,11 +103,11 @@ class WriteMixShard(beam.DoFn):
         rel = shard_path(f"{MIX_DIR}/{category}", index, n_shards)
         data = parquet_bytes(records_to_table(records))
         write_bytes(f"{self.output_dir}/{rel}", data)
-        info: dict[str, Any] = dict(
-            category=category, index=index, num_shards=n_shards, path=rel, docs=len(records),
-            tokens=sum(r.tokens for r in records), text_bytes=sum(len(r.text.encode("utf-8")) for r in records),
-            bytes=len(data), sha256=_sha256(data),
-        )
+        info: dict[str, Any] = {
+            "category": category, "index": index, "num_shards": n_shards, "path": rel, "docs": len(records),
+            "tokens": sum(r.tokens for r in records), "text_bytes": sum(_text_bytes(r) for r in records),
+            "bytes": len(data), "sha256": _sha256(data),
+        }
         if self.counter is not None:
             info.update(self._write_token_ids(rel, records))
         yield ShardInfo(**info)
@@ -172,7 +172,7 @@ def write_mix(
     mix = config.mix
     for category in records_by_category:
         group_of(category, mix.code_web_counts_as)  # an unknown category fails here, before the run
-    counter = TokenCounter(config.resolve(mix.tokenizer) if mix.tokenizer else None, opener=FileSystems.open)
+    counter = TokenCounter(config.resolve(mix.tokenizer) if mix.tokenizer else None, read_bytes=read_bytes)
     p = next(iter(records_by_category.values())).pipeline if records_by_category else None
     if p is None:
         raise ValueError("write_mix needs at least one category of records")

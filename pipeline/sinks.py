@@ -13,6 +13,7 @@ from typing import Iterable
 import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
+from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.record import ARROW_SCHEMA, Record, records_to_table
@@ -47,6 +48,12 @@ def write_bytes(path: str, data: bytes) -> None:
     if FileSystems.exists(path):
         FileSystems.delete([path])
     FileSystems.rename([tmp], [path])
+
+
+def read_bytes(path: str) -> bytes:
+    """A file's bytes exactly as stored (no decompression), from any Beam filesystem."""
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as fh:
+        return fh.read()
 
 
 def _write_shard(item: tuple[int, dict[str, Iterable]], prefix: str, num_shards: int) -> str:

@@ -15,6 +15,10 @@ def test_run_on_sample_writes_parquet_and_balanced_funnel(tmp_path, capsys):
     kept = sum(pq.read_table(s).num_rows for s in shards)
     funnel = read_funnel(str(out))
     assert accounting_errors(funnel) == []
-    assert funnel[-1].n_out == kept > 0
-    assert funnel[0].n_in == funnel[-1].n_out + sum(sum(s.drops.values()) for s in funnel)
+    assert {s.stage: s for s in funnel}["file_rules"].n_out == kept > 0
+    # Stages form one chain after the sources join: what the sources read is the mix's out plus every drop.
+    sources_in = sum(s.n_in for s in funnel if s.kind == "source")
+    assert sources_in == funnel[-1].n_out + sum(sum(s.drops.values()) for s in funnel)
+    mixed = {r["id"] for s in (out / "mix").glob("*/part-*.parquet") for r in pq.read_table(s).to_pylist()}
+    assert funnel[-1].stage == "mix_sample" and len(mixed) == funnel[-1].n_out > 0
     assert "accounting" in capsys.readouterr().out

@@ -7,11 +7,11 @@ have their own counted reason, so one broken file never stops the run.
 from __future__ import annotations
 
 import functools
-import io
 import json
 import posixpath
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import apache_beam as beam
 import pyarrow.parquet as pq
@@ -62,13 +62,14 @@ def read_text_file(
         rows = _parquet_rows(unit.path) if is_parquet(unit.path, format) else _json_rows(unit.path)
         for rownum, row in rows:
             yield _row_record(unit, rownum, row, text_field, id_field, url_field)
-    except Exception as err:  # an unreadable or truncated file: counted, named, and the run goes on
+    except Exception as err:  # noqa: BLE001 (an unreadable or truncated file of any kind is counted, named, and the run goes on)
         yield Drop("unreadable_file", stable_id("text", unit.name), f"{unit.path}: {type(err).__name__}: {err}")
 
 
 def _json_rows(path: str) -> Iterator[tuple[int, Any]]:
     with FileSystems.open(path) as raw:  # compression from the extension (.gz, .bz2, ...)
-        for rownum, line in enumerate(io.TextIOWrapper(raw, encoding="utf-8", errors="replace")):
+        for rownum, line in enumerate(iter(raw.readline, b"")):  # Beam's compressed files are not io.IOBase
+            line = line.decode("utf-8", errors="replace")
             if not line.strip():
                 continue
             try:

@@ -1,0 +1,84 @@
+"""Decontamination through Beam: the index as a side input, drops per benchmark naming the item."""
+from __future__ import annotations
+
+import json
+
+import apache_beam as beam
+import pytest
+from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+from benchmark_files import GSM8K, HUMANEVAL, write_benchmarks
+
+from pipeline.config import ConfigError, parse_config
+from pipeline.decontam_transforms import decontaminate
+from pipeline.record import Record
+from pipeline.stages import Funnel
+
+
+def make_config(tmp_path, paths):
+    return parse_config(
+        {
+            "decontamination": {
+                "benchmarks": [
+                    {"name": "humaneval", "paths": [str(paths["humaneval"])]},
+                    {"name": "mbpp", "paths": [str(paths["mbpp"]), str(paths["mbpp_sanitized"])]},
+                    {"name": "gsm8k", "paths": [str(tmp_path / "bench" / "test*.jsonl")]},
+                    {"name": "math", "paths": [str(paths["math"])]},
+                ]
+            }
+        }
+    )
+
+
+def test_drops_name_the_item_and_count_per_benchmark(tmp_path):
+    paths = write_benchmarks(tmp_path / "bench")
+    config = make_config(tmp_path, paths)
+    code = [
+        Record(id="c1", source="github", text="def ok():\n    return 1\n", category="code"),
+        Record(id="c2", source="github", text="# copied\n" + HUMANEVAL[1]["prompt"], category="code"),
+    ]
+    text = [
+        Record(id="t1", source="text", text="Bees dance to show where flowers are.", category="text"),
+        Record(id="t2", source="text", text="Homework: " + GSM8K[1]["question"], category="text"),
+        Record(id="t3", source="text", text="Write a function to reverse vowels only.", category="text"),
+    ]
+    funnel = Funnel()
+    out_dir = tmp_path / "out"
+    with BeamTestPipeline() as p:
+        kept = decontaminate(
+            {"code": p | "Code" >> beam.Create(code), "text": p | "Text" >> beam.Create(text)},
+            config, funnel, str(out_dir),
+        )
+        assert_that(kept["code"] | "CodeIds" >> beam.Map(lambda r: r.id), equal_to(["c1"]), label="KeptCode")
+        assert_that(kept["text"] | "TextIds" >> beam.Map(lambda r: r.id), equal_to(["t1"]), label="KeptText")
+        drops = funnel.drops | beam.Flatten() | beam.Map(lambda sd: (sd[0], sd[1].reason, sd[1].id, sd[1].detail))
+        assert_that(
+            drops | beam.Map(lambda d: (d[0], d[1], d[2], d[3].split(" ")[0])),
+            equal_to([
+                ("decontaminate", "contaminated.humaneval", "c2", "humaneval:HumanEval/1"),
+                ("decontaminate", "contaminated.gsm8k", "t2", "gsm8k:test/1"),
+                ("decontaminate", "contaminated.mbpp", "t3", "mbpp:12"),
+            ]),
+            label="Drops",
+        )
+    summary = json.loads((out_dir / "stats" / "decontamination.json").read_text())
+    assert summary["ngram"] == 10 and summary["benchmarks"]["mbpp"]["items"] == 3
+
+
+def test_a_benchmark_path_matching_nothing_is_a_config_error(tmp_path):
+    config = parse_config({"decontamination": {"benchmarks": [{"name": "gsm8k", "paths": [str(tmp_path / "no*")]}]}})
+    with (
+        pytest.raises(ConfigError, match=r"decontamination\.benchmarks\.0\.paths: .*matches no file"),
+        BeamTestPipeline() as p,
+    ):
+        decontaminate({"text": p | beam.Create([])}, config, Funnel(), str(tmp_path))
+
+
+def test_unknown_benchmarks_need_fields():
+    with pytest.raises(ConfigError, match="give its `fields`"):
+        parse_config({"decontamination": {"benchmarks": [{"name": "cmath", "paths": ["x.jsonl"]}]}})
+    config = parse_config(
+        {"decontamination": {"benchmarks": [{"name": "cmath", "paths": ["x"], "fields": ["question"]}]}}
+    )
+    spec = config.decontamination.benchmarks[0].field_spec()
+    assert spec.fields == ("question",) and spec.exact_fields == () and spec.id_fields == ()
