@@ -63,3 +63,12 @@ def test_format_can_be_forced(tmp_path):
     pq.write_table(pa.Table.from_pylist([{"body": "x y z"}]), tmp_path / "data.bin")
     (record,) = read_all(str(tmp_path / "data.bin"), format="parquet", text_field="body")
     assert record.text == "x y z"
+
+
+def test_a_text_path_matching_nothing_stops_the_run_with_the_key(tmp_path, capsys):
+    from pipeline.cli import main
+
+    config = tmp_path / "c.yaml"
+    config.write_text(f"inputs:\n  text:\n    paths: [{tmp_path}/none/*.jsonl]\n")
+    assert main(["run", "--config", str(config), "--output", str(tmp_path / "out")]) == 2
+    assert "inputs.text.paths.0" in capsys.readouterr().err
