@@ -9,8 +9,8 @@ digits, underscore). Punctuation, symbols and whitespace only separate tokens, s
 `foo bar baz` give the same grams, and indentation, line breaks and LaTeX markup do not hide a match.
 
 Grams are hashed (xxh64 per token, then a polynomial rolling hash over the n tokens, mod 2^64), so the index
-is two sorted uint64 arrays of ~8 bytes per gram plus a uint32 entry number: the four benchmarks'
-default fields give ~700K grams, ~8.5 MB. A false match needs a 64-bit collision (~1e-13 per gram).
+is a sorted uint64 array (8 bytes per gram) plus a uint32 entry number per gram: the four test sets'
+default fields give ~760K grams, ~9.5 MB pickled. A false match needs a 64-bit collision (~1e-13 per gram).
 
 Trivial grams, made only of numbers and single characters (`1 2 3 4 5 6 7 8 9 10`, the first ten primes,
 `0 1 2 ... 9 a b`, `1 1 x 1 1 x ...`), are not indexed by default: MATH solutions and HumanEval prompts contain
@@ -230,6 +230,8 @@ def string_grams(
     min_exact_grams: int = MIN_EXACT_GRAMS,
     index_trivial_grams: bool = False,
 ) -> StringGrams:
+    """The grams of one benchmark string: its n-grams when it has n tokens or more, else (for an exact field)
+    the whole string when it has at least `min_exact_grams`; trivial grams left out unless asked."""
     tokens = normalize_tokens(s.text)
     hashes = token_hashes(tokens)
     out = StringGrams(s.benchmark, s.label, len(tokens), np.zeros(0, dtype=np.uint64))
