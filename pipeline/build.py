@@ -19,7 +19,7 @@ from pipeline.stages import SOURCE, Funnel
 
 
 def language_step(record: Record) -> Record | Drop:
-    language = detect_language(record.path)
+    language = detect_language(record.path, record.text)
     if language is None:
         return Drop("unknown_language", record.id, f"{record.repo}/{record.path}")
     return record.replace(language=language, category="code")

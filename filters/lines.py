@@ -1,0 +1,25 @@
+"""How the file rules count lines: one definition shared by every rule that measures lines.
+
+A line ends at "\n", "\r\n" or a lone "\r" (so CRLF and old Mac files count like Unix ones); the
+terminator is not part of the line. A final terminator ends the last line rather than starting an empty
+one: "a\nb\n" and "a\nb" both have 2 lines. Empty text has no lines; "\n" has one empty line. Lengths are
+in characters (Unicode code points), not bytes. Other characters `str.splitlines` treats as breaks
+(form feed, U+2028, ...) stay inside their line.
+"""
+
+from __future__ import annotations
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of `text` per the module's rules, without terminators."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def line_lengths(text: str) -> list[int]:
+    """Characters per line of `text` (see `split_lines`)."""
+    return [len(line) for line in split_lines(text)]
