@@ -64,7 +64,9 @@ BLOCK_TAGS = frozenset(
         "ul",
     }
 )
-_WHITESPACE = re.compile(r"\s+")
+# HTML collapses ASCII whitespace only; a no-break space (&nbsp;) stays visible.
+_HTML_SPACE = " \t\n\r\f"
+_WHITESPACE = re.compile(r"[ \t\n\r\f]+")
 _DISPLAY_NONE = re.compile(r"display\s*:\s*none", re.IGNORECASE)
 
 
@@ -132,7 +134,7 @@ def visible_text(html: str) -> str:
                 text = text[1:]
         if text:
             out.append(text)
-    return "".join(out).strip()
+    return "".join(out).strip(_HTML_SPACE)
 
 
 def visible_text_ratio(html: str) -> float:
