@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check pipeline filters dedup classifiers tests
 
 bench: $(STAMP)
-	@echo "no benchmarks yet"
+	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) $(OUT) build *.egg-info

@@ -20,7 +20,7 @@ from filters.generated import (
     minified_reason,
 )
 from filters.html_text import visible_text
-from filters.lines import line_lengths
+from filters.lines import average_line_length, longest_line
 
 MAX_AVG_LINE_LENGTH = 100  # drop when the average line is longer (characters)
 MAX_LINE_LENGTH = 1000  # drop when any line is longer
@@ -58,15 +58,12 @@ def empty_reason(text: str) -> str | None:
 
 def avg_line_length_reason(text: str, *, max_avg_line_length: float = MAX_AVG_LINE_LENGTH) -> str | None:
     """`avg_line_length` when the mean line length exceeds the limit (DeepSeek-Coder §2.1: > 100)."""
-    lengths = line_lengths(text)
-    if lengths and sum(lengths) / len(lengths) > max_avg_line_length:
-        return "avg_line_length"
-    return None
+    return "avg_line_length" if average_line_length(text) > max_avg_line_length else None
 
 
 def max_line_length_reason(text: str, *, max_line_length: int = MAX_LINE_LENGTH) -> str | None:
     """`max_line_length` when any line exceeds the limit (DeepSeek-Coder §2.1: > 1000 characters)."""
-    return "max_line_length" if max(line_lengths(text), default=0) > max_line_length else None
+    return "max_line_length" if longest_line(text) > max_line_length else None
 
 
 def alphabetic_count(text: str) -> int:

@@ -11,6 +11,7 @@ markup nested deeper than libxml2's limit (a few thousand levels) yields no text
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from lxml import etree
@@ -84,10 +85,11 @@ def _parse(html: str) -> etree._Element | None:
 def _hidden(element: etree._Element) -> bool:
     if not isinstance(element.tag, str):  # comments and processing instructions left by the parser
         return True
+    style = element.get("style")
     return (
         element.tag.lower() in INVISIBLE_TAGS
         or element.get("hidden") is not None
-        or bool(_DISPLAY_NONE.search(element.get("style") or ""))
+        or (style is not None and _DISPLAY_NONE.search(style) is not None)
     )
 
 
@@ -127,7 +129,9 @@ def visible_text(html: str) -> str:
     if root is None:
         return ""
     out: list[str] = []
-    for text, keep in _pieces(root):
+    # Runs of pieces with the same whitespace treatment are joined first: one regex call per run.
+    for keep, run in itertools.groupby(_pieces(root), key=lambda piece: piece[1]):
+        text = "".join(piece[0] for piece in run)
         if not keep:
             text = _WHITESPACE.sub(" ", text)
             if text.startswith(" ") and (not out or out[-1].endswith((" ", "\n"))):

@@ -10,11 +10,13 @@ in characters (Unicode code points), not bytes. Other characters `str.splitlines
 from __future__ import annotations
 
 
+def _unix_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
 def split_lines(text: str) -> list[str]:
     """The lines of `text` per the module's rules, without terminators."""
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
+    lines = _unix_newlines(text).split("\n")
     if lines[-1] == "":
         lines.pop()
     return lines
@@ -22,4 +24,17 @@ def split_lines(text: str) -> list[str]:
 
 def line_lengths(text: str) -> list[int]:
     """Characters per line of `text` (see `split_lines`)."""
-    return [len(line) for line in split_lines(text)]
+    return list(map(len, split_lines(text)))
+
+
+def average_line_length(text: str) -> float:
+    """Mean characters per line (0 for empty text); counts without building the lines."""
+    text = _unix_newlines(text)
+    newlines = text.count("\n")
+    lines = newlines + (0 if not text or text.endswith("\n") else 1)
+    return (len(text) - newlines) / lines if lines else 0.0
+
+
+def longest_line(text: str) -> int:
+    """Characters in the longest line (0 for empty text)."""
+    return max(map(len, _unix_newlines(text).split("\n")))

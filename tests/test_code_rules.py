@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from filters import code_rules as cr
-from filters.lines import line_lengths, split_lines
+from filters.lines import average_line_length, line_lengths, longest_line, split_lines
 from pipeline.config import FileRules
 
 
@@ -27,6 +27,13 @@ def test_line_counting_rules():
     assert split_lines("a\n\nb") == ["a", "", "b"]
     assert split_lines("a\fb\u2028c") == ["a\fb\u2028c"]  # only \n, \r\n, \r break lines
     assert line_lengths("héllo\n日本\n") == [5, 2]  # characters, not bytes
+
+
+@given(st.text(alphabet="ab \r\n\f", max_size=60))
+def test_line_measures_agree_with_split_lines(text):
+    lengths = line_lengths(text)
+    assert average_line_length(text) == (sum(lengths) / len(lengths) if lengths else 0.0)
+    assert longest_line(text) == max(lengths, default=0)
 
 
 # --- average line length > 100 -----------------------------------------------------------------------------

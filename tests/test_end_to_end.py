@@ -1,4 +1,5 @@
 """`codecorpus run` on the bundled sample, through Beam, end to end."""
+
 from __future__ import annotations
 
 import pyarrow.parquet as pq

@@ -65,8 +65,8 @@ def test_no_extension_is_ambiguous_without_a_documented_disambiguation():
 def test_no_content_rule_matches_empty_text():
     # A pattern that matches nothing would claim every file of its extension.
     for ext, rule in TABLE.disambiguations.items():
-        for language, pattern in rule.rules:
-            assert not pattern.search(""), (ext, language)
+        for language, patterns in rule.rules:
+            assert not any(pattern.search("") for pattern in patterns), (ext, language)
 
 
 @pytest.mark.parametrize(
@@ -195,6 +195,13 @@ def _table(languages: dict, disambiguations: dict | None = None) -> dict:
         (
             _table({"A": {"extensions": [".x"]}}, {".x": {"why": "w", "rules": [], "default": "Z"}}),
             "unknown language 'Z'",
+        ),
+        (
+            _table(
+                {"A": {"extensions": [".x"]}},
+                {".x": {"why": "w", "rules": [{"language": "A", "pattern": []}], "default": None}},
+            ),
+            "disambiguations..x.rules[0].pattern: no pattern given",
         ),
         (
             _table({"A": {"filenames": ["f"]}, "B": {"filenames": ["f"]}}),
