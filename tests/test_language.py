@@ -80,6 +80,9 @@ def test_no_content_rule_matches_empty_text():
         ("a/fit.m", "function p = fit(x, y)\n% FIT least squares\n  p = x \\ y;\nend\n", "MATLAB"),
         ("a/fit.m", "function p = fit(x, y)\n  # least squares\n  p = x \\ y;\nendfunction\n", "Octave"),
         ("a/sys.m", "Sys: module {\n  print: fn(s: string): int;\n};\n", "Limbo"),
+        ("a/routine.m", 'START ; entry point\n W "hi",!\n Q\n', None),  # MUMPS
+        ("a/types.hh", "<?hh // strict\nclass A {}\n", None),  # Hack
+        ("a/types.hh", "class A {};\n", "C++"),
         ("a/tool.pl", "use strict;\nuse warnings;\nprint 1;\n", "Perl"),
         ("a/tool.pl", "use v6;\nsay 'hi';\n", "Perl 6"),
         ("a/family.pl", "parent(tom, bob).\nancestor(X, Y) :- parent(X, Y).\n", None),
