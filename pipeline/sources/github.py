@@ -122,7 +122,7 @@ def _holds_repo(path: str) -> bool:
 
 def _folder_units(path: str, name: str, depth: int) -> Iterator[RepoUnit]:
     if is_bare_git_dir(path):
-        yield RepoUnit("git", path, name)
+        yield RepoUnit("git", path, name.removesuffix(".git"))
     elif depth >= MAX_REPO_FOLDER_DEPTH or _holds_repo(path):
         yield RepoUnit("dir", path, name)
     else:
@@ -140,7 +140,7 @@ def _path_units(path: str) -> Iterator[RepoUnit]:
     if not is_remote(path) and os.path.isdir(path):
         name = printable(os.path.basename(os.path.realpath(path)))
         if is_bare_git_dir(path) or _holds_repo(path):
-            yield from _folder_units(path, name.removesuffix(".git"), MAX_REPO_FOLDER_DEPTH)
+            yield from _folder_units(path, name, MAX_REPO_FOLDER_DEPTH)
         else:
             yield from _folder_units(path, "", 0)
     elif archive_suffix(path):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import bz2
 import gzip
-import io
 import lzma
 import posixpath
 import stat
@@ -48,8 +47,6 @@ TAR_SUFFIXES = {
 }
 ZIP_SUFFIXES = (".zip",)
 ARCHIVE_SUFFIXES = (*TAR_SUFFIXES, *ZIP_SUFFIXES)
-# Read-ahead on the decompressed tar stream; the cap may be overshot by at most this much.
-TAR_BUFFER_BYTES = 1 << 16
 # Longest zip symlink target read (a "link" member holding more is data pretending to be a link).
 MAX_LINK_BYTES = 4096
 
@@ -66,21 +63,19 @@ def archive_repo_name(location: str) -> str:
     return name[: -len(suffix)] if suffix else name
 
 
-class _CappedReader(io.RawIOBase):
-    """Counts the bytes read through it and raises `ArchiveTooLarge` once they pass `cap`."""
+class _CappedReader:
+    """Counts the bytes read through it and raises `ArchiveTooLarge` once they pass `cap`. Unbuffered, so
+    a stream cut short loses at most the chunk being read (tarfile reads 10 KiB at a time)."""
 
     def __init__(self, inner: BinaryIO, cap: int):
         self.inner, self.cap, self.total = inner, cap, 0
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        n = self.inner.readinto(buffer)
-        self.total += n
+    def read(self, size: int = -1) -> bytes:
+        data = self.inner.read(size if size >= 0 else self.cap - self.total + 1)
+        self.total += len(data)
         if self.total > self.cap:
             raise ArchiveTooLarge(self.cap)
-        return n
+        return data
 
 
 def _decompressed(raw: BinaryIO, compression: str) -> BinaryIO:
@@ -124,7 +119,7 @@ class TarTree:
         compression = TAR_SUFFIXES[archive_suffix(self.location) or ".tar"]
         with open_input(self.location) as raw:
             inner = _decompressed(raw, compression)
-            stream = io.BufferedReader(_CappedReader(inner, self.max_archive_bytes), TAR_BUFFER_BYTES)
+            stream = _CappedReader(inner, self.max_archive_bytes)
             with tarfile.open(fileobj=stream, mode="r|") as tar:
                 top = None
                 for i, member in enumerate(tar):
@@ -183,7 +178,8 @@ def _read_tar_member(tar: tarfile.TarFile, member: tarfile.TarInfo, limit: int) 
 
 
 def zip_top_folder(names: list[str]) -> str | None:
-    """The one folder every member lies under (GitHub's `<name>-<ref>/`), else None."""
+    """The one folder every safe member lies under (GitHub's `<name>-<ref>/`), else None."""
+    names = [name for name in names if not unsafe_member_reason(name)]
     tops = {name.split("/", 1)[0] for name in names}
     if len(tops) != 1:
         return None
