@@ -313,6 +313,10 @@ def test_git_clone_failure_is_a_drop_naming_the_url(tmp_path):
     url = (tmp_path / "nope.git").as_uri()
     _, drops = read_all(RepoUnit("git", url, "nope"))
     assert reasons(drops) == {"clone_failed": 1} and url in drops[0].detail
+    secret = "https://user:s3cret@127.0.0.1:1/o/r.git"  # nothing listens on port 1
+    _, drops = read_all(RepoUnit("git", secret, "o/r"), git_clone_timeout_s=30)
+    assert reasons(drops) == {"clone_failed": 1}
+    assert "s3cret" not in drops[0].detail and "127.0.0.1:1/o/r.git" in drops[0].detail
 
 
 @pytest.fixture
@@ -388,6 +392,16 @@ def test_github_style_archive(tmp_path, fmt, suffix):
     assert drops == [] and sorted(records) == sorted(SAMPLE)
     assert records["LICENSE"].repo_license == "MIT"
     assert records["src/app.py"].id == stable_id("proj-main", "src/app.py")
+
+
+@pytest.mark.parametrize("mode, suffix", [("w:bz2", ".tar.bz2"), ("w:xz", ".tar.xz"), ("w", ".tar")])
+def test_other_tar_compressions(tmp_path, mode, suffix):
+    repo = write_files(tmp_path / "proj", SAMPLE)
+    archive = tmp_path / f"proj-v1{suffix}"
+    with tarfile.open(archive, mode) as tar:
+        tar.add(repo, arcname="proj-v1")
+    records, drops = read_all(next(expand_entry(str(archive))))
+    assert drops == [] and sorted(records) == sorted(SAMPLE) and records["README.md"].repo == "proj-v1"
 
 
 def test_same_ids_from_folder_tar_and_zip(tmp_path):

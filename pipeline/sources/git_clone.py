@@ -19,7 +19,9 @@ ALLOWED_PROTOCOLS = "file:git:http:https:ssh"
 GIT_URL_SCHEMES = ("http://", "https://", "ssh://", "git://", "file://")
 # scp-like SSH address: `git@github.com:owner/name.git`.
 SCP_LIKE = re.compile(r"^[\w.-]+@[\w.-]+:(?!//)")
-# Lines of git's stderr kept in a drop's detail.
+# `user:password@` in any URL git echoes back.
+CREDENTIALS = re.compile(r"://[^/@\s]+@")
+# Characters of git's stderr kept in a drop's detail.
 STDERR_TAIL_CHARS = 300
 # Modes of regular files and symlinks in `git ls-tree` (submodules, 160000, are other repositories).
 LISTED_MODES = ("100644", "100755", "120000")
@@ -87,7 +89,7 @@ def _run_git(args: list[str], *, timeout_s: float, what: str) -> str:
         proc.communicate()
         raise CloneError(f"{what}: timed out after {timeout_s:g} s", timed_out=True) from None
     if proc.returncode != 0:
-        tail = err.decode("utf-8", "replace").strip()[-STDERR_TAIL_CHARS:]
+        tail = CREDENTIALS.sub("://", err.decode("utf-8", "replace").strip())[-STDERR_TAIL_CHARS:]
         raise CloneError(f"{what}: git exited with {proc.returncode}: {tail}")
     return out.decode("utf-8", "surrogateescape")
 

@@ -99,10 +99,11 @@ class RepoUnit:
 
     def where(self, path: str = "") -> str:
         """A readable locator of `path` in this unit, for drop details."""
+        location = clean_url(self.location)  # a git URL may carry credentials
         if not path:
-            return printable(self.location)
+            return printable(location)
         sep = "/" if self.kind == "dir" else "!/"
-        return printable(f"{self.location.rstrip('/')}{sep}{path}")
+        return printable(f"{location.rstrip('/')}{sep}{path}")
 
 
 # ---------------------------------------------------------------------------------------------- expansion
