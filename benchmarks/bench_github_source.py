@@ -27,7 +27,7 @@ import tarfile
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from pipeline.build import file_rules_step, language_step
@@ -49,46 +49,38 @@ def export_bare(bare: str, dest: Path) -> Path:
     return out
 
 
-def baseline_pass(root: Path) -> int:
+def decode_count(blobs: Iterable[bytes]) -> int:
+    """How many byte strings were read, each decoded as UTF-8 (failures ignored): the baselines' work."""
     n = 0
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d != ".git"]
-        for name in filenames:
-            path = Path(dirpath, name)
-            if path.is_symlink():
-                continue
-            try:
-                path.read_bytes().decode("utf-8")
-            except UnicodeDecodeError:
-                pass
-            n += 1
+    for blob in blobs:
+        try:
+            blob.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        n += 1
     return n
+
+
+def baseline_pass(root: Path) -> int:
+    def blobs() -> Iterator[bytes]:
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = [d for d in dirnames if d != ".git"]
+            for name in filenames:
+                path = Path(dirpath, name)
+                if not path.is_symlink():
+                    yield path.read_bytes()
+
+    return decode_count(blobs())
 
 
 def tar_baseline_pass(path: Path) -> int:
-    n = 0
     with tarfile.open(path, "r|gz") as tar:
-        for member in tar:
-            if member.isreg():
-                try:
-                    tar.extractfile(member).read().decode("utf-8")
-                except UnicodeDecodeError:
-                    pass
-                n += 1
-    return n
+        return decode_count(tar.extractfile(m).read() for m in tar if m.isreg())
 
 
 def zip_baseline_pass(path: Path) -> int:
-    n = 0
     with zipfile.ZipFile(path) as zf:
-        for info in zf.infolist():
-            if not info.is_dir():
-                try:
-                    zf.read(info).decode("utf-8")
-                except UnicodeDecodeError:
-                    pass
-                n += 1
-    return n
+        return decode_count(zf.read(info) for info in zf.infolist() if not info.is_dir())
 
 
 def source_pass(unit: RepoUnit, limits: ReadLimits) -> int:

@@ -524,6 +524,17 @@ def test_glob_missing_and_unsupported_entries(tmp_path):
     assert reasons(drops) == {"unsupported_input": 1}
 
 
+def test_folder_that_cannot_be_listed_is_a_drop(tmp_path, monkeypatch):
+    def denied(path):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("pipeline.sources.github._holds_repo", denied)
+    units = list(expand_entry(str(tmp_path)))
+    assert [u.kind for u in units] == ["unreadable"]
+    _, drops = read_all(units[0])
+    assert reasons(drops) == {"unreadable": 1} and "Permission denied" in drops[0].detail
+
+
 # ------------------------------------------------------------------------------------------------ dumps
 
 

@@ -89,13 +89,14 @@ class ReadLimits:
 @dataclass(frozen=True)
 class RepoUnit:
     """One unit of work: a repository (dir, git, archive), a dump file or Parquet row group, or an entry
-    that names nothing usable (`missing`, `unsupported`, `symlinked_repo`)."""
+    that names nothing usable (`missing`, `unsupported`, `symlinked_repo`, `unreadable`)."""
 
     kind: str
     location: str
     name: str = ""
     part: int = -1  # Parquet row group; -1 before splitting
     meta: RepoMeta = field(default_factory=RepoMeta)
+    detail: str = ""  # why an `unreadable` entry could not be expanded
 
     def where(self, path: str = "") -> str:
         """A readable locator of `path` in this unit, for drop details."""
@@ -167,7 +168,7 @@ def expand_entry(entry: str) -> Iterator[RepoUnit]:
         try:
             yield from _path_units(path)
         except OSError as err:
-            yield RepoUnit("unreadable", path, detail_name(err))
+            yield RepoUnit("unreadable", path, detail=detail_name(err))
 
 
 def detail_name(err: BaseException) -> str:
@@ -224,7 +225,7 @@ def _unit_drop(unit: RepoUnit) -> Drop:
         "missing": ("input_missing", "no file, folder or glob match"),
         "unsupported": ("unsupported_input", "not a folder, git URL, archive or dump suffix"),
         "symlinked_repo": ("symlink_outside_repo", "repository folder is a symlink (not followed)"),
-        "unreadable": ("unreadable", unit.name),
+        "unreadable": ("unreadable", unit.detail),
     }
     reason, why = details.get(unit.kind, ("unsupported_input", f"unknown unit kind {unit.kind}"))
     return Drop(reason, stable_id("input", unit.location), f"{unit.where()}: {why}")
