@@ -28,8 +28,12 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
         beam_args = [f"--runner={DEFAULT_RUNNER}", *beam_args]
     options = PipelineOptions(beam_args)
     start = time.time()
-    with beam.Pipeline(options=options) as p:
-        build_pipeline(p, config, output)
+    try:
+        with beam.Pipeline(options=options) as p:
+            build_pipeline(p, config, output)
+    except ConfigError as err:  # raised while building the graph (e.g. an input path that does not exist)
+        print(f"codecorpus: {err}", file=sys.stderr)
+        return 2
     funnel = read_funnel(output)
     print(format_funnel(funnel))
     print(f"\nfinished in {time.time() - start:.1f} s; output in {output}")

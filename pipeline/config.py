@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from filters import code_rules, generated
+from pipeline.sources.file_dumps import DumpColumns
 
 
 class ConfigError(ValueError):
@@ -34,18 +35,48 @@ class GithubInputs(Section):
     paths: list[str] = Field(default_factory=list, description="dirs, repo folders, archives, dumps, git URLs")
 
 
+class GithubDumpColumns(Section):
+    """Column (or JSON field) names of a file-level dump, per field; the first one present wins.
+    Defaults cover The Stack v1/v2 and StarCoderData. `created_at` must be a repository creation date
+    (The Stack v2: gha_created_at), never a commit date."""
+
+    repo: list[str] = Field(default=list(DumpColumns.repo), min_length=1)
+    path: list[str] = Field(default=list(DumpColumns.path), min_length=1)
+    content: list[str] = Field(default=list(DumpColumns.content), min_length=1)
+    url: list[str] = Field(default=list(DumpColumns.url))
+    created_at: list[str] = Field(default=list(DumpColumns.created_at))
+    stars: list[str] = Field(default=list(DumpColumns.stars))
+    license: list[str] = Field(default=list(DumpColumns.license))
+
+
 class GithubSource(Section):
     """Limits that keep a hostile repository from hurting the run (each breach is a counted drop)."""
 
     created_before: dt.date | None = Field(
         default=None, description="drop repositories created on or after this date (V2: 2023-11-01)"
     )
-    max_file_bytes: int = Field(default=1_000_000, gt=0, description="larger files are dropped as too_large")
-    max_archive_bytes: int = Field(
-        default=2_000_000_000, gt=0, description="total uncompressed bytes read from one archive"
+    max_file_bytes: int = Field(
+        default=1_000_000, gt=0, le=1 << 30, description="larger files are dropped as too_large"
     )
-    max_files_per_repo: int = Field(default=200_000, gt=0)
-    git_clone_timeout_s: int = Field(default=600, gt=0)
+    max_archive_bytes: int = Field(
+        default=2_000_000_000, gt=0, le=1 << 40, description="total uncompressed bytes read from one archive"
+    )
+    max_files_per_repo: int = Field(default=200_000, gt=0, le=100_000_000)
+    git_clone_timeout_s: int = Field(default=600, gt=0, le=86_400)
+    metadata: str | None = Field(
+        default=None,
+        description="JSONL or CSV file (optionally .gz): repo -> url, created_at, stars, license",
+    )
+    dump_columns: GithubDumpColumns = Field(default_factory=GithubDumpColumns)
+    dump_batch_rows: int = Field(default=1024, gt=0, le=1_000_000, description="Parquet rows read at a time")
+
+    @model_validator(mode="after")
+    def _archive_holds_a_file(self) -> GithubSource:
+        if self.max_archive_bytes < self.max_file_bytes:
+            raise ValueError(
+                f"max_archive_bytes ({self.max_archive_bytes}) must be >= max_file_bytes ({self.max_file_bytes})"
+            )
+        return self
 
 
 class FileRules(Section):

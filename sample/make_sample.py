@@ -379,7 +379,7 @@ REPOS: dict[str, dict[str, str]] = {
             DESCRIPTOR = _descriptor.FileDescriptor(name="shapes.proto", package="shapes", syntax="proto3")
             '''
         ),
-        "tests/__init__.py": "",
+        "tests/__init__.py": "\n",
         "tests/test_circle.py": _d(
             '''
             import math
