@@ -34,6 +34,8 @@ chromium:
 lint: $(STAMP)
 	$(VENV)/bin/ruff check pipeline filters dedup classifiers mixing report tests benchmarks
 
+# Each benchmarks/*.py is a separate script; one that lacks its data prints why and exits 0.
+# bench_github_source.py reads CODECORPUS_BENCH_REPO (a checkout or a bare git repository).
 bench: $(STAMP)
 	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 

@@ -1,31 +1,220 @@
-"""Language of a source file from its file name and extension (the table is `configs/languages.yaml`)."""
+"""Language of a source file from its path, and for a few ambiguous extensions from its content.
+
+The table is `configs/languages.yaml` (its header documents the conventions and every disambiguation).
+Detection order: exact file name, file name ignoring case, glob pattern, longest listed extension (with
+content rules when that extension is ambiguous), then the `#!` interpreter of an unknown file.
+"""
+
 from __future__ import annotations
 
+import fnmatch
 import functools
 import posixpath
+import re
+from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 import yaml
 
+# Content rules read only the head of a file: markers that tell languages apart sit near the top.
+SNIFF_CHARS = 20_000
+_SPEC_KEYS = ("extensions", "filenames", "patterns", "interpreters")
+_VERSION_SUFFIX = re.compile(r"[\d.]+$")
+
+
+class LanguageTableError(ValueError):
+    """A language table that cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Disambiguation:
+    """How one ambiguous extension is resolved: the first matching rule wins, else `default`."""
+
+    # (language, patterns): the rule holds when any of its patterns matches.
+    rules: tuple[tuple[str | None, tuple[re.Pattern[str], ...]], ...]
+    default: str | None
+    why: str
+
+    def resolve(self, text: str | None) -> str | None:
+        if text is None:
+            return self.default
+        head = text[:SNIFF_CHARS]
+        for language, patterns in self.rules:
+            if any(pattern.search(head) for pattern in patterns):
+                return language
+        return self.default
+
+    def candidates(self) -> set[str]:
+        """Every language this entry can answer (None, "not one of ours", excluded)."""
+        names = {language for language, _ in self.rules} | {self.default}
+        return {n for n in names if n is not None}
+
+
+@dataclass(frozen=True)
+class LanguageTable:
+    languages: tuple[str, ...]
+    by_extension: dict[str, tuple[str, ...]]  # lower-case extension -> languages listing it
+    by_filename: dict[str, str]
+    by_filename_folded: dict[str, str]
+    patterns: tuple[tuple[str, str], ...]  # (glob, language), in table order
+    interpreters: dict[str, str]
+    disambiguations: dict[str, Disambiguation]
+
+    def detect(self, path: str, text: str | None = None) -> str | None:
+        """The language of `path` (content `text` resolves ambiguous extensions), or None if unknown."""
+        name = posixpath.basename(path.replace("\\", "/"))
+        language = self.by_filename.get(name) or self.by_filename_folded.get(name.casefold())
+        if language:
+            return language
+        for pattern, language in self.patterns:
+            if _glob_matches(pattern, name, path):
+                return language
+        extension = self._extension(name)
+        if extension is not None:
+            rule = self.disambiguations.get(extension)
+            return rule.resolve(text) if rule else self.by_extension[extension][0]
+        return self._from_shebang(text) if text else None
+
+    def _extension(self, name: str) -> str | None:
+        """The longest listed ending of `name` (`.html.erb` before `.erb`), lower-cased."""
+        lowered = name.lower()
+        start = lowered.find(".")
+        while start != -1:
+            if lowered[start:] in self.by_extension:
+                return lowered[start:]
+            start = lowered.find(".", start + 1)
+        return None
+
+    def _from_shebang(self, text: str) -> str | None:
+        program = shebang_interpreter(text)
+        if not program:
+            return None
+        return self.interpreters.get(program) or self.interpreters.get(_VERSION_SUFFIX.sub("", program))
+
+
+def _glob_matches(pattern: str, name: str, path: str) -> bool:
+    if "/" not in pattern:
+        return fnmatch.fnmatchcase(name, pattern)
+    path = path.replace("\\", "/")
+    return fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, "*/" + pattern)
+
+
+def shebang_interpreter(text: str) -> str | None:
+    """The program a `#!` line runs (`#!/usr/bin/env -S python3 -u` gives `python3`), or None."""
+    if not text.startswith("#!"):
+        return None
+    end = text.find("\n")
+    words = text[2 : end if end != -1 else 200].split()
+    if not words:
+        return None
+    program = posixpath.basename(words[0])
+    if program == "env":
+        rest = [w for w in words[1:] if not w.startswith("-") and "=" not in w]
+        program = rest[0] if rest else ""
+    return program or None
+
+
+def _string_list(source: str, key: str, value: object) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise LanguageTableError(f"{source}: {key} must be a list of non-empty strings, got {value!r}")
+    return value
+
+
+def parse_table(data: object, source: str = "<dict>") -> LanguageTable:
+    """Validate a language table; every ambiguous extension must have a documented disambiguation."""
+    if not isinstance(data, dict) or not isinstance(data.get("languages"), dict):
+        raise LanguageTableError(f"{source}: top level must be a mapping with a 'languages' mapping")
+    by_extension: dict[str, list[str]] = {}
+    by_filename: dict[str, str] = {}
+    by_filename_folded: dict[str, str] = {}
+    patterns: list[tuple[str, str]] = []
+    interpreters: dict[str, str] = {}
+    for language, spec in data["languages"].items():
+        key = f"languages.{language}"
+        if not isinstance(spec, dict) or not spec or set(spec) - set(_SPEC_KEYS):
+            raise LanguageTableError(f"{source}: {key} must map some of {', '.join(_SPEC_KEYS)}")
+        for ext in _string_list(source, f"{key}.extensions", spec.get("extensions", [])):
+            if not ext.startswith("."):
+                raise LanguageTableError(f"{source}: {key}.extensions: {ext!r} must start with '.'")
+            by_extension.setdefault(ext.lower(), []).append(language)
+        for table, field in ((by_filename, "filenames"), (interpreters, "interpreters")):
+            for name in _string_list(source, f"{key}.{field}", spec.get(field, [])):
+                if table.setdefault(name, language) != language:
+                    raise LanguageTableError(f"{source}: {key}.{field}: {name!r} is also {table[name]}")
+                if field == "filenames":
+                    by_filename_folded.setdefault(name.casefold(), language)
+        for glob in _string_list(source, f"{key}.patterns", spec.get("patterns", [])):
+            patterns.append((glob, language))
+    disambiguations = {
+        ext: _parse_disambiguation(source, ext, entry, data["languages"])
+        for ext, entry in (data.get("disambiguations") or {}).items()
+    }
+    for ext, languages in sorted(by_extension.items()):
+        rule = disambiguations.get(ext)
+        if len(languages) > 1 and rule is None:
+            raise LanguageTableError(
+                f"{source}: extension {ext} is listed by {', '.join(languages)} but has no disambiguation"
+            )
+        if rule is not None and rule.candidates() != set(languages):
+            raise LanguageTableError(
+                f"{source}: disambiguations.{ext} names {sorted(rule.candidates())}, "
+                f"but the extension is listed by {sorted(languages)}"
+            )
+    for ext in disambiguations:
+        if ext not in by_extension:
+            raise LanguageTableError(f"{source}: disambiguations.{ext}: no language lists {ext}")
+    return LanguageTable(
+        languages=tuple(data["languages"]),
+        by_extension={ext: tuple(langs) for ext, langs in by_extension.items()},
+        by_filename=by_filename,
+        by_filename_folded=by_filename_folded,
+        patterns=tuple(patterns),
+        interpreters=interpreters,
+        disambiguations=disambiguations,
+    )
+
+
+def _parse_disambiguation(source: str, ext: str, entry: object, languages: dict) -> Disambiguation:
+    key = f"disambiguations.{ext}"
+    if not isinstance(entry, dict) or set(entry) != {"why", "rules", "default"}:
+        raise LanguageTableError(f"{source}: {key} must map exactly why, rules, default")
+    if not isinstance(entry["why"], str) or not entry["why"].strip():
+        raise LanguageTableError(f"{source}: {key}.why must say why the default and rules are right")
+    rules = []
+    for i, rule in enumerate(entry["rules"] or []):
+        if not isinstance(rule, dict) or set(rule) != {"language", "pattern"}:
+            raise LanguageTableError(f"{source}: {key}.rules[{i}] must map language and pattern")
+        # A list of patterns keeps anchored and free-floating alternatives apart: one mixed regex is
+        # several times slower on files where nothing matches.
+        sources = rule["pattern"] if isinstance(rule["pattern"], list) else [rule["pattern"]]
+        try:
+            patterns = tuple(re.compile(regex, re.MULTILINE) for regex in sources)
+        except (re.error, TypeError) as err:
+            raise LanguageTableError(f"{source}: {key}.rules[{i}].pattern: {err}") from None
+        if not patterns:
+            raise LanguageTableError(f"{source}: {key}.rules[{i}].pattern: no pattern given")
+        rules.append((rule["language"], patterns))
+    for name in [language for language, _ in rules] + [entry["default"]]:
+        if name is not None and name not in languages:
+            raise LanguageTableError(f"{source}: {key}: unknown language {name!r}")
+    return Disambiguation(tuple(rules), entry["default"], entry["why"])
+
+
+def load_table(path: str | Path | None = None) -> LanguageTable:
+    """Read and validate a language table (default: the bundled `configs/languages.yaml`)."""
+    if path is None:
+        resource = resources.files("configs").joinpath("languages.yaml")
+        return parse_table(yaml.safe_load(resource.read_text("utf-8")), str(resource))
+    return parse_table(yaml.safe_load(Path(path).read_text("utf-8")), str(path))
+
 
 @functools.lru_cache(maxsize=1)
-def _table() -> tuple[dict[str, str], dict[str, str]]:
-    data = yaml.safe_load(resources.files("configs").joinpath("languages.yaml").read_text("utf-8"))
-    by_ext: dict[str, str] = {}
-    by_name: dict[str, str] = {}
-    for lang, spec in data["languages"].items():
-        for ext in spec.get("extensions", []):
-            by_ext.setdefault(ext.lower(), lang)
-        for name in spec.get("filenames", []):
-            by_name.setdefault(name, lang)
-    return by_ext, by_name
+def bundled_table() -> LanguageTable:
+    """The bundled table, loaded once per process (it is read-only)."""
+    return load_table()
 
 
-def detect_language(path: str) -> str | None:
-    """The language of `path`, or None when neither its file name nor its extension is known."""
-    by_ext, by_name = _table()
-    name = posixpath.basename(path)
-    if name in by_name:
-        return by_name[name]
-    _, dot, ext = name.rpartition(".")
-    return by_ext.get("." + ext.lower()) if dot else None
+def detect_language(path: str, text: str | None = None) -> str | None:
+    """The language of `path` per the bundled table, or None; `text` resolves ambiguous extensions."""
+    return bundled_table().detect(path, text)

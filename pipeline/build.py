@@ -13,16 +13,16 @@ from filters.code_rules import file_drop_reason
 from filters.language import detect_language
 from pipeline.config import Config
 from pipeline.decontam_transforms import decontaminate
+from pipeline.github_transforms import read_github_code
 from pipeline.mix_transforms import write_mix
 from pipeline.record import Drop, Record
 from pipeline.sinks import WriteParquetShards
-from pipeline.sources.github import expand_github_input, read_repository
 from pipeline.sources.text import read_text_inputs
-from pipeline.stages import SOURCE, Funnel
+from pipeline.stages import Funnel
 
 
 def language_step(record: Record) -> Record | Drop:
-    language = detect_language(record.path)
+    language = detect_language(record.path, record.text)
     if language is None:
         return Drop("unknown_language", record.id, f"{record.repo}/{record.path}")
     return record.replace(language=language, category="code")
@@ -36,19 +36,7 @@ def file_rules_step(record: Record, rules: dict) -> Record | Drop:
 def build_pipeline(p: beam.Pipeline, config: Config, output_dir: str) -> Funnel:
     """Add every stage to `p`, writing under `output_dir`; returns the funnel (already wired to stats/)."""
     funnel = Funnel()
-    entries = [config.resolve(path) for path in config.inputs.github.paths]
-    repos = (
-        p
-        | "GithubInputs" >> beam.Create(entries)
-        | "ExpandRepos" >> beam.FlatMap(expand_github_input)
-        | "SpreadRepos" >> beam.Reshuffle()
-    )
-    files = funnel.apply(
-        repos,
-        "github_source",
-        functools.partial(read_repository, max_file_bytes=config.github.max_file_bytes),
-        kind=SOURCE,
-    )
+    files = read_github_code(p, funnel, config)
     files = funnel.apply(files, "language", language_step)
     files = funnel.apply(
         files, "file_rules", functools.partial(file_rules_step, rules=config.filters.model_dump())

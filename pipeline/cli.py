@@ -31,7 +31,7 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     try:
         with beam.Pipeline(options=options) as p:
             build_pipeline(p, config, output)
-    except ConfigError as err:  # found while building the graph (e.g. an input path that matches nothing)
+    except ConfigError as err:  # raised while building the graph (e.g. an input path that does not exist)
         print(f"codecorpus: {err}", file=sys.stderr)
         return 2
     funnel = read_funnel(output)

@@ -1,4 +1,5 @@
 """Shared fixtures: where the repository and the optional shared data live."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -37,3 +37,15 @@ def test_non_mapping_top_level(tmp_path):
     path.write_text("- 1\n- 2\n")
     with pytest.raises(ConfigError, match="mapping"):
         load_config(path)
+
+
+def test_paper_config_uses_the_rule_modules_defaults():
+    from pipeline.config import FileRules
+
+    config = load_config(bundled_config_path("deepseek-coder-v2.yaml"))
+    assert config.filters == FileRules()
+
+
+def test_json_yaml_range_must_be_ordered():
+    with pytest.raises(ConfigError, match="json_yaml_min_chars must not exceed"):
+        parse_config({"filters": {"json_yaml_min_chars": 10, "json_yaml_max_chars": 5}}, "x.yaml")

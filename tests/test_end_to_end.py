@@ -1,8 +1,11 @@
 """`codecorpus run` on the bundled sample, through Beam, end to end."""
+
 from __future__ import annotations
 
 import pyarrow.parquet as pq
+import pytest
 
+from filters.code_rules import DROP_REASONS
 from pipeline.cli import main
 from pipeline.funnel import accounting_errors, read_funnel
 
@@ -22,3 +25,29 @@ def test_run_on_sample_writes_parquet_and_balanced_funnel(tmp_path, capsys):
     mixed = {r["id"] for s in (out / "mix").glob("*/part-*.parquet") for r in pq.read_table(s).to_pylist()}
     assert funnel[-1].stage == "mix_sample" and len(mixed) == funnel[-1].n_out > 0
     assert "accounting" in capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "out"
+    assert main(["run", "--config", "configs/local.yaml", "--output", str(out)]) == 0
+    return out
+
+
+def test_every_file_rule_drops_something_on_the_sample(sample_run):
+    stages = {s.stage: s for s in read_funnel(str(sample_run))}
+    assert set(stages["file_rules"].drops) == set(DROP_REASONS)
+    assert stages["language"].drops.get("unknown_language", 0) > 0
+
+
+def test_kept_files_carry_their_language(sample_run):
+    rows = []
+    for shard in sorted((sample_run / "files").glob("part-*-of-*.parquet")):
+        rows += pq.read_table(shard, columns=["repo", "path", "language"]).to_pylist()
+    kept = {(r["repo"], r["path"]): r["language"] for r in rows}
+    assert kept[("webapp", "report.xsl")] == "XSLT"  # the XSLT exception to the XML rule
+    assert kept[("cppgeom", "include/geom/point.h")] == "C++"  # .h resolved by content
+    assert kept[("cvector", "include/vec.h")] == "C"
+    assert kept[("pyshapes", "shapes/circle.py")] == "Python"
+    assert ("javaqueue", "pom.xml") not in kept
+    assert ("webapp", "vendor/chart.min.js") not in kept

@@ -1,0 +1,271 @@
+"""A repository packed as an archive (`.tar.gz`, `.tgz`, `.tar.bz2`, `.tar.xz`, `.tar`, `.zip`), read as a
+stream: nothing is ever extracted to disk.
+
+GitHub's archive download holds one top folder `<name>-<ref>/`; it is stripped from paths (tar: when the
+first member is a one-component folder; zip: when every member lies under one folder). Members with an
+absolute path or a `..` component are refused (`unsafe_path`), links are never followed and are counted as
+leaving the repository or pointing inside it, and the bytes a tar expands to (headers, skipped members
+included) or a zip's members decompress to are capped: past the cap the rest of the archive is dropped as
+`archive_too_large` (a decompression bomb costs at most the cap).
+"""
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import posixpath
+import stat
+import tarfile
+import zipfile
+from collections.abc import Iterator
+from functools import partial
+from typing import BinaryIO
+
+from pipeline.sources.file_text import is_clean, printable
+from pipeline.sources.input_files import open_input
+from pipeline.sources.repo_metadata import LICENSE_READ_BYTES, is_license_file, pick_license_file
+from pipeline.sources.tree_entries import (
+    READ_ERRORS,
+    ArchiveTooLarge,
+    FileEntry,
+    FileTooLarge,
+    Skipped,
+    in_vcs_dir,
+    resolve_link,
+    unsafe_member_reason,
+)
+
+# Tar suffix -> the compression of the stream.
+TAR_SUFFIXES = {
+    ".tar.gz": "gzip",
+    ".tgz": "gzip",
+    ".tar.bz2": "bzip2",
+    ".tbz2": "bzip2",
+    ".tar.xz": "xz",
+    ".txz": "xz",
+    ".tar": "",
+}
+ZIP_SUFFIXES = (".zip",)
+ARCHIVE_SUFFIXES = (*TAR_SUFFIXES, *ZIP_SUFFIXES)
+# Longest zip symlink target read (a "link" member holding more is data pretending to be a link).
+MAX_LINK_BYTES = 4096
+
+
+def archive_suffix(location: str) -> str | None:
+    lower = location.lower()
+    return next((s for s in ARCHIVE_SUFFIXES if lower.endswith(s)), None)
+
+
+def archive_repo_name(location: str) -> str:
+    """The repository name of an archive: its file name without the archive suffix."""
+    name = posixpath.basename(location.rstrip("/"))
+    suffix = archive_suffix(name)
+    return name[: -len(suffix)] if suffix else name
+
+
+class _CappedReader:
+    """Counts the bytes read through it and raises `ArchiveTooLarge` once they pass `cap`. Unbuffered, so
+    a stream cut short loses at most the chunk being read (tarfile reads 10 KiB at a time)."""
+
+    def __init__(self, inner: BinaryIO, cap: int):
+        self.inner, self.cap, self.total = inner, cap, 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.inner.read(size if size >= 0 else self.cap - self.total + 1)
+        self.total += len(data)
+        if self.total > self.cap:
+            raise ArchiveTooLarge(self.cap)
+        return data
+
+
+def _decompressed(raw: BinaryIO, compression: str) -> BinaryIO:
+    """`raw` decompressed as a stream (closed with `raw`)."""
+    if compression == "gzip":
+        return gzip.GzipFile(fileobj=raw, mode="rb")
+    if compression == "bzip2":
+        return bz2.BZ2File(raw)
+    if compression == "xz":
+        return lzma.LZMAFile(raw)
+    return raw
+
+
+def _strip_top(name: str, top: str | None) -> str:
+    if top and name.startswith(top + "/"):
+        return name[len(top) + 1 :]
+    return "" if top and name == top else name
+
+
+def _link_skip(rel: str, name: str, target: str, top: str | None, *, hard: bool) -> Skipped:
+    """A tar or zip link member: counted as leaving the repository (its top folder) or pointing inside."""
+    resolved = resolve_link("" if hard else posixpath.dirname(name), target)
+    inside = resolved is not None and (not top or resolved == top or resolved.startswith(top + "/"))
+    kind = "hard link" if hard else "symlink"
+    if not inside:
+        return Skipped(rel, "symlink_outside_repo", f"{kind} to {printable(target)} leaves the repository")
+    return Skipped(rel, "symlink_in_repo", f"{kind} to {printable(target)} (not followed)")
+
+
+class TarTree:
+    """The members of a tar archive, streamed (see the module docstring)."""
+
+    may_repeat_paths = True
+
+    def __init__(self, location: str, *, max_archive_bytes: int):
+        self.location = location
+        self.max_archive_bytes = max_archive_bytes
+
+    def _members(self) -> Iterator[tuple[tarfile.TarFile, tarfile.TarInfo, str | None]]:
+        """`(tar, member, top folder)` for every member after the top folder entry."""
+        compression = TAR_SUFFIXES[archive_suffix(self.location) or ".tar"]
+        with open_input(self.location) as raw:
+            inner = _decompressed(raw, compression)
+            stream = _CappedReader(inner, self.max_archive_bytes)
+            with tarfile.open(fileobj=stream, mode="r|") as tar:
+                top = None
+                for i, member in enumerate(tar):
+                    name = member.name.strip("/") if member.isdir() else member.name
+                    if i == 0 and member.isdir() and name and "/" not in name and name not in (".", ".."):
+                        top = name
+                        continue
+                    yield tar, member, top
+
+    def entries(self) -> Iterator[FileEntry | Skipped]:
+        try:
+            for tar, member, top in self._members():
+                entry = self._entry(tar, member, top)
+                if entry is not None:
+                    yield entry
+        except ArchiveTooLarge:
+            yield Skipped("", "archive_too_large", f"expands past {self.max_archive_bytes} bytes", fatal=True)
+        except READ_ERRORS as err:
+            yield Skipped("", "unreadable", f"corrupt or truncated archive: {err}", fatal=True)
+
+    def _entry(self, tar: tarfile.TarFile, member: tarfile.TarInfo, top: str | None) -> FileEntry | Skipped | None:
+        name = member.name.removeprefix("./")
+        why = unsafe_member_reason(name)
+        if why:
+            return Skipped(printable(name), "unsafe_path", f"member {printable(name)}: {why}")
+        rel = _strip_top(name.rstrip("/"), top)
+        if not rel or member.isdir() or in_vcs_dir(rel):
+            return None
+        if not is_clean(rel):
+            return Skipped(rel, "undecodable_path", "member name is not valid UTF-8")
+        if member.issym() or member.islnk():
+            return _link_skip(rel, name, member.linkname, top, hard=member.islnk())
+        if not member.isreg():
+            return Skipped(rel, "not_regular_file", "FIFO or device member")
+        return FileEntry(rel, member.size, partial(_read_tar_member, tar, member))
+
+    def license_file(self, limit: int = LICENSE_READ_BYTES) -> tuple[str, bytes] | None:
+        """The first root-level licence file met in the archive, with its first `limit` bytes (one extra
+        streaming pass that stops there); None when there is none or the archive cannot be read."""
+        try:
+            for tar, member, top in self._members():
+                rel = _strip_top(member.name, top)
+                if member.isreg() and "/" not in rel and is_license_file(rel):
+                    fh = tar.extractfile(member)
+                    return (rel, fh.read(limit)) if fh else None
+        except (ArchiveTooLarge, *READ_ERRORS):
+            return None
+        return None
+
+
+def _read_tar_member(tar: tarfile.TarFile, member: tarfile.TarInfo, limit: int) -> bytes:
+    if member.size > limit:
+        raise FileTooLarge(member.size)
+    fh = tar.extractfile(member)
+    return fh.read() if fh else b""
+
+
+def zip_top_folder(names: list[str]) -> str | None:
+    """The one folder every safe member lies under (GitHub's `<name>-<ref>/`), else None."""
+    names = [name for name in names if not unsafe_member_reason(name)]
+    tops = {name.split("/", 1)[0] for name in names}
+    if len(tops) != 1:
+        return None
+    top = tops.pop()
+    return top if any(name.startswith(top + "/") for name in names) else None
+
+
+def _zip_name(info: zipfile.ZipInfo) -> str:
+    # Some Windows tools store backslashes; as separators they must pass the same `..` checks.
+    return info.filename.replace("\\", "/")
+
+
+class ZipTree:
+    """The members of a zip archive (see the module docstring). Needs a seekable file."""
+
+    may_repeat_paths = True
+
+    def __init__(self, location: str, *, max_archive_bytes: int):
+        self.location = location
+        self.max_archive_bytes = max_archive_bytes
+        self.expanded = 0
+
+    def entries(self) -> Iterator[FileEntry | Skipped]:
+        self.expanded = 0
+        try:
+            raw = open_input(self.location)
+        except OSError as err:
+            yield Skipped("", "unreadable", f"cannot open: {err.strerror or err}", fatal=True)
+            return
+        with raw:
+            try:
+                archive = zipfile.ZipFile(raw)
+                infos = archive.infolist()
+            except READ_ERRORS as err:
+                yield Skipped("", "unreadable", f"corrupt zip archive: {err}", fatal=True)
+                return
+            with archive:
+                names = [_zip_name(info).rstrip("/") for info in infos]
+                top = zip_top_folder(names)
+                for info, name in zip(infos, names):
+                    entry = self._entry(archive, info, name, top)
+                    if entry is not None:
+                        yield entry
+
+    def _entry(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, top: str | None):
+        why = unsafe_member_reason(name)
+        if why:
+            return Skipped(printable(name), "unsafe_path", f"member {printable(name)}: {why}")
+        rel = _strip_top(name, top)
+        if not rel or _zip_name(info).endswith("/") or in_vcs_dir(rel):
+            return None
+        if not is_clean(rel):
+            return Skipped(rel, "undecodable_path", "member name is not valid UTF-8")
+        mode = info.external_attr >> 16 if info.create_system == 3 else 0  # Unix mode bits
+        if stat.S_ISLNK(mode):
+            try:
+                target = self._read(archive, info, MAX_LINK_BYTES).decode("utf-8", "replace")
+            except (FileTooLarge, *READ_ERRORS):
+                target = "?"
+            return _link_skip(rel, name, target, top, hard=False)
+        if stat.S_IFMT(mode) not in (0, stat.S_IFREG):
+            return Skipped(rel, "not_regular_file", "FIFO or device member")
+        return FileEntry(rel, info.file_size, partial(self._read, archive, info))
+
+    def _read(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+        if info.file_size > limit:
+            raise FileTooLarge(info.file_size)
+        if self.expanded + info.file_size > self.max_archive_bytes:
+            raise ArchiveTooLarge(self.max_archive_bytes)
+        with archive.open(info) as fh:
+            data = fh.read(info.file_size + 1)  # a member never yields more than its declared size
+        self.expanded += len(data)
+        if self.expanded > self.max_archive_bytes:
+            raise ArchiveTooLarge(self.max_archive_bytes)
+        return data
+
+    def license_file(self, limit: int = LICENSE_READ_BYTES) -> tuple[str, bytes] | None:
+        try:
+            with open_input(self.location) as raw, zipfile.ZipFile(raw) as archive:
+                infos = {_zip_name(i).rstrip("/"): i for i in archive.infolist() if not i.is_dir()}
+                top = zip_top_folder(list(infos))
+                root = {_strip_top(n, top): i for n, i in infos.items() if "/" not in _strip_top(n, top)}
+                name = pick_license_file(root)
+                if name is None:
+                    return None
+                with archive.open(root[name]) as fh:
+                    return name, fh.read(limit)
+        except READ_ERRORS:
+            return None

@@ -1,0 +1,3 @@
+"""Descriptive statistics."""
+
+from stats.describe import describe
