@@ -6,7 +6,7 @@ bodies of ../shared/data/html/scrapinghub-aeb (news prose). Every drop there is 
 how often the literal rule, our trivial-gram rule, and an index without solutions drop innocent documents.
 Speed is reported as a ratio to tokenisation alone (normalize_tokens), measured in the same run.
 
-    .venv/bin/python benchmarks/decontamination.py [--max-code-files N]
+    .venv/bin/python benchmarks/bench_decontamination.py [--max-code-files N]
 """
 from __future__ import annotations
 
