@@ -1,4 +1,5 @@
-"""The pipeline graph: sources -> language -> file rules -> sinks, with a funnel of counts.
+"""The pipeline graph: sources -> language -> file rules -> repository samples -> exact and near dedup ->
+sinks, with a funnel of counts.
 
 Each stage is a plain step from `filters/`, `dedup/` or `classifiers/` applied through `Funnel`, so every
 record is either written or counted under a named drop reason.
@@ -12,7 +13,9 @@ import apache_beam as beam
 from filters.code_rules import file_drop_reason
 from filters.language import detect_language
 from pipeline.config import Config
+from pipeline.dedup_transforms import deduplicate
 from pipeline.record import Drop, Record
+from pipeline.repo_assembly import assemble_repo_samples
 from pipeline.sinks import WriteParquetShards
 from pipeline.sources.github import expand_github_input, read_repository
 from pipeline.stages import SOURCE, Funnel
@@ -50,6 +53,9 @@ def build_pipeline(p: beam.Pipeline, config: Config, output_dir: str) -> Funnel:
     files = funnel.apply(
         files, "file_rules", functools.partial(file_rules_step, rules=config.filters.model_dump())
     )
+    files = assemble_repo_samples(funnel, files, config.repo_samples, config.seed)
+    if config.dedup.enabled:
+        files = deduplicate(funnel, files, config.dedup, config.seed)
     files | "WriteFiles" >> WriteParquetShards(f"{output_dir}/files", config.output.num_shards)
 
     funnel.write_counts(p, f"{output_dir}/stats")

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from apache_beam.io.filesystems import FileSystems
 
+from pipeline.stages import MERGE
+
 
 @dataclass
 class StageCounts:
@@ -29,8 +31,31 @@ class StageCounts:
     def drops(self) -> dict[str, int]:
         return {k.split(".", 1)[1]: v for k, v in self.counts.items() if k.startswith("dropped.")}
 
+    @property
+    def absorbed(self) -> int:
+        """Records that left this stage inside another (a merge stage's merged files minus samples made)."""
+        return self.counts.get("merged", 0) - self.counts.get("samples", 0) if self.kind == MERGE else 0
+
     def balanced(self) -> bool:
-        return self.n_in == self.n_out + sum(self.drops.values())
+        dropped = sum(self.drops.values())
+        if self.kind == MERGE:
+            passed = self.counts.get("passed", 0)
+            return (
+                self.n_in == passed + self.counts.get("merged", 0) + dropped
+                and self.n_out == passed + self.counts.get("samples", 0)
+            )
+        return self.n_in == self.n_out + dropped
+
+    def imbalance(self) -> str:
+        dropped = sum(self.drops.values())
+        if self.kind == MERGE:
+            c = self.counts
+            return (
+                f"stage {self.stage} (merge): in {self.n_in} must equal passed {c.get('passed', 0)} + merged "
+                f"{c.get('merged', 0)} + dropped {dropped}, and out {self.n_out} must equal passed "
+                f"{c.get('passed', 0)} + samples {c.get('samples', 0)}"
+            )
+        return f"stage {self.stage}: in {self.n_in} != out {self.n_out} + dropped {dropped}"
 
 
 def read_funnel(output_dir: str) -> list[StageCounts]:
@@ -40,12 +65,8 @@ def read_funnel(output_dir: str) -> list[StageCounts]:
 
 
 def accounting_errors(funnel: list[StageCounts]) -> list[str]:
-    """Every way the counts fail to add up: a stage whose in != out + drops."""
-    return [
-        f"stage {s.stage}: in {s.n_in} != out {s.n_out} + dropped {sum(s.drops.values())}"
-        for s in funnel
-        if not s.balanced()
-    ]
+    """Every way the counts fail to add up: a stage whose in != out + drops (or a merge's own invariant)."""
+    return [s.imbalance() for s in funnel if not s.balanced()]
 
 
 def format_funnel(funnel: list[StageCounts], width: int = 100) -> str:
@@ -54,6 +75,9 @@ def format_funnel(funnel: list[StageCounts], width: int = 100) -> str:
     for s in funnel:
         drops = s.drops
         lines.append(f"{s.stage:<40}{s.n_in:>14,}{s.n_out:>14,}{sum(drops.values()):>14,}")
+        if s.kind == MERGE:
+            merged, samples = s.counts.get("merged", 0), s.counts.get("samples", 0)
+            lines.append(f"  ~ {merged:,} records merged into {samples:,}")
         for reason, n in sorted(drops.items(), key=lambda kv: (-kv[1], kv[0])):
             lines.append(f"{'  - ' + reason:<40}{'':>28}{n:>14,}")
     return "\n".join(lines)
