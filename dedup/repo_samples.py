@@ -114,18 +114,15 @@ def _resolve_python(f: SourceFile, index: _RepoIndex) -> set[str]:
     deps: set[str] = set()
     for level, module in _python_modules(f.text):
         rel = module.replace(".", "/")
-        for suffix in _PY_SUFFIXES:
-            if level:
-                folder = posixpath.dirname(f.path)
-                for _ in range(level - 1):
-                    folder = posixpath.dirname(folder)
-                candidate = posixpath.join(folder, rel + suffix) if folder else rel + suffix
-                found = candidate if candidate in index.paths else None
-            else:
-                found = index.by_suffix(rel + suffix, f.path)
-            if found:
-                deps.add(found)
-                break
+        if level:  # relative: `from ..a import b` starts from the importer's package, one folder up per dot
+            folder = posixpath.dirname(f.path)
+            for _ in range(level - 1):
+                folder = posixpath.dirname(folder)
+            found = next((c for c in (posixpath.join(folder, rel + s) for s in _PY_SUFFIXES) if c in index.paths), None)
+        else:
+            found = next(filter(None, (index.by_suffix(rel + s, f.path) for s in _PY_SUFFIXES)), None)
+        if found:
+            deps.add(found)
     return deps
 
 

@@ -116,14 +116,15 @@ class _BucketDoFn(CountingDoFn):
 
 
 class _EdgeEndsDoFn(beam.DoFn):
-    """One node's shingle set and the edges touching it -> (edge, set) for each edge."""
+    """One node's shingle set and the edges touching it -> (edge, (node, set)) for each edge."""
 
-    def process(self, item: tuple[str, dict[str, Iterable]]) -> Iterable[tuple[tuple[str, str], bytes]]:
-        _, groups = item
-        # Only shingled records get band keys, so a node with edges always has its set.
-        for shingle_set in groups["set"]:
+    def process(self, item: tuple[str, dict[str, Iterable]]) -> Iterable[tuple[tuple[str, str], tuple[str, bytes]]]:
+        node, groups = item
+        # Only shingled records get band keys, so a node with edges has its set (one, unless an id repeats).
+        shingle_set = min(groups["set"], default=None)
+        if shingle_set is not None:
             for edge in groups["edges"]:
-                yield edge, shingle_set
+                yield edge, (node, shingle_set)
 
 
 class _JaccardDoFn(CountingDoFn):
@@ -131,9 +132,10 @@ class _JaccardDoFn(CountingDoFn):
         super().__init__(stage)
         self.threshold = threshold
 
-    def process(self, item: tuple[tuple[str, str], Iterable[bytes]]) -> Iterable[tuple[str, str]]:
-        edge, sets = item
-        a, b = (np.frombuffer(s, dtype=np.uint32) for s in sets)
+    def process(self, item: tuple[tuple[str, str], Iterable[tuple[str, bytes]]]) -> Iterable[tuple[str, str]]:
+        edge, ends = item
+        sets = dict(ends)  # one set per end node; an edge listed twice sends its ends twice
+        a, b = (np.frombuffer(sets[node], dtype=np.uint32) for node in edge)
         if jaccard(a, b) >= self.threshold:
             self._bump("verified_edges")
             yield edge

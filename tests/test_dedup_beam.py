@@ -178,7 +178,7 @@ def test_survivor_rule_is_configurable():
     with TestPipeline() as p:
         created = p | beam.Create(records)
         for rule, survivor in (("most_stars", "b"), ("smallest_id", "a"), ("longest", "a")):
-            result = created | rule >> Deduplicate(Dedup(survivor=rule, max_rounds=2), seed=1)
+            result = created | rule >> Deduplicate(Dedup(survivor=rule, max_rounds=1), seed=1)
             assert_that(result["kept"] | f"{rule}/Id" >> beam.Map(lambda r: r.id), equal_to([survivor]), label=rule)
 
 
@@ -187,3 +187,20 @@ def test_corpus_fixture_is_what_the_tests_claim():
     assert collections.Counter(reason for reason, _ in expected.values()) == {
         "exact_duplicate": 31, "near_duplicate": 30,
     }
+
+
+def test_a_repeated_id_is_kept_once_and_counted():
+    text = _text(random.Random(5), 300)
+    records = [
+        Record(id="same", source="web", text=text),
+        Record(id="same", source="web", text=text + " more words here"),
+        Record(id="other", source="web", text=_text(random.Random(6), 300)),
+    ]
+    with TestPipeline() as p:
+        result = p | beam.Create(records) | Deduplicate(Dedup(verify_jaccard=True, max_rounds=1), seed=1)
+        assert_that(result["kept"] | "Ids" >> beam.Map(lambda r: r.id), equal_to(["other", "same"]))
+        assert_that(
+            result["drops"] | "Drops" >> beam.Map(lambda sd: (sd[0], sd[1].reason, sd[1].id)),
+            equal_to([("exact_dedup", "duplicate_id", "same")]),
+            label="Drops",
+        )
