@@ -36,26 +36,23 @@ class StageCounts:
         """Records that left this stage inside another (a merge stage's merged files minus samples made)."""
         return self.counts.get("merged", 0) - self.counts.get("samples", 0) if self.kind == MERGE else 0
 
-    def balanced(self) -> bool:
-        dropped = sum(self.drops.values())
-        if self.kind == MERGE:
-            passed = self.counts.get("passed", 0)
-            return (
-                self.n_in == passed + self.counts.get("merged", 0) + dropped
-                and self.n_out == passed + self.counts.get("samples", 0)
-            )
-        return self.n_in == self.n_out + dropped
-
     def imbalance(self) -> str:
+        """Why this stage's counts do not add up, or "" when they do."""
         dropped = sum(self.drops.values())
         if self.kind == MERGE:
-            c = self.counts
+            passed, merged, samples = (self.counts.get(k, 0) for k in ("passed", "merged", "samples"))
+            if self.n_in == passed + merged + dropped and self.n_out == passed + samples:
+                return ""
             return (
-                f"stage {self.stage} (merge): in {self.n_in} must equal passed {c.get('passed', 0)} + merged "
-                f"{c.get('merged', 0)} + dropped {dropped}, and out {self.n_out} must equal passed "
-                f"{c.get('passed', 0)} + samples {c.get('samples', 0)}"
+                f"stage {self.stage} (merge): in {self.n_in} must equal passed {passed} + merged {merged} + "
+                f"dropped {dropped}, and out {self.n_out} must equal passed {passed} + samples {samples}"
             )
+        if self.n_in == self.n_out + dropped:
+            return ""
         return f"stage {self.stage}: in {self.n_in} != out {self.n_out} + dropped {dropped}"
+
+    def balanced(self) -> bool:
+        return not self.imbalance()
 
 
 def read_funnel(output_dir: str) -> list[StageCounts]:

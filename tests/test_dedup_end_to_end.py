@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from pipeline.cli import main
-from pipeline.funnel import accounting_errors, format_funnel, read_funnel
+from pipeline.funnel import StageCounts, accounting_errors, format_funnel, read_funnel
 from tests.conftest import REPO
 
 
@@ -38,3 +38,12 @@ def test_fork_is_a_near_duplicate_sample_and_readme_an_exact_one(tmp_path):
     kept_ids = {r["id"] for r in rows}
     assert {r["reason"] for r in rejects} == {"exact_duplicate", "near_duplicate"}
     assert all(r["detail"].removeprefix("survivor=") in kept_ids for r in rejects)
+
+
+def test_merge_stage_accounting_catches_a_lost_file():
+    ok = StageCounts("repo_samples", "merge", {"in": 10, "passed": 2, "merged": 8, "samples": 3, "out": 5})
+    lost = StageCounts("repo_samples", "merge", {"in": 10, "passed": 2, "merged": 7, "samples": 3, "out": 5})
+    assert accounting_errors([ok]) == [] and ok.absorbed == 5
+    (error,) = accounting_errors([lost])
+    assert "in 10 must equal passed 2 + merged 7 + dropped 0" in error
+    assert StageCounts("x", "filter", {"in": 3, "out": 2}).imbalance() == "stage x: in 3 != out 2 + dropped 0"
