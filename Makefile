@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 OUT ?= out
 
-.PHONY: install run test lint bench clean chromium
+.PHONY: install run test lint bench eval-dedup clean chromium
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -32,12 +32,16 @@ chromium:
 	  else echo "chromium is absent and apt is not usable here: the HTML report test will skip"; fi; }
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check pipeline filters dedup classifiers mixing report tests benchmarks
+	$(VENV)/bin/ruff check pipeline filters dedup classifiers mixing report tests benchmarks evals
 
 # Each benchmarks/*.py is a separate script; one that lacks its data prints why and exits 0.
 # bench_github_source.py reads CODECORPUS_BENCH_REPO (a checkout or a bare git repository).
 bench: $(STAMP)
-	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+	@for f in benchmarks/*.py; do echo "== $$f"; $(PY) -m benchmarks.$$(basename $$f .py) || exit 1; done
+
+# Near-dedup precision/recall on planted near-duplicates, ours and datasketch.MinHashLSH (a few minutes).
+eval-dedup: $(STAMP)
+	$(PY) -m evals.eval_dedup
 
 clean:
 	rm -rf $(VENV) $(OUT) build *.egg-info

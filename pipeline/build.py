@@ -1,4 +1,5 @@
-"""The pipeline graph: sources -> language -> file rules -> decontamination -> mix, with a funnel of counts.
+"""The pipeline graph: sources -> language -> file rules -> repository samples -> exact and near dedup ->
+decontamination -> mix, with a funnel of counts.
 
 Each stage is a plain step from `filters/`, `dedup/` or `classifiers/` applied through `Funnel`, so every
 record is either written or counted under a named drop reason.
@@ -15,7 +16,9 @@ from pipeline.config import Config
 from pipeline.decontam_transforms import decontaminate
 from pipeline.github_transforms import read_github_code
 from pipeline.mix_transforms import write_mix
+from pipeline.dedup_transforms import deduplicate
 from pipeline.record import Drop, Record
+from pipeline.repo_assembly import assemble_repo_samples
 from pipeline.sinks import WriteParquetShards
 from pipeline.sources.text import read_text_inputs
 from pipeline.stages import Funnel
@@ -41,6 +44,9 @@ def build_pipeline(p: beam.Pipeline, config: Config, output_dir: str) -> Funnel:
     files = funnel.apply(
         files, "file_rules", functools.partial(file_rules_step, rules=config.filters.model_dump())
     )
+    files = assemble_repo_samples(funnel, files, config.repo_samples, config.seed)
+    if config.dedup.enabled:
+        files = deduplicate(funnel, files, config.dedup, config.seed)
     files | "WriteFiles" >> WriteParquetShards(f"{output_dir}/files", config.output.num_shards)
 
     # The mix's inputs by category (code, code_web, math_web, text); web categories plug in here.

@@ -22,6 +22,8 @@ from filters import decontaminate as _decontam
 from mixing import fim as _fim
 from mixing import plan as _plan
 from pipeline.sources.file_dumps import DumpColumns
+from dedup.repo_samples import REPO_LANGUAGES, RepoLanguage, SampleMode
+from dedup.survivor import SurvivorRule
 
 
 class ConfigError(ValueError):
@@ -124,6 +126,36 @@ class TextInputs(Section):
     url_field: str | None = None
 
 
+class RepoSamples(Section):
+    """Repository-level samples (DeepSeek-Coder §2.2, SPEC §1): files of these languages in one repository
+    become one sample per connected part of their dependency graph; other files stay single."""
+
+    mode: SampleMode = Field(
+        default="dependency", description="dependency order (Coder), random concatenation (Coder-V2), or off"
+    )
+    languages: list[RepoLanguage] = Field(default_factory=lambda: list(REPO_LANGUAGES))
+
+
+class Dedup(Section):
+    """Exact then MinHash near-deduplication (SPEC §1; parameters from BigCode, DeepSeek states none)."""
+
+    enabled: bool = True
+    ngram: int = Field(default=5, ge=1, le=16, description="words per shingle")
+    num_perm: int = Field(default=256, ge=2, le=2048, description="MinHash permutations")
+    threshold: float = Field(default=0.7, gt=0, lt=1, description="Jaccard similarity of a near duplicate")
+    false_positive_weight: float = Field(default=0.5, ge=0, le=1, description="LSH bands x rows optimisation")
+    false_negative_weight: float = Field(default=0.5, ge=0, le=1)
+    verify_jaccard: bool = Field(default=False, description="check candidate pairs' exact Jaccard first")
+    max_rounds: int = Field(default=20, ge=1, le=100, description="bound on connected-components rounds")
+    survivor: SurvivorRule = Field(default="most_stars", description="who is kept; ties: smallest id")
+
+    @model_validator(mode="after")
+    def _weights_sum_to_one(self) -> Dedup:
+        if abs(self.false_positive_weight + self.false_negative_weight - 1.0) > 1e-9:
+            raise ValueError("false_positive_weight + false_negative_weight must be 1")
+        return self
+
+
 class Inputs(Section):
     github: GithubInputs = Field(default_factory=GithubInputs)
     text: TextInputs = Field(default_factory=TextInputs)
@@ -222,6 +254,8 @@ class Config(Section):
     inputs: Inputs = Field(default_factory=Inputs)
     github: GithubSource = Field(default_factory=GithubSource)
     filters: FileRules = Field(default_factory=FileRules)
+    repo_samples: RepoSamples = Field(default_factory=RepoSamples)
+    dedup: Dedup = Field(default_factory=Dedup)
     output: Output = Field(default_factory=Output)
     decontamination: Decontamination = Field(default_factory=Decontamination)
     mix: Mix = Field(default_factory=Mix)

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from apache_beam.io.filesystems import FileSystems
 
+from pipeline.stages import MERGE
+
 
 @dataclass
 class StageCounts:
@@ -29,8 +31,28 @@ class StageCounts:
     def drops(self) -> dict[str, int]:
         return {k.split(".", 1)[1]: v for k, v in self.counts.items() if k.startswith("dropped.")}
 
+    @property
+    def absorbed(self) -> int:
+        """Records that left this stage inside another (a merge stage's merged files minus samples made)."""
+        return self.counts.get("merged", 0) - self.counts.get("samples", 0) if self.kind == MERGE else 0
+
+    def imbalance(self) -> str:
+        """Why this stage's counts do not add up, or "" when they do."""
+        dropped = sum(self.drops.values())
+        if self.kind == MERGE:
+            passed, merged, samples = (self.counts.get(k, 0) for k in ("passed", "merged", "samples"))
+            if self.n_in == passed + merged + dropped and self.n_out == passed + samples:
+                return ""
+            return (
+                f"stage {self.stage} (merge): in {self.n_in} must equal passed {passed} + merged {merged} + "
+                f"dropped {dropped}, and out {self.n_out} must equal passed {passed} + samples {samples}"
+            )
+        if self.n_in == self.n_out + dropped:
+            return ""
+        return f"stage {self.stage}: in {self.n_in} != out {self.n_out} + dropped {dropped}"
+
     def balanced(self) -> bool:
-        return self.n_in == self.n_out + sum(self.drops.values())
+        return not self.imbalance()
 
 
 def read_funnel(output_dir: str) -> list[StageCounts]:
@@ -40,12 +62,8 @@ def read_funnel(output_dir: str) -> list[StageCounts]:
 
 
 def accounting_errors(funnel: list[StageCounts]) -> list[str]:
-    """Every way the counts fail to add up: a stage whose in != out + drops."""
-    return [
-        f"stage {s.stage}: in {s.n_in} != out {s.n_out} + dropped {sum(s.drops.values())}"
-        for s in funnel
-        if not s.balanced()
-    ]
+    """Every way the counts fail to add up: a stage whose in != out + drops (or a merge's own invariant)."""
+    return [s.imbalance() for s in funnel if not s.balanced()]
 
 
 def format_funnel(funnel: list[StageCounts], width: int = 100) -> str:
@@ -54,6 +72,9 @@ def format_funnel(funnel: list[StageCounts], width: int = 100) -> str:
     for s in funnel:
         drops = s.drops
         lines.append(f"{s.stage:<40}{s.n_in:>14,}{s.n_out:>14,}{sum(drops.values()):>14,}")
+        if s.kind == MERGE:
+            merged, samples = s.counts.get("merged", 0), s.counts.get("samples", 0)
+            lines.append(f"  ~ {merged:,} records merged into {samples:,}")
         for reason, n in sorted(drops.items(), key=lambda kv: (-kv[1], kv[0])):
             lines.append(f"{'  - ' + reason:<40}{'':>28}{n:>14,}")
     return "\n".join(lines)

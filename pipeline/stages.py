@@ -27,29 +27,45 @@ COUNTS_TAG = "counts"
 DROPS_TAG = "drops"
 
 # Stage kinds: a "filter" maps one record to one record or one drop, so in == out + drops must hold;
-# a "source" expands inputs, so its "in" is what it emitted plus what it dropped.
-FILTER, SOURCE = "filter", "source"
+# a "source" expands inputs, so its "in" is what it emitted plus what it dropped; a "merge" joins many
+# records into one (repository samples): in == passed + merged + drops and out == passed + samples.
+FILTER, SOURCE, MERGE = "filter", "source", "merge"
 
 
-class _StepDoFn(beam.DoFn):
-    def __init__(self, stage: str, kind: str, step: Callable[[Any], Any]):
-        self.stage, self.kind, self.step = stage, kind, step
-        self._counts: collections.Counter[str] = collections.Counter()
-        self._metrics: dict[str, Any] = {}
+class CountingDoFn(beam.DoFn):
+    """A DoFn that counts named events (of its stage, or of another one it names): a Beam counter each, and
+    per-bundle totals emitted as ((stage, key), n) on the COUNTS_TAG output for `Funnel.write_counts`."""
 
-    def _bump(self, key: str) -> None:
-        self._counts[key] += 1
-        if key not in self._metrics:
-            self._metrics[key] = Metrics.counter(self.stage, key)
-        self._metrics[key].inc()
+    def __init__(self, stage: str):
+        self.stage = stage
+        self._counts: collections.Counter[tuple[str, str]] = collections.Counter()
+        self._metrics: dict[tuple[str, str], Any] = {}
+
+    def _bump(self, key: str, n: int = 1, stage: str | None = None) -> None:
+        name = (stage or self.stage, key)
+        self._counts[name] += n
+        if name not in self._metrics:
+            self._metrics[name] = Metrics.counter(*name)
+        self._metrics[name].inc(n)
+
+    def start_bundle(self) -> None:
+        self._counts = collections.Counter()
+
+    def finish_bundle(self) -> Iterable[Any]:
+        for name, n in sorted(self._counts.items()):
+            yield pvalue.TaggedOutput(COUNTS_TAG, GlobalWindows.windowed_value((name, n)))
+        self._counts = collections.Counter()
+
+
+class _StepDoFn(CountingDoFn):
+    def __init__(self, stage: str, kind: str, step: Callable[..., Any]):
+        super().__init__(stage)
+        self.kind, self.step = kind, step
 
     def setup(self) -> None:
         # A step that needs a model or tokenizer exposes setup(); it loads once per worker, here.
         if callable(getattr(self.step, "setup", None)):
             self.step.setup()
-
-    def start_bundle(self) -> None:
-        self._counts = collections.Counter()
 
     def process(self, element: Any, **side_inputs):  # unannotated: Beam type-checks annotated kwargs
         if self.kind == FILTER:
@@ -68,11 +84,6 @@ class _StepDoFn(beam.DoFn):
                     self._bump("in")
                 self._bump("out")
                 yield result
-
-    def finish_bundle(self) -> Iterable[Any]:
-        for key, n in sorted(self._counts.items()):
-            yield pvalue.TaggedOutput(COUNTS_TAG, GlobalWindows.windowed_value(((self.stage, key), n)))
-        self._counts = collections.Counter()
 
 
 class Funnel:

@@ -184,10 +184,10 @@ def check_plants(index: ContaminationIndex, strings: list[BenchmarkString], n_pl
     hits = {name: m.item for name, m in found.items() if m is not None}
     false_hits = {name: found[name].describe() for name in hits if name not in planted}
     assert false_hits == {}
-    # A planted window can also contain a gram of another item of the same benchmark; the drop names one.
+    # A planted window can also contain a gram of another item (even of another benchmark: MATH and GSM8K
+    # share phrasing); the drop names one of them, so only most drops must name the planted item itself.
     assert set(hits) == set(planted)
     assert sum(hits[name] == planted[name] for name in planted) >= 0.9 * len(planted)
-    assert all(hits[name].split(":")[0] == planted[name].split(":")[0] for name in planted)
 
 
 def test_every_plant_is_found_and_nothing_else(tmp_path, index):

@@ -1,0 +1,204 @@
+"""Dedup benchmarks, figures measured in one run on this machine.
+
+1. MinHash signatures per second on one core (the process is pinned to one CPU), shingling included, on the
+   same 5 KB documents of real code (the Python standard library's own .py files, cut in 5,000-character
+   pieces): ours (`dedup.minhash.MinHasher`) against the best plain datasketch usage (`MinHash.bulk` over
+   shingle sets built the ordinary way: `re.split` on `[^A-Za-z_0-9]`, 5-grams joined and encoded), with
+   datasketch's default SHA-1 hash and with xxh32. 256 permutations. The ratio is against the best
+   datasketch figure; each method runs `--repeats` times interleaved and its best run counts.
+2. End-to-end `Deduplicate` on the DirectRunner (in-process) for 25,000 and 100,000 code-like documents of
+   2 KB (20% planted near-duplicates, 5% exact copies), each in its own subprocess: wall time of the
+   pipeline and the subprocess's peak resident memory (ru_maxrss from wait4).
+
+    make bench     # or: .venv/bin/python -m benchmarks.bench_dedup [--sizes 25000 100000] [--repeats 3]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from pathlib import Path
+
+DOC_CHARS = 5000
+NUM_PERM = 256
+SEED = 1234
+NGRAM = 5
+E2E_DOC_CHARS = 2000
+E2E_NEAR_FRACTION, E2E_EXACT_FRACTION = 0.20, 0.05
+_NON_WORD = re.compile("[^A-Za-z_0-9]")
+
+
+def stdlib_documents(limit: int) -> list[str]:
+    """Up to `limit` 5,000-character pieces of the standard library's Python files (real code)."""
+    docs: list[str] = []
+    for path in sorted(Path(sysconfig.get_paths()["stdlib"]).rglob("*.py")):
+        if "site-packages" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        docs.extend(text[i : i + DOC_CHARS] for i in range(0, len(text) - DOC_CHARS + 1, DOC_CHARS))
+        if len(docs) >= limit:
+            break
+    return docs[:limit]
+
+
+def ordinary_shingles(text: str) -> set[bytes]:
+    """Shingles the way datasketch users (and BigCode's script) build them."""
+    tokens = _NON_WORD.split(text)
+    return {" ".join(tokens[i : i + NGRAM]).encode("utf-8") for i in range(max(1, len(tokens) - NGRAM + 1))}
+
+
+def _datasketch(docs: list[str], hashfunc=None) -> None:
+    from datasketch import MinHash
+
+    kwargs = {"num_perm": NUM_PERM, "seed": SEED}
+    if hashfunc is not None:
+        kwargs["hashfunc"] = hashfunc
+    MinHash.bulk([ordinary_shingles(d) for d in docs], **kwargs)
+
+
+def signature_throughput(n_docs: int, repeats: int) -> dict[str, float]:
+    import xxhash
+
+    from dedup.minhash import MinHasher
+
+    cpu = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})  # one core: figures are per core
+    docs = stdlib_documents(n_docs)
+    ours = MinHasher(num_perm=NUM_PERM, seed=SEED, ngram=NGRAM)
+    methods = {
+        "codecorpus MinHasher (numpy, shingling included)": lambda: [ours.signature(d) for d in docs],
+        "datasketch MinHash.bulk, sha1_hash32 (default)": lambda: _datasketch(docs),
+        "datasketch MinHash.bulk, xxhash.xxh32_intdigest": lambda: _datasketch(docs, xxhash.xxh32_intdigest),
+    }
+    best = {name: 0.0 for name in methods}
+    for _ in range(repeats):
+        for name, run in methods.items():
+            start = time.perf_counter()
+            run()
+            best[name] = max(best[name], len(docs) / (time.perf_counter() - start))
+    print(f"\nMinHash signatures per second on one core (CPU {cpu}), {len(docs)} documents of {DOC_CHARS} "
+          f"characters of real code, {NUM_PERM} permutations, {NGRAM}-word shingles, best of {repeats}:")
+    baseline = max(v for k, v in best.items() if k.startswith("datasketch"))
+    for name, rate in best.items():
+        print(f"  {name:<52}{rate:>9.0f} sig/s   {rate / baseline:5.2f}x the best datasketch")
+    return best
+
+
+def _write_corpus(path: Path, n: int) -> dict[str, int]:
+    """n code-like documents as JSON lines; returns how many near and exact copies were planted."""
+    import numpy as np
+
+    from evals.dedup_corpus import CodeLikeText
+
+    gen, rng = CodeLikeText(SEED), np.random.default_rng(SEED)
+    planted = {"near": 0, "exact": 0}
+    originals: list[str] = []
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(n):
+            roll = rng.random()
+            if originals and roll < E2E_EXACT_FRACTION:
+                text = originals[int(rng.integers(len(originals)))]
+                planted["exact"] += 1
+            elif originals and roll < E2E_EXACT_FRACTION + E2E_NEAR_FRACTION:
+                words = originals[int(rng.integers(len(originals)))].split(" ")
+                for pos in rng.choice(len(words), size=max(1, len(words) // 100), replace=False):
+                    words[pos] = gen.tokens(rng, 1)[0]  # ~1% of the words: Jaccard ~0.9
+                text = " ".join(words)
+                planted["near"] += 1
+            else:
+                text = gen.document(rng, E2E_DOC_CHARS)
+                originals.append(text)
+            fh.write(json.dumps({"id": f"doc{i:07d}", "text": text, "stars": int(rng.integers(0, 50))}) + "\n")
+    return planted
+
+
+def _run_e2e(n: int) -> None:
+    """Child process: build the corpus (not timed), run Deduplicate on the DirectRunner, print JSON."""
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from pipeline.config import bundled_config_path, load_config
+    from pipeline.dedup_transforms import Deduplicate
+    from pipeline.record import Record
+
+    settings = load_config(bundled_config_path("deepseek-coder-v2.yaml")).dedup
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus.jsonl"
+        planted = _write_corpus(corpus, n)
+        start = time.perf_counter()
+        with beam.Pipeline(options=PipelineOptions(["--runner=DirectRunner"])) as p:
+            records = (
+                p
+                | beam.io.ReadFromText(str(corpus))
+                | beam.Map(json.loads)
+                | beam.Map(lambda d: Record(id=d["id"], source="github", text=d["text"], repo_stars=d["stars"]))
+            )
+            result = records | Deduplicate(settings, SEED)
+            (
+                result["counts"]
+                | beam.CombinePerKey(sum)
+                | beam.Map(lambda kv: json.dumps([kv[0][0], kv[0][1], kv[1]]))
+                | beam.io.WriteToText(f"{tmp}/counts")
+            )
+        wall = time.perf_counter() - start
+        counts = {
+            f"{stage}.{key}": n
+            for f in Path(tmp).glob("counts*")
+            for stage, key, n in map(json.loads, f.read_text().splitlines())
+        }
+    print(json.dumps({"docs": n, "wall_s": wall, "planted": planted, "counts": counts}))
+
+
+def end_to_end(sizes: list[int]) -> list[dict]:
+    print(f"\nEnd-to-end Deduplicate on the DirectRunner (in-process), {E2E_DOC_CHARS}-character documents, "
+          f"config deepseek-coder-v2.yaml (threshold 0.7, {NUM_PERM} permutations, verify_jaccard off):")
+    print(f"  {'docs':>9}{'wall s':>9}{'docs/s':>9}{'peak MB':>9}   dropped exact / near (planted exact / near)")
+    rows = []
+    for n in sizes:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.bench_dedup", "--e2e-child", str(n)],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=Path(__file__).resolve().parents[1],
+        )
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            raise RuntimeError(f"end-to-end run of {n} documents failed with exit code {proc.returncode}")
+        row = json.loads(out.strip().splitlines()[-1])
+        row["peak_mb"] = usage.ru_maxrss / 1024  # Linux reports KiB
+        c, planted = row["counts"], row["planted"]
+        print(f"  {n:>9,}{row['wall_s']:>9.1f}{n / row['wall_s']:>9.0f}{row['peak_mb']:>9.0f}   "
+              f"{c.get('exact_dedup.dropped.exact_duplicate', 0):,} / {c.get('near_dedup.dropped.near_duplicate', 0):,}"
+              f" ({planted['exact']:,} / {planted['near']:,})")
+        rows.append(row)
+    if len(rows) > 1:
+        a, b = rows[0], rows[-1]
+        print(f"  growth {b['docs'] / a['docs']:.0f}x docs: {b['wall_s'] / a['wall_s']:.2f}x wall time, "
+              f"{b['peak_mb'] / a['peak_mb']:.2f}x peak memory")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="dedup benchmarks")
+    parser.add_argument("--docs", type=int, default=1000, help="documents for the signature benchmark")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--sizes", type=int, nargs="*", default=[25_000, 100_000])
+    parser.add_argument("--e2e-child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.e2e_child:
+        _run_e2e(args.e2e_child)
+        return 0
+    signature_throughput(args.docs, args.repeats)
+    if args.sizes:
+        end_to_end(args.sizes)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""MinHash signatures compatible with `datasketch.MinHash` (scheme "affine32", datasketch >= 2.0).
+
+datasketch's affine32 scheme: pre-mix each 32-bit input hash with MurmurHash3's fmix32, then permutation k
+maps h to a_k * h + b_k mod 2**32 (a_k odd); the signature is the per-permutation minimum. The permutations
+are datasketch's own (drawn from `numpy.random.RandomState(seed)`), so for the same seed and the same input
+hashes the signatures are equal, value for value. What differs is the hot path: the input hashes come from
+`dedup.shingles.ShingleHasher` (numpy, not a Python call per shingle), and the permutations are applied as
+one uint32 matrix product per document, reusing one buffer.
+"""
+from __future__ import annotations
+
+import numpy as np
+from datasketch import MinHash
+
+from dedup.shingles import DEFAULT_NGRAM, ShingleHasher
+
+DEFAULT_NUM_PERM = 256
+SCHEME = "affine32"
+EMPTY_VALUE = np.uint32(0xFFFFFFFF)  # datasketch's value for a permutation that saw no input
+# Rows of the (hashes x permutations) work matrix per step: keeps it in cache for long documents.
+_CHUNK_ROWS = 2048
+
+_U32 = np.uint32
+
+
+def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine32 permutation parameters (a, b) for `num_perm` and `seed` (uint32 arrays)."""
+    a, b = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
+    return np.ascontiguousarray(a, dtype=np.uint32), np.ascontiguousarray(b, dtype=np.uint32)
+
+
+def fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer (a bijection), elementwise; uint32 in, uint32 out."""
+    h = h ^ (h >> _U32(16))
+    h = h * _U32(0x85EBCA6B)
+    h = h ^ (h >> _U32(13))
+    h = h * _U32(0xC2B2AE35)
+    return h ^ (h >> _U32(16))
+
+
+class MinHasher:
+    """Signatures of documents: `ngram`-word shingles, `num_perm` permutations drawn from `seed`."""
+
+    def __init__(self, num_perm: int = DEFAULT_NUM_PERM, seed: int = 1, ngram: int = DEFAULT_NGRAM):
+        self.num_perm, self.seed, self.ngram = num_perm, seed, ngram
+        self.a, self.b = permutations(num_perm, seed)
+        self.shingler = ShingleHasher(ngram)
+        self._work = np.empty((_CHUNK_ROWS, num_perm), dtype=np.uint32)
+
+    def from_hashes(self, hashes: np.ndarray) -> np.ndarray:
+        """The signature (uint32[num_perm]) of a set given as 32-bit hash values; all EMPTY_VALUE if empty."""
+        signature = np.full(self.num_perm, EMPTY_VALUE, dtype=np.uint32)
+        mixed = fmix32(np.asarray(hashes, dtype=np.uint32))
+        for start in range(0, mixed.size, _CHUNK_ROWS):
+            chunk = mixed[start : start + _CHUNK_ROWS]
+            work = self._work[: chunk.size]
+            np.multiply(chunk[:, None], self.a, out=work)  # uint32 wraparound is the mod 2**32
+            work += self.b
+            np.minimum(signature, work.min(axis=0), out=signature)
+        return signature
+
+    def signature(self, text: str) -> np.ndarray:
+        """The signature of `text`'s shingle set; a text without tokens gives all EMPTY_VALUE."""
+        return self.from_hashes(self.shingler.hashes(text))
+
+
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Exact Jaccard similarity of two sorted unique hash arrays (two empty sets are identical: 1.0)."""
+    if a.size == 0 and b.size == 0:
+        return 1.0
+    inter = np.intersect1d(a, b, assume_unique=True).size
+    return inter / (a.size + b.size - inter)

@@ -1,0 +1,351 @@
+"""Exact and MinHash near-deduplication as Beam transforms: Records in, Records out, counts to the Funnel.
+
+The same transform serves GitHub files, repository samples and web pages. Use it with a Funnel:
+
+    kept = deduplicate(funnel, records, config.dedup, seed=config.seed)
+    kept = deduplicate(funnel, pages, config.dedup, seed=config.seed, exact_stage="web_exact_dedup",
+                       near_stage="web_near_dedup")
+
+which registers two "filter" stages (in == out + dropped) and their drops, or apply `Deduplicate` yourself:
+`records | "Dedup" >> Deduplicate(settings, seed)` returns {"kept", "counts", "drops"}, where counts are
+((stage, key), n) and drops (stage, Drop) as `Funnel` expects. A dropped record's Drop has reason
+`exact_duplicate` or `near_duplicate` and detail `survivor=<id of the record kept in its place>`. Record ids
+must be unique; a repeated id is kept once and the rest dropped as `duplicate_id`.
+
+Besides in/out/dropped, the near stage counts (informational, in stats/counts.json): `unshingled` (no token
+to shingle: left to exact dedup), `bucket_edges`, `verified_edges`/`rejected_edges` (verify_jaccard),
+`cc_round_NN_unsettled` (nodes not yet in a star when round NN started), `clusters`, `unconverged_nodes`.
+
+The graph; no step holds all signatures or all edges, every grouping is by a key:
+
+    records ─► Sign: (content hash, (node, band keys))   [+ (node, shingle set) when verify_jaccard]
+            ─► GroupByKey(content hash) ─► one survivor per hash; the rest: exact_duplicate
+            ─► (band key, node) ─► GroupByKey(band key) ─► edges (member, bucket minimum)
+            ─► [verify_jaccard: distinct edges joined with both ends' shingle sets; keep J >= threshold]
+            ─► ConnectedComponents: up to max_rounds of large-star GroupByKey, convergence gate,
+               small-star GroupByKey ─► (node, component minimum) for every other node: near_duplicate
+    records keyed by id ⨝ verdicts (CoGroupByKey) ─► kept Records, Drops
+
+A node is `dedup.survivor.node_key(...)`: its string order is the survivor rule, so a component's minimum
+is its survivor. Rounds are unrolled (a Beam graph is static); each round counts its unsettled nodes and,
+once that count is 0, a gate sends the edges to the output, so later rounds see empty inputs.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import apache_beam as beam
+import numpy as np
+import xxhash
+from apache_beam import pvalue
+
+from dedup.components import bucket_edges, large_star, small_star, survivor_of
+from dedup.lsh import band_keys, bands_rows
+from dedup.minhash import MinHasher, jaccard
+from dedup.survivor import node_key, record_id
+from pipeline.config import Dedup
+from pipeline.record import Drop, Record
+from pipeline.stages import COUNTS_TAG, DROPS_TAG, FILTER, CountingDoFn, Funnel
+
+EXACT_STAGE, NEAR_STAGE = "exact_dedup", "near_dedup"
+EXACT_DUPLICATE, NEAR_DUPLICATE, DUPLICATE_ID = "exact_duplicate", "near_duplicate", "duplicate_id"
+_VERDICTS, _SETS = "verdicts", "sets"
+
+
+def _both_ways(edge: tuple[str, str]) -> Iterable[tuple[str, str]]:
+    u, v = edge
+    return ((u, v), (v, u))
+
+
+def _by_larger(edge: tuple[str, str]) -> tuple[str, str]:
+    u, v = edge
+    return (u, v) if u > v else (v, u)
+
+
+class _SignDoFn(beam.DoFn):
+    """Record -> (content hash, (node, band keys)); the shingle set on a side output when verifying."""
+
+    def __init__(self, settings: Dedup, seed: int, bands: int, rows: int):
+        self.settings, self.seed, self.bands, self.rows = settings, seed, bands, rows
+
+    def setup(self) -> None:
+        s = self.settings
+        self._hasher = MinHasher(num_perm=s.num_perm, seed=self.seed, ngram=s.ngram)
+
+    def process(self, record: Record) -> Iterable[Any]:
+        s = self.settings
+        node = node_key(record.id, rule=s.survivor, stars=record.repo_stars, length=len(record.text))
+        hashes = self._hasher.shingler.hashes(record.text)
+        keys: tuple[bytes, ...] = ()
+        if hashes.size:
+            keys = tuple(band_keys(self._hasher.from_hashes(hashes), self.bands, self.rows))
+            if s.verify_jaccard:
+                yield pvalue.TaggedOutput(_SETS, (node, np.unique(hashes).tobytes()))
+        content = xxhash.xxh3_128_digest(record.text.encode("utf-8", "surrogatepass"))
+        yield content, (node, keys)
+
+
+def _exact_survivors(item: tuple[bytes, Iterable[tuple[str, tuple]]]) -> Iterable[Any]:
+    """One content hash: the smallest node goes on to near dedup, every other is an exact duplicate."""
+    _, members = item
+    survivor = min(node for node, _ in members)  # a first pass; the group is iterated again below
+    kept = False
+    for node, keys in members:
+        if node == survivor and not kept:
+            kept = True
+            yield node, keys
+        elif node != survivor:
+            yield pvalue.TaggedOutput(_VERDICTS, (record_id(node), (EXACT_DUPLICATE, record_id(survivor))))
+
+
+class _BandDoFn(CountingDoFn):
+    def process(self, item: tuple[str, tuple[bytes, ...]]) -> Iterable[tuple[bytes, str]]:
+        node, keys = item
+        if not keys:
+            self._bump("unshingled")
+        for key in keys:
+            yield key, node
+
+
+class _BucketDoFn(CountingDoFn):
+    def process(self, item: tuple[bytes, Iterable[str]]) -> Iterable[tuple[str, str]]:
+        for edge in bucket_edges(item[1]):
+            self._bump("bucket_edges")
+            yield edge
+
+
+class _EdgeEndsDoFn(beam.DoFn):
+    """One node's shingle set and the edges touching it -> (edge, (node, set)) for each edge."""
+
+    def process(self, item: tuple[str, dict[str, Iterable]]) -> Iterable[tuple[tuple[str, str], tuple[str, bytes]]]:
+        node, groups = item
+        # Only shingled records get band keys, so a node with edges has its set (one, unless an id repeats).
+        shingle_set = min(groups["set"], default=None)
+        if shingle_set is not None:
+            for edge in groups["edges"]:
+                yield edge, (node, shingle_set)
+
+
+class _JaccardDoFn(CountingDoFn):
+    def __init__(self, stage: str, threshold: float):
+        super().__init__(stage)
+        self.threshold = threshold
+
+    def process(self, item: tuple[tuple[str, str], Iterable[tuple[str, bytes]]]) -> Iterable[tuple[str, str]]:
+        edge, ends = item
+        sets = dict(ends)  # one set per end node; an edge listed twice sends its ends twice
+        a, b = (np.frombuffer(sets[node], dtype=np.uint32) for node in edge)
+        if jaccard(a, b) >= self.threshold:
+            self._bump("verified_edges")
+            yield edge
+        else:
+            self._bump("rejected_edges")
+
+
+class VerifyEdges(beam.PTransform):
+    """Keep the candidate edges whose two documents' shingle sets have Jaccard >= threshold."""
+
+    def __init__(self, sets: beam.PCollection, threshold: float, stage: str):
+        super().__init__()
+        self.sets, self.threshold, self.stage = sets, threshold, stage
+
+    def expand(self, edges: beam.PCollection):
+        ends = edges | "Distinct" >> beam.Distinct() | "ByEnd" >> beam.FlatMap(
+            lambda e: ((e[0], e), (e[1], e))
+        )
+        checked = (
+            {"edges": ends, "set": self.sets}
+            | "JoinSets" >> beam.CoGroupByKey()
+            | "EdgeEnds" >> beam.ParDo(_EdgeEndsDoFn())
+            | "PairSets" >> beam.GroupByKey()
+            | "Jaccard" >> beam.ParDo(_JaccardDoFn(self.stage, self.threshold)).with_outputs(COUNTS_TAG, main="edges")
+        )
+        return {"edges": checked.edges, "counts": checked[COUNTS_TAG]}
+
+
+class _LargeStarDoFn(CountingDoFn):
+    def __init__(self, stage: str, unsettled_key: str):
+        super().__init__(stage)
+        self.unsettled_key = unsettled_key
+
+    def process(self, item: tuple[str, Iterable[str]]) -> Iterable[tuple[str, str]]:
+        edges, settled = large_star(*item)
+        if not settled:
+            self._bump(self.unsettled_key)
+        yield from edges
+
+
+def _gate(edge: tuple[str, str], unsettled: list[int]) -> Iterable[Any]:
+    """Edges of a graph that was already a star forest are final; otherwise they go on to small-star."""
+    yield pvalue.TaggedOutput("done", edge) if sum(unsettled) == 0 else edge
+
+
+class _SurvivorDoFn(CountingDoFn):
+    def process(self, item: tuple[str, Iterable[str]]) -> Iterable[tuple[str, str]]:
+        node, neighbours = item
+        survivor, settled = survivor_of(node, neighbours)
+        if not settled:
+            self._bump("unconverged_nodes")
+        if survivor is None:
+            self._bump("clusters")
+        else:
+            yield node, survivor
+
+
+class ConnectedComponents(beam.PTransform):
+    """Edges (u, v) -> (node, its component's minimum) for every node that is not the minimum.
+
+    Alternating large-star and small-star rounds (dedup.components), at most `max_rounds`; a round whose
+    graph is already a star forest passes its edges to the output and leaves later rounds empty. If the
+    rounds run out first, nodes still unsettled are counted as `unconverged_nodes` (they are dropped for a
+    smaller neighbour, so only local minima survive: extra survivors, never a lost component minimum).
+    """
+
+    def __init__(self, max_rounds: int, stage: str):
+        super().__init__()
+        self.max_rounds, self.stage = max_rounds, stage
+
+    def expand(self, edges: beam.PCollection):
+        counts, done, current = [], [], edges
+        for i in range(1, self.max_rounds + 1):
+            key = f"cc_round_{i:02d}_unsettled"
+            large = (
+                current
+                | f"Round{i:02d}/BothWays" >> beam.FlatMap(_both_ways)
+                | f"Round{i:02d}/GroupNeighbours" >> beam.GroupByKey()
+                | f"Round{i:02d}/LargeStar"
+                >> beam.ParDo(_LargeStarDoFn(self.stage, key)).with_outputs(COUNTS_TAG, main="edges")
+            )
+            counts.append(large[COUNTS_TAG])
+            # Per-bundle partial counts (a handful of ints), summed by the gate: no global combine needed.
+            unsettled = large[COUNTS_TAG] | f"Round{i:02d}/Unsettled" >> beam.FlatMap(
+                lambda kv, k=key: [kv[1]] if kv[0][1] == k else []
+            )
+            gated = large.edges | f"Round{i:02d}/Gate" >> beam.ParDo(
+                _gate, pvalue.AsList(unsettled)
+            ).with_outputs("done", main="open")
+            done.append(gated.done)
+            current = (
+                gated.open
+                | f"Round{i:02d}/ByLarger" >> beam.Map(_by_larger)
+                | f"Round{i:02d}/GroupSmaller" >> beam.GroupByKey()
+                | f"Round{i:02d}/SmallStar" >> beam.FlatMap(lambda item: small_star(*item))
+            )
+        final = (
+            [*done, current]
+            | "FinalEdges" >> beam.Flatten()
+            | "FinalBothWays" >> beam.FlatMap(_both_ways)
+            | "FinalGroup" >> beam.GroupByKey()
+            | "Survivors" >> beam.ParDo(_SurvivorDoFn(self.stage)).with_outputs(COUNTS_TAG, main="dropped")
+        )
+        counts.append(final[COUNTS_TAG])
+        return {"dropped": final.dropped, "counts": counts | "FlattenCounts" >> beam.Flatten()}
+
+
+class _ApplyVerdictsDoFn(CountingDoFn):
+    """Records of one id and their verdicts -> the kept record, or a Drop naming the survivor."""
+
+    def __init__(self, exact_stage: str, near_stage: str):
+        super().__init__(exact_stage)
+        self.exact_stage, self.near_stage = exact_stage, near_stage
+
+    def _drop(self, stage: str, reason: str, record: Record, detail: str) -> Any:
+        self._bump("in", stage=stage)
+        self._bump(f"dropped.{reason}", stage=stage)
+        return pvalue.TaggedOutput(DROPS_TAG, (stage, Drop(reason, record.id, detail)))
+
+    def process(self, item: tuple[str, dict[str, Iterable]]) -> Iterable[Any]:
+        rid, groups = item
+        records = sorted(groups["record"], key=lambda r: r.text)
+        verdicts = sorted(v for v in groups["verdict"] if v[1] != rid)
+        for extra in records[1:]:
+            yield self._drop(self.exact_stage, DUPLICATE_ID, extra, f"id {rid} seen more than once")
+        if not records:
+            return
+        record = records[0]
+        reason, survivor = verdicts[0] if verdicts else ("", "")
+        if reason == EXACT_DUPLICATE:
+            yield self._drop(self.exact_stage, reason, record, f"survivor={survivor}")
+            return
+        self._bump("in", stage=self.exact_stage)
+        self._bump("out", stage=self.exact_stage)
+        if reason == NEAR_DUPLICATE:
+            yield self._drop(self.near_stage, reason, record, f"survivor={survivor}")
+            return
+        self._bump("in", stage=self.near_stage)
+        self._bump("out", stage=self.near_stage)
+        yield record
+
+
+class Deduplicate(beam.PTransform):
+    """Records -> {"kept": Records, "counts": ((stage, key), n), "drops": (stage, Drop)}; see module doc."""
+
+    def __init__(self, settings: Dedup, seed: int, *, exact_stage: str = EXACT_STAGE, near_stage: str = NEAR_STAGE):
+        super().__init__()
+        self.settings, self.seed = settings, seed
+        self.exact_stage, self.near_stage = exact_stage, near_stage
+        self.bands, self.rows = bands_rows(
+            settings.threshold, settings.num_perm, settings.false_positive_weight, settings.false_negative_weight
+        )
+
+    def expand(self, records: beam.PCollection):
+        s, near = self.settings, self.near_stage
+        signed = records | "Sign" >> beam.ParDo(_SignDoFn(s, self.seed, self.bands, self.rows)).with_outputs(
+            _SETS, main="nodes"
+        )
+        exact = (
+            signed.nodes
+            | "GroupContent" >> beam.GroupByKey()
+            | "ExactSurvivors" >> beam.FlatMap(_exact_survivors).with_outputs(_VERDICTS, main="survivors")
+        )
+        banded = exact.survivors | "BandKeys" >> beam.ParDo(_BandDoFn(near)).with_outputs(COUNTS_TAG, main="keys")
+        buckets = (
+            banded.keys
+            | "GroupBuckets" >> beam.GroupByKey()
+            | "BucketEdges" >> beam.ParDo(_BucketDoFn(near)).with_outputs(COUNTS_TAG, main="edges")
+        )
+        counts = [banded[COUNTS_TAG], buckets[COUNTS_TAG]]
+        edges = buckets.edges
+        if s.verify_jaccard:
+            verified = edges | "Verify" >> VerifyEdges(signed[_SETS], s.threshold, near)
+            edges = verified["edges"]
+            counts.append(verified["counts"])
+        components = edges | "Components" >> ConnectedComponents(s.max_rounds, near)
+        counts.append(components["counts"])
+        near_verdicts = components["dropped"] | "NearVerdicts" >> beam.Map(
+            lambda ns: (record_id(ns[0]), (NEAR_DUPLICATE, record_id(ns[1])))
+        )
+        verdicts = [exact[_VERDICTS], near_verdicts] | "FlattenVerdicts" >> beam.Flatten()
+        applied = (
+            {"record": records | "KeyById" >> beam.Map(lambda r: (r.id, r)), "verdict": verdicts}
+            | "JoinVerdicts" >> beam.CoGroupByKey()
+            | "ApplyVerdicts"
+            >> beam.ParDo(_ApplyVerdictsDoFn(self.exact_stage, near)).with_outputs(COUNTS_TAG, DROPS_TAG, main="kept")
+        )
+        counts.append(applied[COUNTS_TAG])
+        return {
+            "kept": applied.kept,
+            "counts": counts | "FlattenCounts" >> beam.Flatten(),
+            "drops": applied[DROPS_TAG],
+        }
+
+
+def deduplicate(
+    funnel: Funnel,
+    records: beam.PCollection,
+    settings: Dedup,
+    seed: int,
+    *,
+    exact_stage: str = EXACT_STAGE,
+    near_stage: str = NEAR_STAGE,
+) -> beam.PCollection:
+    """Exact then near dedup of `records` as two funnel stages; returns the kept records."""
+    result = records | f"Dedup[{exact_stage},{near_stage}]" >> Deduplicate(
+        settings, seed, exact_stage=exact_stage, near_stage=near_stage
+    )
+    for stage in (exact_stage, near_stage):
+        stage_counts = result["counts"] | f"Counts[{stage}]" >> beam.Filter(lambda kv, st=stage: kv[0][0] == st)
+        funnel.add_counts(stage, FILTER, stage_counts)
+    funnel.drops.append(result["drops"])
+    return result["kept"]
