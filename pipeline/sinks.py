@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import uuid
 from typing import Iterable
 
 import apache_beam as beam
@@ -26,18 +27,31 @@ def shard_path(prefix: str, index: int, num_shards: int) -> str:
     return f"{prefix}/part-{index:05d}-of-{num_shards:05d}.parquet"
 
 
+def write_bytes(data: bytes, path: str) -> int:
+    """Write `data` to `path` (any Beam filesystem) through a temporary file renamed into place.
+
+    The temporary name is unique per attempt: a retried or speculative duplicate of the same shard never
+    writes into another attempt's half-written file, and the last rename leaves the same bytes.
+    """
+    directory, name = FileSystems.split(path)
+    tmp = FileSystems.join(directory, f".tmp-{uuid.uuid4().hex}-{name}")
+    try:
+        with FileSystems.create(tmp) as fh:
+            fh.write(data)
+        if FileSystems.exists(path):
+            FileSystems.delete([path])
+        FileSystems.rename([tmp], [path])
+    finally:
+        if FileSystems.exists(tmp):
+            FileSystems.delete([tmp])
+    return len(data)
+
+
 def write_table(table: pa.Table, path: str, compression: str = "zstd") -> int:
-    """Write `table` to `path` (any Beam filesystem) atomically; returns bytes written."""
+    """Write `table` to `path` as Parquet, atomically; returns bytes written."""
     buf = io.BytesIO()
     pq.write_table(table, buf, compression=compression)
-    data = buf.getvalue()
-    tmp = f"{path}.tmp"
-    with FileSystems.create(tmp) as fh:
-        fh.write(data)
-    if FileSystems.exists(path):
-        FileSystems.delete([path])
-    FileSystems.rename([tmp], [path])
-    return len(data)
+    return write_bytes(buf.getvalue(), path)
 
 
 def _write_shard(item: tuple[int, dict[str, Iterable]], prefix: str, num_shards: int) -> str:
@@ -74,3 +88,32 @@ def read_parquet_records(pattern: str) -> list[Record]:
             table = pq.read_table(io.BytesIO(fh.read()))
         out.extend(Record.from_row(row) for row in table.to_pylist())
     return out
+
+
+def _write_lines_shard(item: tuple[int, dict[str, Iterable]], prefix: str, num_shards: int) -> str:
+    index, groups = item
+    path = f"{prefix}-{index:05d}-of-{num_shards:05d}.jsonl"
+    write_bytes("".join(f"{line}\n" for line in sorted(groups["lines"])).encode("utf-8"), path)
+    return path
+
+
+class WriteJsonLinesShards(beam.PTransform):
+    """Write (key, line) pairs as `prefix-NNNNN-of-MMMMM.jsonl`, every shard present even when empty.
+
+    A line goes to the shard of its key's hash and lines are sorted inside a shard, so the files are
+    byte-identical whatever the runner or the arrival order (Beam's WriteToText keeps arrival order).
+    """
+
+    def __init__(self, prefix: str, num_shards: int):
+        super().__init__()
+        self.prefix, self.num_shards = prefix, num_shards
+
+    def expand(self, keyed_lines: beam.PCollection) -> beam.PCollection:
+        n = self.num_shards
+        keyed = keyed_lines | "KeyByShard" >> beam.MapTuple(lambda key, line: (shard_of(key, n), line))
+        every = keyed_lines.pipeline | "AllShards" >> beam.Create([(i, None) for i in range(n)])
+        return (
+            {"lines": keyed, "present": every}
+            | "GroupShards" >> beam.CoGroupByKey()
+            | "WriteShard" >> beam.Map(_write_lines_shard, self.prefix, n)
+        )

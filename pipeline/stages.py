@@ -5,13 +5,18 @@ A *step* is a plain function `Record -> Record | Drop` (a filter or a map) or `X
 drops to a side output, bump a Beam counter per reason (visible in the runner's UI), and emit per-bundle
 count totals that `Funnel.write_counts` sums into `stats/counts.json`. Counts are emitted per bundle, so a
 retried bundle replaces its counts rather than adding to them.
+
+A step that needs a model or a tokenizer is an object with `setup()` (load it there, on the worker, once per
+DoFn instance) and optional `teardown()`; `Funnel` calls them from the DoFn's own `setup`/`teardown`, so the
+model is never pickled into the job graph. An exception inside a step is re-raised as `StepError` naming the
+stage and the record (id and file or URL), and logged with the same words.
 """
 from __future__ import annotations
 
 import collections
 import json
 import logging
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import apache_beam as beam
 from apache_beam import pvalue
@@ -19,6 +24,7 @@ from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindows
 
 from pipeline.record import Drop, Record
+from pipeline.sinks import WriteJsonLinesShards
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +34,19 @@ DROPS_TAG = "drops"
 # Stage kinds: a "filter" maps one record to one record or one drop, so in == out + drops must hold;
 # a "source" expands inputs, so its "in" is what it emitted plus what it dropped.
 FILTER, SOURCE = "filter", "source"
+
+
+class StepError(RuntimeError):
+    """A step raised: the message names the stage and the record or input it was working on."""
+
+
+def describe_element(element: Any, limit: int = 300) -> str:
+    """The words that identify an element in an error: id and file or URL for a Record, else its repr."""
+    if isinstance(element, Record):
+        where = element.url or "/".join(p for p in (element.repo, element.path) if p)
+        return f"record {element.id}" + (f" ({where})" if where else "")
+    text = repr(element)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class _StepDoFn(beam.DoFn):
@@ -42,16 +61,33 @@ class _StepDoFn(beam.DoFn):
             self._metrics[key] = Metrics.counter(self.stage, key)
         self._metrics[key].inc()
 
+    def setup(self) -> None:
+        if hasattr(self.step, "setup"):
+            self.step.setup()
+
+    def teardown(self) -> None:
+        if hasattr(self.step, "teardown"):
+            self.step.teardown()
+
     def start_bundle(self) -> None:
         self._counts = collections.Counter()
+
+    def _results(self, element: Any) -> Iterator[Any]:
+        """The step's results; a source's generator stays lazy, so a big repository streams."""
+        try:
+            if self.kind == FILTER:
+                yield self.step(element)
+            else:
+                yield from self.step(element)
+        except Exception as err:  # a step's bug or bad input: name the stage and the record, then fail
+            message = f"stage {self.stage}: {type(err).__name__} on {describe_element(element)}: {err}"
+            log.error(message)
+            raise StepError(message) from err
 
     def process(self, element: Any) -> Iterable[Any]:
         if self.kind == FILTER:
             self._bump("in")
-            results = [self.step(element)]
-        else:
-            results = self.step(element)
-        for result in results:
+        for result in self._results(element):
             if isinstance(result, Drop):
                 if self.kind == SOURCE:
                     self._bump("in")
@@ -105,20 +141,23 @@ class Funnel:
             >> beam.io.WriteToText(f"{stats_dir}/counts", file_name_suffix=".json", shard_name_template="")
         )
 
-    def write_rejects(self, pipeline: beam.Pipeline, rejects_dir: str) -> None:
-        """Write every drop's stage, reason, id and detail as JSON lines (for audit)."""
+    def write_rejects(self, pipeline: beam.Pipeline, rejects_dir: str, num_shards: int) -> None:
+        """Write every drop's stage, reason, id and detail as JSON lines (for audit), sorted in shards."""
         (
             self.drops
             | "FlattenDrops" >> beam.Flatten(pipeline=pipeline)
             | "DropToJson"
-            >> beam.Map(
-                lambda sd: json.dumps(
-                    {"stage": sd[0], "reason": sd[1].reason, "id": sd[1].id, "detail": sd[1].detail},
-                    sort_keys=True,
-                    ensure_ascii=False,
+            >> beam.MapTuple(
+                lambda stage, drop: (
+                    drop.id,
+                    json.dumps(
+                        {"stage": stage, "reason": drop.reason, "id": drop.id, "detail": drop.detail},
+                        sort_keys=True,
+                        ensure_ascii=False,
+                    ),
                 )
             )
-            | "WriteRejects" >> beam.io.WriteToText(f"{rejects_dir}/rejects", file_name_suffix=".jsonl")
+            | "WriteRejects" >> WriteJsonLinesShards(f"{rejects_dir}/rejects", num_shards)
         )
 
 
