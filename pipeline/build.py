@@ -36,7 +36,7 @@ def build_pipeline(p: beam.Pipeline, config: Config, output_dir: str) -> Funnel:
     entries = [config.resolve(path) for path in config.inputs.github.paths]
     repos = (
         p
-        | "GithubInputs" >> beam.Create(entries)
+        | "GithubInputs" >> beam.Create(entries, reshuffle=False)  # SpreadRepos shuffles; one graph for 1 or N
         | "ExpandRepos" >> beam.FlatMap(expand_github_input)
         | "SpreadRepos" >> beam.Reshuffle()
     )
