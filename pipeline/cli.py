@@ -10,7 +10,6 @@ from pipeline.config import ConfigError, bundled_config_path, load_config
 from pipeline.runner_options import DEFAULT_RUNNER
 
 
-
 def _progress_stream(choice: str):
     """Where to draw live progress: stdout when it is a terminal (or when asked), else nowhere."""
     if choice == "always" or (choice == "auto" and sys.stdout.isatty()):

@@ -13,13 +13,17 @@ The display redraws in place on a terminal and prints nothing otherwise.
 """
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 from apache_beam.runners.portability.fn_api_runner import fn_runner
 from apache_beam.runners.runner import PipelineState
+
+log = logging.getLogger(__name__)
 
 # How often the table is redrawn, and how often a remote service is asked for metrics (API quotas).
 REDRAW_SECONDS = 0.5
@@ -136,8 +140,8 @@ class ResultCounters:
                 self._state = str(self._result.state).rsplit(".", 1)[-1]
                 if self._live:
                     self._counters = counters_from_query(self._result.metrics().query())
-            except Exception:  # a service hiccup must not stop the job; the next poll retries
-                pass
+            except Exception as err:  # noqa: BLE001 - any service hiccup: the job goes on, the next poll retries
+                log.debug("progress: polling the job failed: %s", err)
         return Snapshot(dict(self._counters), frozenset(), self._state)
 
 
@@ -163,8 +167,8 @@ def render_progress(stages: list[str], snap: Snapshot, elapsed: float) -> list[s
 
 
 class ProgressDisplay:
-    """Redraws `render_progress` in place on a terminal from a background thread; `stop()` leaves the
-    final table on screen. Use as a context manager; `source` may be replaced while it runs."""
+    """Redraws `render_progress` in place on a terminal from a background thread between `start()` and
+    `stop()`, which leaves the final table on screen; `source` may be replaced while it runs."""
 
     def __init__(
         self,
@@ -180,15 +184,14 @@ class ProgressDisplay:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="codecorpus-progress", daemon=True)
 
-    def __enter__(self) -> "ProgressDisplay":
+    def start(self) -> None:
         self._start = time.monotonic()
         self._thread.start()
-        return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def stop(self, failed: bool = False) -> None:
         self._stop.set()
         self._thread.join()
-        self.draw(final_state=None if exc[0] is None else "failed")
+        self.draw(final_state="failed" if failed else None)
 
     def _loop(self) -> None:
         while not self._stop.wait(self._redraw_seconds):
@@ -223,13 +226,19 @@ def run_with_progress(pipeline, stages: list[str], board: CounterBoard | None, s
             return board.snapshot()
         return holder["result"].snapshot() if "result" in holder else Snapshot(state="STARTING")
 
-    with ProgressDisplay(stream, stages, source) as display:
+    display = ProgressDisplay(stream, stages, source)
+    display.start()
+    try:
         result = pipeline.run()
         if board is None:
             holder["result"] = ResultCounters(result)
         result.wait_until_finish()
-        if board is not None:
-            display.source = lambda: Snapshot(board.snapshot().counters, frozenset(), PipelineState.DONE)
-        else:
-            display.source = ResultCounters(result, poll_seconds=0, finished=True).snapshot
+    except BaseException:
+        display.stop(failed=True)
+        raise
+    if board is not None:
+        display.source = lambda: Snapshot(board.snapshot().counters, frozenset(), PipelineState.DONE)
+    else:
+        display.source = ResultCounters(result, poll_seconds=0, finished=True).snapshot
+    display.stop()
     return result

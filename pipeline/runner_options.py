@@ -14,7 +14,6 @@ import contextlib
 import io
 from importlib import resources
 from pathlib import Path
-from typing import Union
 
 import yaml
 from pydantic import Field, ValidationError
@@ -29,7 +28,7 @@ _LOCAL_ENVIRONMENTS = frozenset({"LOOPBACK", "EXTERNAL", "PROCESS", "EMBEDDED"})
 # Quieter multi_processing workers: Beam's SDK harness logs every channel it opens at INFO.
 LOCAL_HARNESS_LOG_LEVEL = "WARNING"
 
-OptionValue = Union[bool, int, float, str, list[str]]
+OptionValue = bool | int | float | str | list[str]
 
 
 class RunnerProfile(Section):

@@ -16,7 +16,8 @@ from __future__ import annotations
 import collections
 import json
 import logging
-from typing import Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import apache_beam as beam
 from apache_beam import pvalue

@@ -88,23 +88,22 @@ def job_endpoint(tmp_path_factory):
 
     port = _free_port()
     log_path = tmp_path_factory.mktemp("job_service") / "job_service.log"
-    log = open(log_path, "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "apache_beam.runners.portability.local_job_service_main", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    try:
-        channel = grpc.insecure_channel(f"localhost:{port}")
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "apache_beam.runners.portability.local_job_service_main", "--port", str(port)],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
         try:
-            grpc.channel_ready_future(channel).result(timeout=READY_TIMEOUT_S)
-        except grpc.FutureTimeoutError:
-            pytest.fail(f"job service not ready in {READY_TIMEOUT_S} s:\n{log_path.read_text()[-4000:]}")
+            channel = grpc.insecure_channel(f"localhost:{port}")
+            try:
+                grpc.channel_ready_future(channel).result(timeout=READY_TIMEOUT_S)
+            except grpc.FutureTimeoutError:
+                pytest.fail(f"job service not ready in {READY_TIMEOUT_S} s:\n{log_path.read_text()[-4000:]}")
+            finally:
+                channel.close()
+            yield f"localhost:{port}"
         finally:
-            channel.close()
-        yield f"localhost:{port}"
-    finally:
-        _stop_group(proc)
-        log.close()
+            _stop_group(proc)
 
 
 def test_multi_processing_gives_the_same_bytes(reference, tmp_path):
