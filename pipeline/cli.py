@@ -46,7 +46,7 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
         return 2
     output = args.output.rstrip("/")
     board = CounterBoard() if is_in_process(runner_of(beam_args)) else None
-    p = beam.Pipeline(runner=in_process_runner(options, board) if board else None, options=options)
+    p = beam.Pipeline(runner=in_process_runner(options, board) if board is not None else None, options=options)
     funnel = build_pipeline(p, config, output)
     start = time.time()
     run_with_progress(p, [stage for stage, _ in funnel.stages], board, _progress_stream(args.progress))

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import operator
 import uuid
-from typing import Iterable
+from typing import Any, Callable, Iterable
 
 import apache_beam as beam
 import pyarrow as pa
@@ -54,9 +55,28 @@ def write_table(table: pa.Table, path: str, compression: str = "zstd") -> int:
     return write_bytes(buf.getvalue(), path)
 
 
-def _write_shard(item: tuple[int, dict[str, Iterable]], prefix: str, num_shards: int) -> str:
-    index, groups = item
-    records = sorted(groups["records"], key=lambda r: r.id)
+class GroupIntoShards(beam.PTransform):
+    """(shard index, items) for every shard 0..n-1, empty ones included: an item goes to the shard of the
+    hash of `key(item)`, so the grouping is the same whatever the runner or the arrival order."""
+
+    def __init__(self, num_shards: int, key: Callable[[Any], str]):
+        super().__init__()
+        self.num_shards, self.key = num_shards, key
+
+    def expand(self, items: beam.PCollection) -> beam.PCollection:
+        n, key = self.num_shards, self.key
+        keyed = items | "KeyByShard" >> beam.Map(lambda item: (shard_of(key(item), n), item))
+        every = items.pipeline | "AllShards" >> beam.Create([(i, None) for i in range(n)])
+        return (
+            {"items": keyed, "present": every}
+            | "GroupShards" >> beam.CoGroupByKey()
+            | "ShardItems" >> beam.MapTuple(lambda index, groups: (index, groups["items"]))
+        )
+
+
+def _write_shard(item: tuple[int, Iterable[Record]], prefix: str, num_shards: int) -> str:
+    index, records = item
+    records = sorted(records, key=lambda r: r.id)
     path = shard_path(prefix, index, num_shards)
     write_table(records_to_table(records) if records else ARROW_SCHEMA.empty_table(), path)
     return path
@@ -70,13 +90,10 @@ class WriteParquetShards(beam.PTransform):
         self.prefix, self.num_shards = prefix, num_shards
 
     def expand(self, records: beam.PCollection) -> beam.PCollection:
-        n = self.num_shards
-        keyed = records | "KeyByShard" >> beam.Map(lambda r: (shard_of(r.id, n), r))
-        every = records.pipeline | "AllShards" >> beam.Create([(i, None) for i in range(n)])
         return (
-            {"records": keyed, "present": every}
-            | "GroupShards" >> beam.CoGroupByKey()
-            | "WriteShard" >> beam.Map(_write_shard, self.prefix, n)
+            records
+            | "Shards" >> GroupIntoShards(self.num_shards, operator.attrgetter("id"))
+            | "WriteShard" >> beam.Map(_write_shard, self.prefix, self.num_shards)
         )
 
 
@@ -90,10 +107,10 @@ def read_parquet_records(pattern: str) -> list[Record]:
     return out
 
 
-def _write_lines_shard(item: tuple[int, dict[str, Iterable]], prefix: str, num_shards: int) -> str:
-    index, groups = item
+def _write_lines_shard(item: tuple[int, Iterable[tuple[str, str]]], prefix: str, num_shards: int) -> str:
+    index, pairs = item
     path = f"{prefix}-{index:05d}-of-{num_shards:05d}.jsonl"
-    write_bytes("".join(f"{line}\n" for line in sorted(groups["lines"])).encode("utf-8"), path)
+    write_bytes("".join(f"{line}\n" for line in sorted(line for _, line in pairs)).encode("utf-8"), path)
     return path
 
 
@@ -109,11 +126,8 @@ class WriteJsonLinesShards(beam.PTransform):
         self.prefix, self.num_shards = prefix, num_shards
 
     def expand(self, keyed_lines: beam.PCollection) -> beam.PCollection:
-        n = self.num_shards
-        keyed = keyed_lines | "KeyByShard" >> beam.MapTuple(lambda key, line: (shard_of(key, n), line))
-        every = keyed_lines.pipeline | "AllShards" >> beam.Create([(i, None) for i in range(n)])
         return (
-            {"lines": keyed, "present": every}
-            | "GroupShards" >> beam.CoGroupByKey()
-            | "WriteShard" >> beam.Map(_write_lines_shard, self.prefix, n)
+            keyed_lines
+            | "Shards" >> GroupIntoShards(self.num_shards, operator.itemgetter(0))
+            | "WriteShard" >> beam.Map(_write_lines_shard, self.prefix, self.num_shards)
         )
