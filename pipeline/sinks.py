@@ -10,7 +10,8 @@ import hashlib
 import io
 import operator
 import uuid
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import apache_beam as beam
 import pyarrow as pa
