@@ -146,7 +146,8 @@ class ResultCounters:
 
 
 def _stage_is_running(stage: str, running: frozenset[str]) -> bool:
-    return any(name == stage or name.endswith(f"/{stage}") for name in running)
+    """A stage's transform is `stage/ParDo(...)`, or `Outer/stage/ParDo(...)` inside a composite."""
+    return any(stage in name.split("/") for name in running)
 
 
 def render_progress(stages: list[str], snap: Snapshot, elapsed: float) -> list[str]:

@@ -29,7 +29,7 @@ def test_render_marks_running_stage_and_sums_drops():
     snap = Snapshot(
         {("read", "in"): 10, ("read", "out"): 10, ("rules", "in"): 10, ("rules", "out"): 6,
          ("rules", "dropped.a"): 3, ("rules", "dropped.b"): 1},
-        frozenset({"Outer/rules"}),
+        frozenset({"Outer/rules/ParDo(_StepDoFn)", "read_more/ParDo(_StepDoFn)"}),
     )
     lines = render_progress(["read", "rules"], snap, elapsed=3725)
     assert lines[0] == "codecorpus: running, 1:02:05 elapsed"
@@ -91,12 +91,21 @@ def test_display_redraws_in_place_and_ends_with_final_frame():
 def test_in_process_runner_publishes_counters_per_bundle():
     """The hook into Beam's FnApiRunner delivers the funnel counters (a Beam upgrade that renames the
     internal call fails here, not silently on a user's long run)."""
-    board = CounterBoard()
+    seen_running: list[frozenset[str]] = []
+
+    class RecordingBoard(CounterBoard):
+        def set_running(self, transforms: frozenset[str]) -> None:
+            seen_running.append(transforms)
+            super().set_running(transforms)
+
+    board = RecordingBoard()
     options = PipelineOptions(["--runner=DirectRunner"])
     with beam.Pipeline(runner=in_process_runner(options, board), options=options) as p:
         records = p | beam.Create([Record(id=str(i), source="t", text="x") for i in range(10)])
         Funnel().apply(records, "parity", _keep_even)
     assert board.snapshot().counters == {("parity", "in"): 10, ("parity", "out"): 5, ("parity", "dropped.odd"): 5}
+    marked = [render_progress(["parity"], Snapshot({}, names), 0)[2] for names in seen_running]
+    assert any(line.startswith("* parity") for line in marked)  # the stage showed as running meanwhile
 
 
 def test_cli_draws_progress_only_when_asked_or_on_a_terminal(tmp_path, capsys):
