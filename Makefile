@@ -33,7 +33,7 @@ bench-scale: $(STAMP)
 
 # The wheel workers install with --extra_package (README "Shipping the package to workers").
 wheel: $(STAMP)
-	rm -f dist/codecorpus-*.whl
+	rm -rf build dist/codecorpus-*.whl  # a stale build/lib would put deleted modules in the wheel
 	$(PY) -m pip wheel -q --no-deps --no-build-isolation --wheel-dir dist .
 	@ls dist/codecorpus-*.whl
 
