@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 OUT ?= out
 
-.PHONY: install run test lint bench eval-dedup clean chromium
+.PHONY: install run test lint bench eval-dedup bench-scale wheel clean chromium
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -34,14 +34,25 @@ chromium:
 lint: $(STAMP)
 	$(VENV)/bin/ruff check pipeline filters dedup classifiers mixing report tests benchmarks evals
 
-# Each benchmarks/*.py is a separate script; one that lacks its data prints why and exits 0.
-# bench_github_source.py reads CODECORPUS_BENCH_REPO (a checkout or a bare git repository).
+# Every benchmarks/bench_*.py but bench_scale (its own target) runs as a module from the repository root;
+# one that lacks its data prints why and exits 0. bench_github_source reads CODECORPUS_BENCH_REPO.
 bench: $(STAMP)
-	@for f in benchmarks/*.py; do echo "== $$f"; $(PY) -m benchmarks.$$(basename $$f .py) || exit 1; done
+	@for f in benchmarks/bench_*.py; do case $$f in *bench_scale.py) continue;; esac; \
+	  echo "== $$f"; $(PY) -m benchmarks.$$(basename $$f .py) || exit 1; done
 
 # Near-dedup precision/recall on planted near-duplicates, ours and datasketch.MinHashLSH (a few minutes).
 eval-dedup: $(STAMP)
 	$(PY) -m evals.eval_dedup
 
+# The whole pipeline on the sample replicated 1x/4x/16x, in-process and multi_processing (README "Scaling").
+bench-scale: $(STAMP)
+	$(PY) benchmarks/bench_scale.py
+
+# The wheel workers install with --extra_package (README "Shipping the package to workers").
+wheel: $(STAMP)
+	rm -rf build dist/codecorpus-*.whl  # a stale build/lib would put deleted modules in the wheel
+	$(PY) -m pip wheel -q --no-deps --no-build-isolation --wheel-dir dist .
+	@ls dist/codecorpus-*.whl
+
 clean:
-	rm -rf $(VENV) $(OUT) build *.egg-info
+	rm -rf $(VENV) $(OUT) build dist *.egg-info

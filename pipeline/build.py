@@ -57,5 +57,5 @@ def build_pipeline(p: beam.Pipeline, config: Config, output_dir: str) -> Funnel:
 
     funnel.write_counts(p, f"{output_dir}/stats")
     if config.output.write_rejects:
-        funnel.write_rejects(p, f"{output_dir}/rejects")
+        funnel.write_rejects(p, f"{output_dir}/rejects", config.output.num_shards)
     return funnel

@@ -7,8 +7,14 @@ import sys
 import time
 
 from pipeline.config import ConfigError, bundled_config_path, load_config
+from pipeline.runner_options import DEFAULT_RUNNER
 
-DEFAULT_RUNNER = "DirectRunner"
+
+def _progress_stream(choice: str):
+    """Where to draw live progress: stdout when it is a terminal (or when asked), else nowhere."""
+    if choice == "always" or (choice == "auto" and sys.stdout.isatty()):
+        return sys.stdout
+    return None
 
 
 def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
@@ -17,23 +23,37 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
 
     from pipeline.build import build_pipeline
     from pipeline.funnel import accounting_errors, format_funnel, read_funnel
+    from pipeline.progress import CounterBoard, in_process_runner, run_with_progress
+    from pipeline.runner_options import (
+        assemble_beam_args,
+        is_in_process,
+        load_runner_profile,
+        runner_of,
+        worker_package_problem,
+    )
 
     try:
         config = load_config(args.config)
+        profile, source = load_runner_profile(args.runner_profile) if args.runner_profile else (None, "")
+        beam_args = assemble_beam_args(beam_args, profile, source)
     except ConfigError as err:
         print(f"codecorpus: {err}", file=sys.stderr)
         return 2
-    output = args.output.rstrip("/")
-    if not any(a == "--runner" or a.startswith("--runner=") for a in beam_args):
-        beam_args = [f"--runner={DEFAULT_RUNNER}", *beam_args]
     options = PipelineOptions(beam_args)
-    start = time.time()
+    problem = worker_package_problem(options)
+    if problem:
+        print(f"codecorpus: {problem}", file=sys.stderr)
+        return 2
+    output = args.output.rstrip("/")
+    board = CounterBoard() if is_in_process(runner_of(beam_args)) else None
+    p = beam.Pipeline(runner=in_process_runner(options, board) if board is not None else None, options=options)
     try:
-        with beam.Pipeline(options=options) as p:
-            build_pipeline(p, config, output)
+        funnel = build_pipeline(p, config, output)
     except ConfigError as err:  # raised while building the graph (e.g. an input path that does not exist)
         print(f"codecorpus: {err}", file=sys.stderr)
         return 2
+    start = time.time()
+    run_with_progress(p, [stage for stage, _ in funnel.stages], board, _progress_stream(args.progress))
     funnel = read_funnel(output)
     print(format_funnel(funnel))
     print(f"\nfinished in {time.time() - start:.1f} s; output in {output}")
@@ -68,18 +88,21 @@ def _report(args: argparse.Namespace, beam_args: list[str]) -> int:
 
 
 def make_parser() -> argparse.ArgumentParser:
+    # No abbreviations: an abbreviated Beam option must not be taken for one of ours, or the reverse.
     parser = argparse.ArgumentParser(
         prog="codecorpus",
+        allow_abbrev=False,
         description="Build a DeepSeek-Coder-V2 style pretraining corpus with Apache Beam.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = sub.add_parser(
         "run",
+        allow_abbrev=False,
         help="run the pipeline described by a config",
         description=(
             "Run the pipeline described by a YAML config. Options this command does not know are passed "
-            f"to Beam unchanged (e.g. --runner, --direct_num_workers, --project); the runner defaults to "
-            f"{DEFAULT_RUNNER}."
+            f"to Beam (e.g. --runner, --direct_num_workers, --project) after a check that Beam knows them; "
+            f"the runner defaults to {DEFAULT_RUNNER}, run in this process."
         ),
     )
     run.add_argument(
@@ -88,6 +111,17 @@ def make_parser() -> argparse.ArgumentParser:
         help="YAML config file (default: the bundled configs/local.yaml, which reads the bundled sample)",
     )
     run.add_argument("--output", default="out", help="output directory or gs:// / s3:// prefix (default: out)")
+    run.add_argument(
+        "--runner-profile",
+        help="Beam options for a cluster: a YAML file, or the name of a bundled one in configs/runners/ "
+        "(dataflow, flink); command-line Beam options override it",
+    )
+    run.add_argument(
+        "--progress",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="live per-stage counts while the job runs (auto: only when stdout is a terminal)",
+    )
     run.set_defaults(handler=_run)
     report = sub.add_parser(
         "report",

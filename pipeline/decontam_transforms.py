@@ -79,7 +79,7 @@ class BuildContaminationIndex(beam.PTransform):
         args, n = self.gram_args, self.gram_args["n"]
         return (
             pbegin
-            | "BenchmarkFiles" >> beam.Create(self.files)
+            | "BenchmarkFiles" >> beam.Create(self.files, reshuffle=False)
             | "BenchmarkStrings" >> beam.FlatMap(load_benchmark_file)
             | "SpreadStrings" >> beam.Reshuffle()
             | "HashGrams" >> beam.Map(lambda s: string_grams(s, **args))

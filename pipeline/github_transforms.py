@@ -112,7 +112,7 @@ def read_github_code(p: beam.Pipeline, funnel: Funnel, config: Config) -> beam.P
     limits = read_limits(config.github)
     units = (
         p
-        | "GithubEntries" >> beam.Create(entries)
+        | "GithubEntries" >> beam.Create(entries, reshuffle=False)  # one graph shape for 1 or N entries
         | "ExpandGithubEntries" >> beam.FlatMap(expand_entry)
         | "SpreadGithubEntries" >> beam.Reshuffle()
         | "SplitGithubDumps" >> beam.FlatMap(split_unit)

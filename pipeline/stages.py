@@ -11,7 +11,7 @@ from __future__ import annotations
 import collections
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import apache_beam as beam
@@ -19,7 +19,8 @@ from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindows
 
-from pipeline.record import Drop
+from pipeline.record import Drop, Record
+from pipeline.sinks import WriteJsonLinesShards
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,19 @@ DROPS_TAG = "drops"
 # a "source" expands inputs, so its "in" is what it emitted plus what it dropped; a "merge" joins many
 # records into one (repository samples): in == passed + merged + drops and out == passed + samples.
 FILTER, SOURCE, MERGE = "filter", "source", "merge"
+
+
+class StepError(RuntimeError):
+    """A step raised: the message names the stage and the record or input it was working on."""
+
+
+def describe_element(element: Any, limit: int = 300) -> str:
+    """The words that identify an element in an error: id and file or URL for a Record, else its repr."""
+    if isinstance(element, Record):
+        where = element.url or "/".join(p for p in (element.repo, element.path) if p)
+        return f"record {element.id}" + (f" ({where})" if where else "")
+    text = repr(element)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class CountingDoFn(beam.DoFn):
@@ -67,13 +81,26 @@ class _StepDoFn(CountingDoFn):
         if callable(getattr(self.step, "setup", None)):
             self.step.setup()
 
+    def teardown(self) -> None:
+        if callable(getattr(self.step, "teardown", None)):
+            self.step.teardown()
+
+    def _results(self, element: Any, side_inputs: dict[str, Any]) -> Iterator[Any]:
+        """The step's results; a source's generator stays lazy, so a big repository streams."""
+        try:
+            if self.kind == FILTER:
+                yield self.step(element, **side_inputs)
+            else:
+                yield from self.step(element, **side_inputs)
+        except Exception as err:  # a step's bug or bad input: name the stage and the record, then fail
+            message = f"stage {self.stage}: {type(err).__name__} on {describe_element(element)}: {err}"
+            log.error(message)
+            raise StepError(message) from err
+
     def process(self, element: Any, **side_inputs):  # unannotated: Beam type-checks annotated kwargs
         if self.kind == FILTER:
             self._bump("in")
-            results = [self.step(element, **side_inputs)]
-        else:
-            results = self.step(element, **side_inputs)
-        for result in results:
+        for result in self._results(element, side_inputs):
             if isinstance(result, Drop):
                 if self.kind == SOURCE:
                     self._bump("in")
@@ -132,20 +159,23 @@ class Funnel:
             >> beam.io.WriteToText(f"{stats_dir}/counts", file_name_suffix=".json", shard_name_template="")
         )
 
-    def write_rejects(self, pipeline: beam.Pipeline, rejects_dir: str) -> None:
-        """Write every drop's stage, reason, id and detail as JSON lines (for audit)."""
+    def write_rejects(self, pipeline: beam.Pipeline, rejects_dir: str, num_shards: int) -> None:
+        """Write every drop's stage, reason, id and detail as JSON lines (for audit), sorted in shards."""
         (
             self.drops
             | "FlattenDrops" >> beam.Flatten(pipeline=pipeline)
             | "DropToJson"
-            >> beam.Map(
-                lambda sd: json.dumps(
-                    {"stage": sd[0], "reason": sd[1].reason, "id": sd[1].id, "detail": sd[1].detail},
-                    sort_keys=True,
-                    ensure_ascii=False,
+            >> beam.MapTuple(
+                lambda stage, drop: (
+                    drop.id,
+                    json.dumps(
+                        {"stage": stage, "reason": drop.reason, "id": drop.id, "detail": drop.detail},
+                        sort_keys=True,
+                        ensure_ascii=False,
+                    ),
                 )
             )
-            | "WriteRejects" >> beam.io.WriteToText(f"{rejects_dir}/rejects", file_name_suffix=".jsonl")
+            | "WriteRejects" >> WriteJsonLinesShards(f"{rejects_dir}/rejects", num_shards)
         )
 
 

@@ -125,7 +125,7 @@ def read_text_inputs(p: beam.Pipeline, config: Config, funnel: Funnel) -> beam.P
             raise ConfigError(f"config {config.source_file or '<dict>'}: inputs.text.paths.{i}: {entry} matches no file")
     files = (
         p
-        | "TextInputs" >> beam.Create(entries)
+        | "TextInputs" >> beam.Create(entries, reshuffle=False)
         | "ExpandTextFiles" >> beam.FlatMap(expand_text_input)
         | "SpreadTextFiles" >> beam.Reshuffle()
     )

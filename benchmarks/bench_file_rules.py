@@ -1,7 +1,7 @@
 """Throughput of language detection and the file rules, as ratios to a line-splitting baseline.
 
-    python benchmarks/file_rules.py                     # generated files (deterministic, seed 1234)
-    python benchmarks/file_rules.py --dir PATH [...]    # also every file under real checkouts
+    python benchmarks/bench_file_rules.py                     # generated files (deterministic, seed 1234)
+    python benchmarks/bench_file_rules.py --dir PATH [...]    # also every file under real checkouts
 
 Each timing is the best of `--repeat` passes over the same files in memory (reading is not timed).
 The baseline is splitting every file into lines, the least work any rule does; the other rows report

@@ -1,0 +1,203 @@
+"""Beam options for `codecorpus run`: runner profiles, option checks, and the worker-packaging check.
+
+A runner profile (`configs/runners/<name>.yaml`) is a named set of Beam options for one kind of cluster:
+`runner`, `options` (Beam option name -> value) and `required` (options the command line must add, such as
+a project id or an image). It is kept apart from the corpus config on purpose: the same corpus config runs
+on any runner, and its fingerprint does not change with the cluster. The command line adds to and overrides
+the profile (later flags win). Every option, from a profile or the command line, is checked against Beam's
+own option parser before any work starts: a misspelt option on a 500-worker job fails here, not silently.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from pydantic import Field, ValidationError
+
+from pipeline.config import ConfigError, Section, _format_error
+
+DEFAULT_RUNNER = "DirectRunner"
+# Runner names that run in this process on Beam's FnApiRunner (the DirectRunner's choice for batch jobs).
+IN_PROCESS_RUNNERS = frozenset({"directrunner", "direct", "fnapirunner", "fnapi"})
+# Runners whose workers live in this process or in a pool the user starts, so nothing is shipped to them.
+_LOCAL_ENVIRONMENTS = frozenset({"LOOPBACK", "EXTERNAL", "PROCESS", "EMBEDDED"})
+# Quieter multi_processing workers: Beam's SDK harness logs every channel it opens at INFO.
+LOCAL_HARNESS_LOG_LEVEL = "WARNING"
+
+OptionValue = bool | int | float | str | list[str]
+
+
+class RunnerProfile(Section):
+    """Beam options for one kind of cluster; see `configs/runners/`."""
+
+    runner: str = Field(min_length=1, description="Beam runner name, e.g. DataflowRunner or FlinkRunner")
+    options: dict[str, OptionValue] = Field(
+        default_factory=dict, description="Beam option name (no leading --) -> value; true is a bare flag"
+    )
+    required: list[str] = Field(
+        default_factory=list, description="options the command line must add (project, bucket, image)"
+    )
+
+
+def bundled_profile_path(name: str) -> Path:
+    return Path(str(resources.files("configs").joinpath("runners", f"{name}.yaml")))
+
+
+def load_runner_profile(name_or_path: str) -> tuple[RunnerProfile, str]:
+    """A profile from a file path, or by bare name from the bundled `configs/runners/`; returns (profile,
+    source file). Errors name the file and the key."""
+    path = Path(name_or_path)
+    if path.suffix not in (".yaml", ".yml") and "/" not in name_or_path:
+        path = bundled_profile_path(name_or_path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConfigError(f"cannot read runner profile {path}: {err.strerror}") from None
+    except yaml.YAMLError as err:
+        raise ConfigError(f"invalid YAML in runner profile {path}: {err}") from None
+    source = str(path.resolve())
+    if not isinstance(data, dict):
+        raise ConfigError(f"invalid runner profile {source}: the top level must be a mapping")
+    try:
+        profile = RunnerProfile.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(_format_error(source, err)) from None
+    problems = [
+        f"  options.{key}: {why}" for key, why in option_problems(profile_args(profile, runner=False))
+    ]
+    problems += [
+        f"  required: {name} is not a Beam option" for name in profile.required if not is_beam_option(name)
+    ]
+    if problems:
+        raise ConfigError("\n".join([f"invalid runner profile {source}:", *problems]))
+    return profile, source
+
+
+def profile_args(profile: RunnerProfile, runner: bool = True) -> list[str]:
+    """The profile as Beam command-line flags: true -> `--name`, false -> omitted, a list -> repeated."""
+    args = [f"--runner={profile.runner}"] if runner else []
+    for name, value in profile.options.items():
+        if value is True:
+            args.append(f"--{name}")
+        elif isinstance(value, list):
+            args.extend(f"--{name}={item}" for item in value)
+        elif value is not False:
+            args.append(f"--{name}={value}")
+    return args
+
+
+def _beam_parser() -> argparse.ArgumentParser:
+    """Beam's own parser of every registered pipeline option (handed out through its public hook)."""
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    parsers: list[argparse.ArgumentParser] = []
+    PipelineOptions([]).get_all_options(add_extra_args_fn=parsers.append)
+    return parsers[0]
+
+
+def is_beam_option(name: str) -> bool:
+    return f"--{name}" in _beam_parser()._option_string_actions
+
+
+def option_problems(args: list[str]) -> list[tuple[str, str]]:
+    """(option, what is wrong) for each flag Beam does not know, or for the first value it cannot parse."""
+    parser = _beam_parser()
+    stderr = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(stderr):
+            _, unknown = parser.parse_known_args(args)
+    except SystemExit:
+        last = (stderr.getvalue().strip().splitlines() or ["invalid value"])[-1]
+        return [("value", last.split("error: ", 1)[-1])]
+    flags = [a.split("=", 1)[0].lstrip("-") for a in unknown if a.startswith("-")]
+    if flags:
+        return [(name, "not a codecorpus or Beam pipeline option") for name in flags]
+    return [(arg, "unexpected argument (options look like --name=value)") for arg in unknown]
+
+
+def _flag_given(args: list[str], name: str) -> bool:
+    return any(a == f"--{name}" or a.startswith(f"--{name}=") for a in args)
+
+
+def runner_of(args: list[str]) -> str:
+    """The runner the flags select (the last --runner wins, as in Beam), or the default."""
+    runner = DEFAULT_RUNNER
+    for i, arg in enumerate(args):
+        if arg.startswith("--runner="):
+            runner = arg.split("=", 1)[1]
+        elif arg == "--runner" and i + 1 < len(args):
+            runner = args[i + 1]
+    return runner
+
+
+def is_in_process(runner: str) -> bool:
+    return runner.lower() in IN_PROCESS_RUNNERS
+
+
+def assemble_beam_args(
+    cli_args: list[str], profile: RunnerProfile | None = None, profile_source: str = ""
+) -> list[str]:
+    """Profile flags, then the command line's (which override them); checked against Beam's parser.
+
+    Raises ConfigError naming each unknown or malformed option and each option the profile requires that
+    neither the profile nor the command line gives.
+    """
+    problems = [f"  {name}: {why}" for name, why in option_problems(cli_args)]
+    if problems:
+        raise ConfigError("\n".join(["invalid Beam options on the command line:", *problems]))
+    args = [*(profile_args(profile) if profile else []), *cli_args]
+    if profile:
+        missing = [name for name in profile.required if not _flag_given(args, name)]
+        if missing:
+            flags = " ".join(f"--{name}=..." for name in missing)
+            raise ConfigError(f"runner profile {profile_source} needs {flags} on the command line")
+    if not any(a == "--runner" or a.startswith("--runner=") for a in args):
+        args.insert(0, f"--runner={DEFAULT_RUNNER}")
+    if is_in_process(runner_of(args)) and not _flag_given(args, "default_sdk_harness_log_level"):
+        args.append(f"--default_sdk_harness_log_level={LOCAL_HARNESS_LOG_LEVEL}")
+    return args
+
+
+def worker_package_problem(options) -> str | None:
+    """Why the runner's workers would start without codecorpus installed, or None when they will have it.
+
+    Workers get the package from a custom container (the Dockerfile) or from a staged wheel or sdist
+    (--extra_package / --setup_file); runners whose workers are this process or a pool the user starts
+    (in-process, LOOPBACK, EXTERNAL, PROCESS) need nothing shipped.
+    """
+    from apache_beam.options.pipeline_options import (
+        PortableOptions,
+        SetupOptions,
+        StandardOptions,
+        WorkerOptions,
+    )
+
+    runner = options.view_as(StandardOptions).runner or DEFAULT_RUNNER
+    name = runner if isinstance(runner, str) else type(runner).__name__
+    setup = options.view_as(SetupOptions)
+    if is_in_process(name) or setup.extra_packages or setup.setup_file:
+        return None
+    ship = (
+        "--extra_package=dist/codecorpus-<version>-py3-none-any.whl (make wheel) or a custom worker image "
+        "built from the Dockerfile"
+    )
+    if name.lower() in ("dataflowrunner", "dataflow"):
+        worker = options.view_as(WorkerOptions)
+        if worker.sdk_container_image or worker.worker_harness_container_image:
+            return None
+        return f"DataflowRunner workers would start Beam's stock image without codecorpus: pass {ship} (--sdk_container_image=IMAGE)"
+    portable = options.view_as(PortableOptions)
+    default_env = "LOOPBACK" if name.lower() in ("prismrunner", "prism") else "DOCKER"
+    environment = (portable.environment_type or default_env).upper()
+    if any(env in environment for env in _LOCAL_ENVIRONMENTS):
+        return None
+    if portable.environment_config or portable.lookup_environment_option("docker_container_image"):
+        return None
+    return (
+        f"{name} workers would start Beam's stock SDK image ({environment} environment) without codecorpus: "
+        f"pass {ship} (--environment_config=IMAGE)"
+    )

@@ -1,0 +1,126 @@
+"""Runner portability: `codecorpus run` on the bundled config gives the same bytes on every runner path
+reachable here: Beam's in-process runner, `multi_processing` with 2 workers (pickles everything like a
+cluster), and the PortableRunner against Beam's local job service with the LOOPBACK environment (the
+submission path FlinkRunner takes behind its job server).
+
+Each run is a subprocess in its own session with a hard timeout, so a hung worker fails the test instead of
+hanging `make test`; the job service is started on a free loopback port and always killed.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.funnel import accounting_errors, read_funnel
+
+pytestmark = pytest.mark.runners
+
+REPO = Path(__file__).resolve().parent.parent
+RUN_TIMEOUT_S = 180  # a run takes 2-5 s here; the bound only stops a hang
+READY_TIMEOUT_S = 60  # job service start-up, ~2 s here
+
+
+def _stop_group(proc: subprocess.Popen, grace_s: float = 5) -> None:
+    """SIGTERM then SIGKILL the process group of `proc` (it and every worker it started)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if proc.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(grace_s)
+
+
+def run_cli(output: Path, *beam_args: str, timeout: float = RUN_TIMEOUT_S) -> subprocess.CompletedProcess:
+    """`codecorpus run` on the bundled local config, in a subprocess that cannot outlive `timeout`."""
+    cmd = [sys.executable, "-m", "pipeline.cli", "run", "--output", str(output), "--progress", "never"]
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    proc = subprocess.Popen(
+        [*cmd, *beam_args], cwd=REPO, env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+    )
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _stop_group(proc)
+        pytest.fail(f"codecorpus run {' '.join(beam_args)} did not finish in {timeout} s")
+    finally:
+        _stop_group(proc)
+    result = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+    assert result.returncode == 0, f"exit {result.returncode}\n{stdout}\n{stderr[-4000:]}"
+    return result
+
+
+def output_tree(root: Path) -> dict[str, bytes]:
+    """Every output file by relative path; hidden files (a temp file left behind) are kept so they fail."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> dict[str, bytes]:
+    """The in-process run's output (the DirectRunner's batch path), checked on its own first."""
+    out = tmp_path_factory.mktemp("in_process") / "out"
+    run_cli(out, "--runner=DirectRunner")
+    tree = output_tree(out)
+    assert any(name.startswith("files/part-") and name.endswith(".parquet") for name in tree)
+    funnel = read_funnel(str(out))
+    assert accounting_errors(funnel) == [] and funnel[-1].n_out > 0
+    return tree
+
+
+@pytest.fixture(scope="module")
+def job_endpoint(tmp_path_factory):
+    """Beam's local job service on a free loopback port; killed (with its workers) when the module ends."""
+    import grpc
+
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("job_service") / "job_service.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "apache_beam.runners.portability.local_job_service_main", "--port", str(port)],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        try:
+            channel = grpc.insecure_channel(f"localhost:{port}")
+            try:
+                grpc.channel_ready_future(channel).result(timeout=READY_TIMEOUT_S)
+            except grpc.FutureTimeoutError:
+                pytest.fail(f"job service not ready in {READY_TIMEOUT_S} s:\n{log_path.read_text()[-4000:]}")
+            finally:
+                channel.close()
+            yield f"localhost:{port}"
+        finally:
+            _stop_group(proc)
+
+
+def test_multi_processing_gives_the_same_bytes(reference, tmp_path):
+    out = tmp_path / "out"
+    run_cli(out, "--runner=DirectRunner", "--direct_running_mode=multi_processing", "--direct_num_workers=2")
+    assert output_tree(out) == reference
+
+
+def test_portable_runner_on_local_job_service_gives_the_same_bytes(reference, job_endpoint, tmp_path):
+    out = tmp_path / "out"
+    run_cli(out, "--runner=PortableRunner", f"--job_endpoint={job_endpoint}", "--environment_type=LOOPBACK")
+    assert output_tree(out) == reference
+
+
+def test_replayed_bundles_change_nothing(reference, tmp_path):
+    """Beam replays every bundle once more before running it for real (a retry after a lost worker, as
+    Dataflow does): per-bundle counts and temp-then-rename shards must leave the same bytes."""
+    out = tmp_path / "out"
+    run_cli(out, "--runner=DirectRunner", "--direct_runner_bundle_repeat=1")
+    assert output_tree(out) == reference

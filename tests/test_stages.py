@@ -1,0 +1,78 @@
+"""Funnel steps under Beam: errors name the stage and the record; models load in setup(), on the worker."""
+from __future__ import annotations
+
+import logging
+import pickle
+
+import apache_beam as beam
+import pytest
+from apache_beam.testing import test_pipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from pipeline.record import Drop, Record
+from pipeline.sources.github import RepoUnit
+from pipeline.stages import SOURCE, Funnel, describe_element
+
+
+def _explode_on_b(record: Record) -> Record | Drop:
+    if record.path == "b.py":
+        raise ValueError("bad byte at 7")
+    return record
+
+
+def _source_failing_after_one(unit: RepoUnit):
+    yield Record(id="1", source="github", text="ok", repo=unit.name, path="a.py")
+    raise OSError(f"cannot read {unit.location}/broken.py")
+
+
+def _records() -> list[Record]:
+    return [Record(id=i, source="github", text="x", repo="octo/repo", path=f"{i}.py") for i in ("a", "b")]
+
+
+def test_step_error_names_stage_record_and_file(caplog):
+    with (
+        caplog.at_level(logging.ERROR, logger="pipeline.stages"),
+        pytest.raises(Exception) as err,
+        test_pipeline.TestPipeline() as p,
+    ):
+        Funnel().apply(p | beam.Create(_records()), "file_rules", _explode_on_b)
+    message = str(err.value)
+    assert "stage file_rules" in message and "record b (octo/repo/b.py)" in message and "bad byte at 7" in message
+    assert any("stage file_rules" in r.getMessage() and "octo/repo/b.py" in r.getMessage() for r in caplog.records)
+
+
+def test_source_error_names_stage_and_input_location():
+    with pytest.raises(Exception) as err, test_pipeline.TestPipeline() as p:
+        units = p | beam.Create([RepoUnit("dir", "/data/repos/octo", "octo")])
+        Funnel().apply(units, "github_source", _source_failing_after_one, kind=SOURCE)
+    message = str(err.value)
+    assert "stage github_source" in message and "/data/repos/octo" in message and "broken.py" in message
+
+
+def test_describe_element_for_web_records_uses_the_url():
+    record = Record(id="9", source="web", text="", url="https://example.org/a")
+    assert describe_element(record) == "record 9 (https://example.org/a)"
+
+
+class _ModelStep:
+    """A step with a model: loaded in setup() on the worker, never pickled with the job graph."""
+
+    def __init__(self) -> None:
+        self.model = None
+
+    def __getstate__(self) -> dict:
+        assert self.model is None, "the model must not travel in the job graph"
+        return self.__dict__
+
+    def setup(self) -> None:
+        self.model = {"x": "code"}  # stands for a fastText model read from disk
+
+    def __call__(self, record: Record) -> Record | Drop:
+        return record.replace(category=self.model[record.text])
+
+
+def test_step_with_setup_loads_its_model_on_the_worker():
+    pickle.dumps(_ModelStep())  # picklable before setup
+    with test_pipeline.TestPipeline() as p:
+        kept = Funnel().apply(p | beam.Create(_records()), "classify", _ModelStep())
+        assert_that(kept | beam.Map(lambda r: (r.id, r.category)), equal_to([("a", "code"), ("b", "code")]))
