@@ -14,9 +14,9 @@ from filters.code_rules import file_drop_reason
 from filters.language import detect_language
 from pipeline.config import Config
 from pipeline.decontam_transforms import decontaminate
+from pipeline.dedup_transforms import deduplicate
 from pipeline.github_transforms import read_github_code
 from pipeline.mix_transforms import write_mix
-from pipeline.dedup_transforms import deduplicate
 from pipeline.record import Drop, Record
 from pipeline.repo_assembly import assemble_repo_samples
 from pipeline.sinks import WriteParquetShards

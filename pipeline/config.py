@@ -17,13 +17,13 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from dedup.repo_samples import REPO_LANGUAGES, RepoLanguage, SampleMode
+from dedup.survivor import SurvivorRule
 from filters import code_rules, generated
 from filters import decontaminate as _decontam
 from mixing import fim as _fim
 from mixing import plan as _plan
 from pipeline.sources.file_dumps import DumpColumns
-from dedup.repo_samples import REPO_LANGUAGES, RepoLanguage, SampleMode
-from dedup.survivor import SurvivorRule
 
 
 class ConfigError(ValueError):
