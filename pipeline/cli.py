@@ -7,8 +7,10 @@ import sys
 import time
 
 from pipeline.config import ConfigError, bundled_config_path, load_config
+from pipeline.recall_cli import add_recall_commands
 
 DEFAULT_RUNNER = "DirectRunner"
+BEAM_COMMANDS = ("run", "recall")  # commands that pass the options they do not know to Beam
 
 
 def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
@@ -65,6 +67,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--output", default="out", help="output directory or gs:// / s3:// prefix (default: out)")
     run.set_defaults(handler=_run)
+    add_recall_commands(sub)
     return parser
 
 
@@ -72,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     parser = make_parser()
     args, rest = parser.parse_known_args(argv)
-    if args.command != "run" and rest:
+    if args.command not in BEAM_COMMANDS and rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     return args.handler(args, rest)
 
