@@ -9,6 +9,7 @@ A model directory holds `model.bin` (fastText), `tokenizer.json` (absent for whi
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from collections.abc import Iterable
@@ -24,7 +25,7 @@ from classifiers.bpe_tokenizer import fasttext_tokens, fingerprint, load_tokeniz
 LABEL_PREFIX = "__label__"
 BPE, WHITESPACE = "bpe", "whitespace"
 MODEL_FILE, TOKENIZER_FILE, META_FILE = "model.bin", "tokenizer.json", "classifier.json"
-FASTTEXT_PACKAGE = "fasttext-numpy2"
+FASTTEXT_PACKAGE = "fasttext-wheel"  # chosen by measurement: see pyproject.toml
 MIN_EXAMPLES_PER_LABEL = 1
 
 
@@ -45,20 +46,25 @@ class FastTextParams:
     word_ngrams: int
     min_count: int
     epoch: int
+    bucket: int
     thread: int
     loss: str
     seed: int
 
     def as_fasttext_kwargs(self) -> dict:
+        """Keyword arguments of `fasttext.train_supervised`; `seed` only where the build takes one (0.9.2
+        seeds itself with a constant, so one-thread training is repeatable without it)."""
+        seeded = "seed" in getattr(fasttext.FastText, "unsupervised_default", {})
         return {
             "dim": self.dim,
             "lr": self.lr,
             "wordNgrams": self.word_ngrams,
             "minCount": self.min_count,
             "epoch": self.epoch,
+            "bucket": self.bucket,
             "thread": self.thread,
             "loss": self.loss,
-            "seed": self.seed,
+            **({"seed": self.seed} if seeded else {}),
         }
 
 
@@ -106,9 +112,12 @@ def train_classifier(
     with tempfile.TemporaryDirectory(prefix="fasttext-train-") as tmp:
         train_path = os.path.join(tmp, "train.txt")
         with open(train_path, "w", encoding="utf-8") as fh:
+            first_line = ""
             for label, text in examples:
                 counts[label] = counts.get(label, 0) + 1
-                fh.write(training_line(label, tokens(text)))
+                line = training_line(label, tokens(text))
+                first_line = first_line or line.split(" ", 1)[-1]
+                fh.write(line)
         described = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "no examples"
         if len(counts) < 2 or min(counts.values()) < MIN_EXAMPLES_PER_LABEL:
             raise TrainingError(f"{context}: fastText needs examples of at least two labels, got {described}")
@@ -119,6 +128,13 @@ def train_classifier(
                 f"{context}: fastText failed on {sum(counts.values())} examples ({described}) with "
                 f"{params}: {err} (NaN: lower lr; empty vocabulary: lower min_count or add seed pages)"
             ) from None
+        if any(math.isnan(prob) for prob, _ in model.f.predict(first_line, -1, 0.0, "strict")):
+            raise TrainingError(f"{context}: fastText produced NaN weights on {described}: lower lr")
+        if not [w for w in model.words if w != "</s>"]:
+            raise TrainingError(
+                f"{context}: no token occurs min_count={params.min_count} times in {sum(counts.values())} "
+                f"examples ({described}): the model would only learn label priors; lower min_count or add seeds"
+            )
     model.save_model(str(model_dir / MODEL_FILE))
     if tokens.tokenizer is not None:
         tokens.tokenizer.save(str(model_dir / TOKENIZER_FILE))
@@ -162,7 +178,8 @@ class TextClassifier:
                 )
         elif tokenizer_path:
             raise TokenizerMismatch(f"model {model_dir} was trained on whitespace tokens, not on {tokenizer_path}")
-        model = fasttext.load_model(str(model_dir / MODEL_FILE))
+        # What fasttext.load_model does, without the deprecation notice it prints on every load.
+        model = fasttext.FastText._FastText(model_path=str(model_dir / MODEL_FILE))
         return cls(model, PageTokens(tokenizer, max_chars=meta["max_chars"]), meta)
 
     def scores_of_tokens(self, tokens: list[str]) -> dict[str, float]:

@@ -96,6 +96,9 @@ class FastTextSection(Section):
     word_ngrams: int = Field(default=3, ge=1)
     min_count: int = Field(default=3, ge=1)
     epoch: int = Field(default=3, ge=1)
+    # Not stated by the paper; fastText's default. The model holds (words + bucket) x dim floats: 2M x 256
+    # is a 2 GB model.bin, so small runs lower it.
+    bucket: int = Field(default=2_000_000, ge=0, description="hash buckets for word n-grams")
     # fastText is only deterministic on one thread; more threads train faster but give other bytes each run.
     thread: int = Field(default=1, ge=1, description="training threads; 1 gives byte-identical models")
     loss: Literal["softmax", "ova"] = Field(

@@ -86,7 +86,8 @@ def parse_seed_line(item: tuple[str, str], *, label: str) -> Record | Drop:
             return Drop("bad_seed_line", stable_id(filename, line), f"{filename}: {err!r}")
     if not isinstance(text, str) or not text.strip():
         return Drop("empty_seed_line", stable_id(filename, line), filename)
-    return Record(id=stable_id("seed", filename, text), source="seed", text=text, meta={META_SEED: label})
+    # The id leaves out the file's location, so a moved config gives the same examples.
+    return Record(id=stable_id("seed", label, text), source="seed", text=text, meta={META_SEED: label})
 
 
 # ---------------------------------------------------------------- scoring
