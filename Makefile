@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 OUT ?= out
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean eval-classifier recall-sample
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -23,8 +23,18 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check pipeline filters dedup classifiers tests
 
+# Every benchmarks/bench_*.py, each its own script.
+BENCHES := $(sort $(wildcard benchmarks/bench_*.py))
 bench: $(STAMP)
-	@echo "no benchmarks yet"
+	@for b in $(BENCHES); do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# Recall of code and math pages: BPE vs whitespace tokens on the generated sample (README).
+eval-classifier: $(STAMP)
+	$(PY) benchmarks/eval_recall_tokens.py --out $(OUT)
+
+recall-sample: $(STAMP)
+	$(PY) sample/recall/make_pages.py $(OUT)/sample-recall
+	$(VENV)/bin/codecorpus recall --config configs/local.yaml --pages $(OUT)/sample-recall/pages.jsonl --output $(OUT)
 
 clean:
 	rm -rf $(VENV) $(OUT) build *.egg-info

@@ -75,13 +75,25 @@ def fingerprint(tokenizer: Tokenizer) -> str:
     return hashlib.sha256(tokenizer.to_str().encode("utf-8")).hexdigest()
 
 
-def fasttext_tokens(tokenizer: Tokenizer, text: str) -> list[str]:
-    """The tokenizer's tokens of `text`, safe to join with spaces into a fastText line."""
-    tokens = [t.translate(_FASTTEXT_SEPARATORS) for t in tokenizer.encode(text, add_special_tokens=False).tokens]
-    # A token fastText would read as a label is escaped (a loaded tokenizer may have one).
-    return [("\u2581" + t) if t.startswith(_LABEL_PREFIX) else t for t in tokens]
+def fasttext_safe(tokens: list[str]) -> list[str]:
+    """Tokens safe to join with spaces into a fastText line: no separator inside, none read as a label."""
+    out = [t.translate(_FASTTEXT_SEPARATORS) for t in tokens]
+    return [("\u2581" + t) if t.startswith(_LABEL_PREFIX) else t for t in out]
+
+
+def vocabulary_is_fasttext_safe(tokenizer: Tokenizer) -> bool:
+    """True when no token of the vocabulary needs `fasttext_safe` (true of every byte-level BPE)."""
+    vocab = list(tokenizer.get_vocab())
+    return fasttext_safe(vocab) == vocab
+
+
+def fasttext_tokens(tokenizer: Tokenizer, text: str, *, safe_vocabulary: bool = False) -> list[str]:
+    """The tokenizer's tokens of `text`, safe to join with spaces into a fastText line (`safe_vocabulary`:
+    the caller checked `vocabulary_is_fasttext_safe`, so the per-token check is skipped)."""
+    tokens = tokenizer.encode(text, add_special_tokens=False).tokens
+    return tokens if safe_vocabulary else fasttext_safe(tokens)
 
 
 def whitespace_tokens(text: str) -> list[str]:
     """The baseline: fastText's own split on whitespace (Chinese text stays one token per sentence)."""
-    return [("\u2581" + t) if t.startswith(_LABEL_PREFIX) else t for t in text.split()]
+    return fasttext_safe(text.split())

@@ -9,6 +9,7 @@ from classifiers.bpe_tokenizer import (
     fingerprint,
     load_tokenizer,
     train_bpe,
+    vocabulary_is_fasttext_safe,
     whitespace_tokens,
 )
 
@@ -72,3 +73,12 @@ def test_fasttext_tokens_hold_no_separator_and_no_label(tokenizer):
 
 def test_whitespace_tokens_keep_a_chinese_sentence_whole():
     assert whitespace_tokens("已知函数f(x)=x²，求最小值。 next") == ["已知函数f(x)=x²，求最小值。", "next"]
+
+
+def test_only_a_vocabulary_needing_no_escape_skips_the_check(tokenizer):
+    from tokenizers import Tokenizer, models
+
+    assert vocabulary_is_fasttext_safe(tokenizer)  # byte-level BPE: never a separator inside a token
+    odd = Tokenizer(models.WordLevel({"new york": 0, "[UNK]": 1}, unk_token="[UNK]"))
+    assert not vocabulary_is_fasttext_safe(odd)
+    assert fasttext_tokens(odd, "new york") == ["new\u2581york"]
