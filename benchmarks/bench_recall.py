@@ -22,8 +22,8 @@ from pathlib import Path
 from classifiers.bpe_tokenizer import fasttext_safe, fasttext_tokens, train_bpe, whitespace_tokens
 from classifiers.fasttext_model import FastTextParams, PageTokens, TextClassifier, train_classifier
 from pipeline.config import bundled_config_path, load_config
-from pipeline.record import Record
 from pipeline.recall_transforms import ScorePages
+from pipeline.record import Record
 
 REPO = Path(__file__).resolve().parent.parent
 ARTICLES = REPO.parent / "shared" / "data" / "html" / "scrapinghub-aeb" / "ground-truth.json"

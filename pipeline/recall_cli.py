@@ -25,7 +25,7 @@ def _recall(args: argparse.Namespace, beam_args: list[str]) -> int:
         config = load_config(args.config)
         start = time.time()
         summary = run_recall(config, args.pages, args.output.rstrip("/"), with_default_runner(beam_args), print)
-    except (ConfigError, TrainingError, ValueError) as err:
+    except (ConfigError, TrainingError, ValueError, OSError) as err:  # OSError: e.g. no file matches --pages
         print(f"codecorpus recall: {err}", file=sys.stderr)
         return 2
     print(f"stopped: {summary['stopped']}")

@@ -128,9 +128,14 @@ def run_recall(
     progress: Callable[[str], None] = log.info,
 ) -> dict:
     """Run the whole loop over the pages matching `pages_pattern` (Parquet shards or JSON lines of
-    Records); returns the summary also written to `output_dir/recall/summary.json`."""
+    Records); returns the summary also written to `output_dir/recall/summary.json`. The folder
+    `output_dir/recall` is rewritten."""
     beam_args = list(beam_args or [])
     recall_dir = f"{output_dir.rstrip('/')}/recall"
+    if pages_pattern.startswith(recall_dir + "/"):
+        raise ValueError(f"--pages {pages_pattern} lies inside the recall output {recall_dir}, which a run rewrites")
+    if FileSystems.exists(recall_dir):  # a fresh folder: no iteration or shard of an earlier run survives
+        FileSystems.delete([recall_dir])
     reviewed = user_annotations(config)
     pages = pages_pattern
     history: list[dict] = []

@@ -185,3 +185,49 @@ def test_scoring_survives_pickling_across_processes(tmp_path):
         scored = Funnel().apply(p | beam.Create(records), "recall_score", ScorePages(str(model)))
         best = scored | beam.Map(lambda r: max(("code", "math", "other"), key=lambda k: r.scores[f"recall_{k}"]))
         assert_that(best, equal_to(["code"] * 6))
+
+
+def test_token_budget_counts_tokens_of_pages_without_a_count(tmp_path):
+    model = train_small_model(tmp_path / "model", scale=0.1)
+    step = ScorePages(str(model), count_tokens=True)
+    step.setup()
+    text = "def f(x):\n    return x  # 求和\n" * 50
+    assert step(Record(id="a", source="web", text=text)).tokens == len(step._classifier.tokens(text)) > 50
+    assert step(Record(id="b", source="web", text=text, tokens=7)).tokens == 7  # a count already there stays
+
+
+def test_iteration_trains_with_a_given_tokenizer_json(tmp_path):
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    from classifiers.bpe_tokenizer import fingerprint, load_tokenizer
+    from pipeline.recall_driver import train_iteration
+    from pipeline.record import records_to_table
+    from pipeline.sinks import write_table
+
+    # Not a byte-level BPE: a word-level tokenizer.json, as a user might point at any HF file.
+    words = {w: i for i, w in enumerate(["[UNK]", "def", "return", "x", "函数", "the", "weather", "sunny", "(", ")"])}
+    wordlevel = Tokenizer(models.WordLevel(words, unk_token="[UNK]"))
+    wordlevel.pre_tokenizer = pre_tokenizers.Whitespace()
+    wordlevel.save(str(tmp_path / "tokenizer.json"))
+    examples = [Record(id=f"{i:04x}", source="web", text=t, category=c) for i, (c, t) in enumerate(
+        [("code", "def x ( ) return x 函数"), ("other", "the weather sunny")] * 10)]
+    (tmp_path / "iter-1" / "train").mkdir(parents=True)
+    write_table(records_to_table(examples), str(tmp_path / "iter-1" / "train" / "part-00000-of-00001.parquet"))
+    data = json.loads(json.dumps(CONFIG))
+    data["tokenizer"] = {"path": "tokenizer.json"}
+    data["recall"]["fasttext"]["min_count"] = 1
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    meta = train_iteration(load_config(tmp_path / "c.yaml"), str(tmp_path / "iter-1"), 1, len(examples))
+    assert meta["tokenizer_sha256"] == fingerprint(load_tokenizer(tmp_path / "tokenizer.json"))
+    scores = fasttext_model.TextClassifier.load(tmp_path / "iter-1" / "model").scores("def x return")
+    assert scores["code"] > scores["other"]
+
+
+def test_recall_command_names_missing_pages_and_refuses_its_own_output(tmp_path, capsys):
+    config = write_config(tmp_path)
+    assert main(["recall", "--config", str(config), "--pages", str(tmp_path / "none" / "*.jsonl"),
+                 "--output", str(tmp_path / "out")]) == 2
+    assert "none/*.jsonl" in capsys.readouterr().err
+    assert main(["recall", "--config", str(config), "--pages", str(tmp_path / "out/recall/pages/*.parquet"),
+                 "--output", str(tmp_path / "out")]) == 2
+    assert "rewrites" in capsys.readouterr().err
