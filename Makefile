@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 OUT ?= out
 
-.PHONY: install run test lint bench eval-dedup bench-scale wheel clean chromium
+.PHONY: install run test lint bench eval-dedup bench-scale wheel eval-classifier recall-sample clean chromium
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -53,6 +53,14 @@ wheel: $(STAMP)
 	rm -rf build dist/codecorpus-*.whl  # a stale build/lib would put deleted modules in the wheel
 	$(PY) -m pip wheel -q --no-deps --no-build-isolation --wheel-dir dist .
 	@ls dist/codecorpus-*.whl
+
+# Recall of code and math pages: BPE vs whitespace tokens on the generated sample (README).
+eval-classifier: $(STAMP)
+	$(PY) benchmarks/eval_recall_tokens.py --out $(OUT)
+
+recall-sample: $(STAMP)
+	$(PY) sample/recall/make_pages.py $(OUT)/sample-recall
+	$(VENV)/bin/codecorpus recall --config configs/local.yaml --pages $(OUT)/sample-recall/pages.jsonl --output $(OUT)
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info

@@ -7,7 +7,10 @@ import sys
 import time
 
 from pipeline.config import ConfigError, bundled_config_path, load_config
+from pipeline.recall_cli import add_recall_commands
 from pipeline.runner_options import DEFAULT_RUNNER
+
+BEAM_COMMANDS = ("run", "recall")  # commands that pass the options they do not know to Beam
 
 
 def _progress_stream(choice: str):
@@ -134,6 +137,8 @@ def make_parser() -> argparse.ArgumentParser:
     report.add_argument("output_dir", help="the run's output directory")
     report.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report with plots")
     report.set_defaults(handler=_report)
+
+    add_recall_commands(sub)
     return parser
 
 
@@ -141,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     parser = make_parser()
     args, rest = parser.parse_known_args(argv)
-    if args.command != "run" and rest:
+    if args.command not in BEAM_COMMANDS and rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     return args.handler(args, rest)
 

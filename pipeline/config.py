@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from dedup.repo_samples import REPO_LANGUAGES, RepoLanguage, SampleMode
 from dedup.survivor import SurvivorRule
@@ -24,6 +24,8 @@ from filters import decontaminate as _decontam
 from mixing import fim as _fim
 from mixing import plan as _plan
 from pipeline.sources.file_dumps import DumpColumns
+from classifiers.recall_loop import OTHER_LABEL
+from pipeline.record import CATEGORIES
 
 
 class ConfigError(ValueError):
@@ -247,6 +249,114 @@ class Output(Section):
     write_rejects: bool = Field(default=False, description="write dropped records' ids and reasons")
 
 
+class TokenizerSection(Section):
+    """The BPE tokenizer the recall classifier reads pages with (SPEC §2, §4; DeepSeek-Coder-V2 §2)."""
+
+    path: str = Field(
+        default="",
+        description="a Hugging Face tokenizer.json (e.g. DeepSeek-V2's); empty: train a byte-level BPE on the seed",
+    )
+    vocab_size: int = Field(default=100_000, ge=300, description="vocabulary of a trained BPE (DeepSeek-V2: 100K)")
+    min_frequency: int = Field(default=2, ge=1, description="a pair seen fewer times is never merged")
+    train_max_docs: int = Field(default=200_000, gt=0, description="seeded sample of training pages for the BPE")
+    max_chars: int = Field(
+        default=100_000, gt=0, description="characters of a page read for training and scoring (bounds the work)"
+    )
+
+
+class FastTextSection(Section):
+    """fastText supervised hyperparameters; defaults are DeepSeekMath's (§2.1)."""
+
+    dim: int = Field(default=256, gt=0)
+    lr: float = Field(default=0.1, gt=0, lt=5, description="fastText diverges (NaN) at lr >= 5")
+    word_ngrams: int = Field(default=3, ge=1)
+    min_count: int = Field(default=3, ge=1)
+    epoch: int = Field(default=3, ge=1)
+    # Not stated by the paper; fastText's default. The model holds (words + bucket) x dim floats: 2M x 256
+    # is a 2 GB model.bin, so small runs lower it.
+    bucket: int = Field(default=2_000_000, ge=0, description="hash buckets for word n-grams")
+    # fastText is only deterministic on one thread; more threads train faster but give other bytes each run.
+    thread: int = Field(default=1, ge=1, description="training threads; 1 gives byte-identical models")
+    loss: Literal["softmax", "ova"] = Field(
+        default="softmax", description="softmax: one multi-class model; ova: one binary model per category"
+    )
+
+
+class RecallCategory(Section):
+    """One category the recall collects: where its seed comes from and how much of it to keep."""
+
+    url_patterns: list[str] = Field(
+        default_factory=list,
+        description="a domain (matches its subdomains) or domain/path prefix; for GitHub owner/name[/dir]",
+    )
+    seed_files: list[str] = Field(
+        default_factory=list, description=".jsonl (a 'text' per line) or .txt (a document per line)"
+    )
+    budget: float = Field(default=float("inf"), gt=0, description="top pages kept, in recall.budget_unit")
+    output_category: str = Field(description="the Record category of a collected page")
+
+
+def _paper_categories() -> dict[str, RecallCategory]:
+    return {
+        "code": RecallCategory(
+            url_patterns=["stackoverflow.com/questions", "docs.python.org", "pytorch.org/docs"],
+            output_category="code_web",
+        ),
+        "math": RecallCategory(
+            url_patterns=["math.stackexchange.com", "mathoverflow.net/questions"], output_category="math_web"
+        ),
+    }
+
+
+class RecallSection(Section):
+    """DeepSeekMath's iterative recall (§2.1), as DeepSeek-Coder-V2 ran it on the web and on GitHub (SPEC §2)."""
+
+    source: Literal["web", "github"] = Field(
+        default="web", description="web: domains and URL paths; github: repositories and folders"
+    )
+    categories: dict[str, RecallCategory] = Field(default_factory=_paper_categories)
+    other_category: str = Field(default="text", description="the Record category of a page not collected")
+    fasttext: FastTextSection = Field(default_factory=FastTextSection)
+    iterations: int = Field(default=3, ge=1, description="Coder-V2: 3 on the web, 2 on GitHub")
+    max_seed_pages: int = Field(default=500_000, gt=0, description="positives per category (paper: 500K)")
+    negative_ratio: float = Field(default=1.0, gt=0, description="random negatives per positive (paper: 1:1)")
+    budget_unit: Literal["pages", "tokens"] = "pages"
+    min_score: float = Field(default=0.5, ge=0, le=1, description="a page below this score is never collected")
+    domain_threshold: float = Field(
+        default=0.10, ge=0, le=1, description="a domain with more of its pages collected is code/math-related"
+    )
+    min_domain_pages: int = Field(default=1, ge=1, description="smaller domains are never called related")
+    path_depth: int = Field(default=1, ge=1, description="folders in an automatically annotated path prefix")
+    path_min_fraction: float = Field(
+        default=0.5, ge=0, le=1, description="a prefix is annotated when this share of its pages was collected"
+    )
+    annotations_file: str = Field(
+        default="", description="reviewed annotations (label<TAB>prefix); they override the automatic ones"
+    )
+    min_new_fraction: float = Field(
+        default=0.02, ge=0, le=1, description="stop when an iteration's newly collected share falls below this"
+    )
+
+    @field_validator("categories")
+    @classmethod
+    def _check_categories(cls, value: dict[str, RecallCategory]) -> dict[str, RecallCategory]:
+        for label, category in value.items():
+            if not label.isidentifier() or label == OTHER_LABEL:
+                raise ValueError(f"category name {label!r} must be an identifier other than {OTHER_LABEL!r}")
+            if category.output_category not in CATEGORIES:
+                raise ValueError(f"{label}.output_category must be one of {CATEGORIES}")
+        if not value:
+            raise ValueError("at least one category is needed")
+        return value
+
+    @field_validator("other_category")
+    @classmethod
+    def _check_other(cls, value: str) -> str:
+        if value not in CATEGORIES:
+            raise ValueError(f"must be one of {CATEGORIES}")
+        return value
+
+
 class Config(Section):
     """The whole run. Sections are added here as stages are; each is its own model."""
 
@@ -259,6 +369,8 @@ class Config(Section):
     output: Output = Field(default_factory=Output)
     decontamination: Decontamination = Field(default_factory=Decontamination)
     mix: Mix = Field(default_factory=Mix)
+    tokenizer: TokenizerSection = Field(default_factory=TokenizerSection)
+    recall: RecallSection = Field(default_factory=RecallSection)
     # The file this config was loaded from (not a YAML key); relative paths resolve against its folder.
     _source_file: str = PrivateAttr(default="")
 

@@ -1,7 +1,8 @@
 """Wires plain steps into Beam with drop accounting.
 
 A *step* is a plain function `Record -> Record | Drop` (a filter or a map) or `X -> Iterable[Record | Drop]`
-(a source that expands one input into many records). `Funnel` applies steps as labelled ParDos that route
+(a source that expands one input into many records); a step object with a `setup()` method has it called
+once per worker in `DoFn.setup` (where models load). `Funnel` applies steps as labelled ParDos that route
 drops to a side output, bump a Beam counter per reason (visible in the runner's UI), and emit per-bundle
 count totals that `Funnel.write_counts` sums into `stats/counts.json`. Counts are emitted per bundle, so a
 retried bundle replaces its counts rather than adding to them.
@@ -77,7 +78,7 @@ class _StepDoFn(CountingDoFn):
         self.kind, self.step = kind, step
 
     def setup(self) -> None:
-        # A step that needs a model or tokenizer exposes setup(); it loads once per worker, here.
+        # A step holding a model or tokenizer (e.g. the recall scorer) loads it here: once per worker.
         if callable(getattr(self.step, "setup", None)):
             self.step.setup()
 

@@ -1,0 +1,99 @@
+"""The tokenizer the recall classifier reads pages with: a Hugging Face `tokenizer.json` or a trained BPE.
+
+DeepSeek-Coder-V2 (§2, SPEC §2) tokenizes pages with the DeepSeek-V2 BPE tokenizer before fastText, because
+Chinese has no spaces to split on. That file cannot be downloaded here, so `load_tokenizer` reads any
+`tokenizer.json` by path, and `train_bpe` trains a byte-level BPE of the same shape on the seed corpus:
+the pre-tokenizer keeps tokens of different character categories apart (newlines, punctuation, CJK, letters)
+and splits numbers into single digits (DeepSeek LLM §2.1, DeepSeek-V2 §3.1). Inside a run of CJK characters
+BPE may merge, as DeepSeek's tokenizer does, so Chinese words become tokens.
+
+`fasttext_tokens` turns a text into the space-free tokens fastText reads; `whitespace_tokens` is the
+baseline the paper improves on. `fingerprint` identifies a tokenizer, so a model refuses any other.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+
+from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
+
+MIN_FREQUENCY = 2
+
+# Character categories that are never merged with each other (each Split isolates its matches).
+NEWLINE = r"[\r\n]"
+CJK_RUN = r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]+"
+PUNCTUATION_RUN = r" ?[\p{P}\p{S}]+"
+LETTER_RUN = r" ?[\p{L}\p{M}]+"
+
+# fastText splits words on these bytes; a token must not contain them (ByteLevel tokens never do, but a
+# loaded tokenizer.json may): they are replaced by visible stand-ins.
+_FASTTEXT_SEPARATORS = str.maketrans({" ": "\u2581", "\t": "\u2409", "\n": "\u240a", "\r": "\u240d",
+                                      "\v": "\u240b", "\f": "\u240c", "\0": "\u2400"})
+_LABEL_PREFIX = "__label__"
+
+
+def deepseek_style_pre_tokenizer() -> pre_tokenizers.PreTokenizer:
+    """Newlines, CJK runs, punctuation runs and letter runs become separate pre-tokens; digits one by one."""
+    return pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Split(Regex(NEWLINE), behavior="isolated"),
+            pre_tokenizers.Split(Regex(CJK_RUN), behavior="isolated"),
+            pre_tokenizers.Split(Regex(PUNCTUATION_RUN), behavior="isolated"),
+            pre_tokenizers.Split(Regex(LETTER_RUN), behavior="isolated"),
+            pre_tokenizers.Digits(individual_digits=True),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+        ]
+    )
+
+
+def train_bpe(texts: Iterable[str], *, vocab_size: int, min_frequency: int = MIN_FREQUENCY) -> Tokenizer:
+    """A byte-level BPE trained on `texts` with DeepSeek's pre-split; the same texts give the same tokenizer."""
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = deepseek_style_pre_tokenizer()
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        min_frequency=min_frequency,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tokenizer.train_from_iterator(texts, trainer=trainer)
+    return tokenizer
+
+
+def load_tokenizer(path: str | Path) -> Tokenizer:
+    """A tokenizer from a Hugging Face `tokenizer.json`; the error names the file when it is not one."""
+    try:
+        return Tokenizer.from_file(str(path))
+    except Exception as err:  # noqa: BLE001 (tokenizers raises a bare Exception for any unreadable file)
+        raise ValueError(f"cannot load tokenizer {path}: {err}") from None
+
+
+def fingerprint(tokenizer: Tokenizer) -> str:
+    """sha256 of the tokenizer's canonical JSON: equal for a saved file and the tokenizer it was saved from."""
+    return hashlib.sha256(tokenizer.to_str().encode("utf-8")).hexdigest()
+
+
+def fasttext_safe(tokens: list[str]) -> list[str]:
+    """Tokens safe to join with spaces into a fastText line: no separator inside, none read as a label."""
+    out = [t.translate(_FASTTEXT_SEPARATORS) for t in tokens]
+    return [("\u2581" + t) if t.startswith(_LABEL_PREFIX) else t for t in out]
+
+
+def vocabulary_is_fasttext_safe(tokenizer: Tokenizer) -> bool:
+    """True when no token of the vocabulary needs `fasttext_safe` (true of every byte-level BPE)."""
+    vocab = list(tokenizer.get_vocab())
+    return fasttext_safe(vocab) == vocab
+
+
+def fasttext_tokens(tokenizer: Tokenizer, text: str, *, safe_vocabulary: bool = False) -> list[str]:
+    """The tokenizer's tokens of `text`, safe to join with spaces into a fastText line (`safe_vocabulary`:
+    the caller checked `vocabulary_is_fasttext_safe`, so the per-token check is skipped)."""
+    tokens = tokenizer.encode(text, add_special_tokens=False).tokens
+    return tokens if safe_vocabulary else fasttext_safe(tokens)
+
+
+def whitespace_tokens(text: str) -> list[str]:
+    """The baseline: fastText's own split on whitespace (Chinese text stays one token per sentence)."""
+    return fasttext_safe(text.split())

@@ -1,0 +1,203 @@
+"""A fastText page classifier over BPE (or whitespace) tokens, saved with the tokenizer it was trained on.
+
+DeepSeekMath §2.1 (SPEC §2): fastText supervised, dim 256, lr 0.1, wordNgrams 3, minCount 3, epoch 3, on
+seed positives and random negatives; DeepSeek-Coder-V2 feeds it BPE tokens instead of space-split words.
+A model directory holds `model.bin` (fastText), `tokenizer.json` (absent for whitespace tokens) and
+`classifier.json` (labels, tokenization, the tokenizer's fingerprint, hyperparameters, example counts).
+`TextClassifier.load` refuses a tokenizer whose fingerprint differs from the one the model was trained with.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import fasttext
+from tokenizers import Tokenizer
+
+from classifiers.bpe_tokenizer import (
+    fasttext_tokens,
+    fingerprint,
+    load_tokenizer,
+    vocabulary_is_fasttext_safe,
+    whitespace_tokens,
+)
+
+LABEL_PREFIX = "__label__"
+BPE, WHITESPACE = "bpe", "whitespace"
+MODEL_FILE, TOKENIZER_FILE, META_FILE = "model.bin", "tokenizer.json", "classifier.json"
+FASTTEXT_PACKAGE = "fasttext-wheel"  # chosen by measurement: see pyproject.toml
+MIN_EXAMPLES_PER_LABEL = 1
+
+
+class TrainingError(RuntimeError):
+    """fastText could not train (too little data, NaN); the message names the run and the data."""
+
+
+class TokenizerMismatch(ValueError):
+    """A model was asked to read pages with a tokenizer other than the one it was trained with."""
+
+
+@dataclass(frozen=True)
+class FastTextParams:
+    """fastText hyperparameters (config `recall.fasttext`) and the seed that makes training repeatable."""
+
+    dim: int
+    lr: float
+    word_ngrams: int
+    min_count: int
+    epoch: int
+    bucket: int
+    thread: int
+    loss: str
+    seed: int
+
+    def as_fasttext_kwargs(self) -> dict:
+        """Keyword arguments of `fasttext.train_supervised`; `seed` only where the build takes one (0.9.2
+        seeds itself with a constant, so one-thread training is repeatable without it)."""
+        seeded = "seed" in getattr(fasttext.FastText, "unsupervised_default", {})
+        return {
+            "dim": self.dim,
+            "lr": self.lr,
+            "wordNgrams": self.word_ngrams,
+            "minCount": self.min_count,
+            "epoch": self.epoch,
+            "bucket": self.bucket,
+            "thread": self.thread,
+            "loss": self.loss,
+            **({"seed": self.seed} if seeded else {}),
+        }
+
+
+class PageTokens:
+    """Turns a page into fastText words: BPE tokens when a tokenizer is given, else whitespace words."""
+
+    def __init__(self, tokenizer: Tokenizer | None, *, max_chars: int):
+        self.tokenizer, self.max_chars = tokenizer, max_chars
+        self.kind = BPE if tokenizer is not None else WHITESPACE
+        self.fingerprint = fingerprint(tokenizer) if tokenizer is not None else ""
+        # A quarter of the scoring time went to escaping tokens that byte-level BPE never needs escaped.
+        self._safe = tokenizer is not None and vocabulary_is_fasttext_safe(tokenizer)
+
+    def __call__(self, text: str) -> list[str]:
+        """The fastText words of the first `max_chars` characters of `text`."""
+        return self._tokens(text[: self.max_chars])
+
+    def count(self, text: str) -> int:
+        """How many tokens the whole of `text` has (for a budget in tokens)."""
+        return len(self._tokens(text))
+
+    def _tokens(self, text: str) -> list[str]:
+        if self.tokenizer is None:
+            return whitespace_tokens(text)
+        return fasttext_tokens(self.tokenizer, text, safe_vocabulary=self._safe)
+
+
+def training_line(label: str, tokens: list[str]) -> str:
+    """One fastText training line: the label, then the tokens, space-separated, newline-terminated."""
+    return f"{LABEL_PREFIX}{label} {' '.join(tokens)}\n"
+
+
+def train_classifier(
+    examples: Iterable[tuple[str, str]],
+    model_dir: str | Path,
+    *,
+    tokens: PageTokens,
+    params: FastTextParams,
+    context: str = "training",
+) -> dict:
+    """Train on (label, text) pairs in the order given and save the model directory; returns its metadata.
+
+    Raises TrainingError naming `context` when there are fewer than two labels, a label without examples,
+    an empty vocabulary (minCount too high for the data) or a diverged run (NaN).
+    """
+    model_dir = Path(model_dir)
+    model_dir.mkdir(parents=True, exist_ok=True)
+    counts: dict[str, int] = {}
+    with tempfile.TemporaryDirectory(prefix="fasttext-train-") as tmp:
+        train_path = os.path.join(tmp, "train.txt")
+        with open(train_path, "w", encoding="utf-8") as fh:
+            first_line = ""
+            for label, text in examples:
+                counts[label] = counts.get(label, 0) + 1
+                line = training_line(label, tokens(text))
+                first_line = first_line or line.split(" ", 1)[-1]
+                fh.write(line)
+        described = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "no examples"
+        if len(counts) < 2 or min(counts.values()) < MIN_EXAMPLES_PER_LABEL:
+            raise TrainingError(f"{context}: fastText needs examples of at least two labels, got {described}")
+        try:
+            model = fasttext.train_supervised(input=train_path, verbose=0, **params.as_fasttext_kwargs())
+        except (RuntimeError, ValueError) as err:
+            raise TrainingError(
+                f"{context}: fastText failed on {sum(counts.values())} examples ({described}) with "
+                f"{params}: {err} (NaN: lower lr; empty vocabulary: lower min_count or add seed pages)"
+            ) from None
+        if any(math.isnan(prob) for prob, _ in model.f.predict(first_line, -1, 0.0, "strict")):
+            raise TrainingError(f"{context}: fastText produced NaN weights on {described}: lower lr")
+        if not [w for w in model.words if w != "</s>"]:
+            raise TrainingError(
+                f"{context}: no token occurs min_count={params.min_count} times in {sum(counts.values())} "
+                f"examples ({described}): the model would only learn label priors; lower min_count or add seeds"
+            )
+    model.save_model(str(model_dir / MODEL_FILE))
+    if tokens.tokenizer is not None:
+        tokens.tokenizer.save(str(model_dir / TOKENIZER_FILE))
+    meta = {
+        "labels": sorted(counts),
+        "examples": dict(sorted(counts.items())),
+        "tokenization": tokens.kind,
+        "tokenizer_sha256": tokens.fingerprint,
+        "max_chars": tokens.max_chars,
+        "params": params.__dict__,
+        "fasttext_package": f"{FASTTEXT_PACKAGE} {metadata.version(FASTTEXT_PACKAGE)}",
+    }
+    (model_dir / META_FILE).write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return meta
+
+
+class TextClassifier:
+    """A trained model directory, ready to score texts: `scores(text)` gives every label's probability."""
+
+    def __init__(self, model: fasttext.FastText._FastText, tokens: PageTokens, meta: dict):
+        self.model, self.tokens, self.meta = model, tokens, meta
+        self.labels: list[str] = list(meta["labels"])
+
+    @classmethod
+    def load(cls, model_dir: str | Path, tokenizer_path: str | Path | None = None) -> TextClassifier:
+        """Load `model_dir`; with `tokenizer_path`, use that file, which must be the one trained with."""
+        model_dir = Path(model_dir)
+        meta_path = model_dir / META_FILE
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise ValueError(f"{meta_path}: not a classifier directory ({err})") from None
+        tokenizer = None
+        if meta["tokenization"] == BPE:
+            path = Path(tokenizer_path) if tokenizer_path else model_dir / TOKENIZER_FILE
+            tokenizer = load_tokenizer(path)
+            if fingerprint(tokenizer) != meta["tokenizer_sha256"]:
+                raise TokenizerMismatch(
+                    f"tokenizer {path} (sha256 {fingerprint(tokenizer)[:12]}) is not the one model {model_dir} "
+                    f"was trained with (sha256 {meta['tokenizer_sha256'][:12]}): retrain or use its tokenizer.json"
+                )
+        elif tokenizer_path:
+            raise TokenizerMismatch(f"model {model_dir} was trained on whitespace tokens, not on {tokenizer_path}")
+        # What fasttext.load_model does, without the deprecation notice it prints on every load.
+        model = fasttext.FastText._FastText(model_path=str(model_dir / MODEL_FILE))
+        return cls(model, PageTokens(tokenizer, max_chars=meta["max_chars"]), meta)
+
+    def scores_of_tokens(self, tokens: list[str]) -> dict[str, float]:
+        """Every label's probability for already tokenized text (clamped to [0, 1])."""
+        # The low-level binding: no numpy, one call; the line must end in exactly one newline.
+        pairs = self.model.f.predict(" ".join(tokens) + "\n", -1, 0.0, "strict")
+        found = {label[len(LABEL_PREFIX):]: min(1.0, max(0.0, prob)) for prob, label in pairs}
+        return {label: found.get(label, 0.0) for label in self.labels}
+
+    def scores(self, text: str) -> dict[str, float]:
+        return self.scores_of_tokens(self.tokens(text))

@@ -1,0 +1,430 @@
+"""Beam wiring of the recall (DeepSeekMath §2.1, SPEC §2): read pages, pick the training set, score, collect
+the top pages within a budget, find related domains, annotate their folders and grow the seed.
+
+Two pipelines make one iteration (`pipeline/recall_driver.py` runs them in turn and trains in between):
+- `build_select_pipeline`: positives (seed URL patterns, pages added to the seed earlier, seed files), each
+  category capped at `max_seed_pages` by a seeded sample, and `negative_ratio` random negatives; written as
+  Parquet shards for the trainer. Only this training set is ever gathered in one place.
+- `build_score_pipeline`: scores every page with `ScorePages` (model and tokenizer load in `DoFn.setup`),
+  finds each category's score cut from a histogram (a budget in pages or tokens), marks collected pages,
+  counts collected pages per domain and per folder with `CombinePerKey`, writes the annotations, marks
+  uncollected pages under annotated folders as seeds (`meta["recall_seed"]`) and writes every page with its
+  category, scores and state. The next iteration reads those pages, so no join is needed.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+
+from classifiers.fasttext_model import META_FILE, MODEL_FILE, TOKENIZER_FILE, TextClassifier
+from classifiers.recall_loop import (
+    OTHER_LABEL,
+    SCORE_BINS,
+    Annotation,
+    PrefixTable,
+    budget_cut,
+    folder_prefix,
+    format_annotations,
+    is_collected,
+    merge_annotations,
+    page_location,
+    parse_prefix,
+    path_is_annotated,
+    related_label,
+    score_bin,
+    seeded_rank,
+)
+from pipeline.config import Config
+from pipeline.record import Drop, Record, stable_id
+from pipeline.sinks import WriteParquetShards
+from pipeline.stages import Funnel
+
+SCORE_PREFIX = "recall_"  # Record.scores keys: recall_code, recall_math, recall_other
+META_SEED = "recall_seed"  # the category a page is a positive seed of (URL pattern or annotation)
+META_LABEL = "recall_label"  # the category the last iteration collected the page under, or "other"
+NOTHING_COLLECTED = (SCORE_BINS + 1, 0.0)  # the cut of a category no page reached
+
+
+# ---------------------------------------------------------------- reading
+def parse_page_line(item: tuple[str, str]) -> Record | Drop:
+    """One JSON line of a pages file as a Record; a bad line is a counted drop naming the file."""
+    filename, line = item
+    try:
+        row = json.loads(line)
+        return Record.from_row(row)
+    except ValueError as err:
+        return Drop("bad_json", stable_id(filename, line), f"{filename}: {err}")
+    except TypeError as err:
+        return Drop("bad_record", stable_id(filename, line), f"{filename}: {err}")
+
+
+def read_pages(p: beam.Pipeline, pattern: str, funnel: Funnel, stage: str = "recall_read") -> beam.PCollection:
+    """Records from Parquet shards (`*.parquet`, as the sinks write them) or JSON lines (`.jsonl[.gz]`)."""
+    if pattern.endswith(".parquet"):
+        rows = p | f"{stage}_parquet" >> beam.io.ReadFromParquet(pattern)
+        return funnel.apply(rows, stage, Record.from_row)
+    lines = p | f"{stage}_lines" >> beam.io.ReadFromTextWithFilename(pattern)
+    return funnel.apply(lines, stage, parse_page_line)
+
+
+def parse_seed_line(item: tuple[str, str], *, label: str) -> Record | Drop:
+    """A line of a seed file as a positive example: JSONL with a "text", or a plain text line."""
+    filename, line = item
+    text = line
+    if filename.endswith((".jsonl", ".jsonl.gz")):
+        try:
+            text = json.loads(line)["text"]
+        except (ValueError, KeyError, TypeError) as err:
+            return Drop("bad_seed_line", stable_id(filename, line), f"{filename}: {err!r}")
+    if not isinstance(text, str) or not text.strip():
+        return Drop("empty_seed_line", stable_id(filename, line), filename)
+    # The id leaves out the file's location, so a moved config gives the same examples.
+    return Record(id=stable_id("seed", label, text), source="seed", text=text, meta={META_SEED: label})
+
+
+# ---------------------------------------------------------------- scoring
+def _local_model_dir(model_dir: str) -> str:
+    """The model directory on local disk: itself, or a copy of a gs:// / s3:// directory."""
+    if os.path.isdir(model_dir):
+        return model_dir
+    local = tempfile.mkdtemp(prefix="recall-model-")
+    for name in (MODEL_FILE, META_FILE, TOKENIZER_FILE):
+        source = f"{model_dir}/{name}"
+        if FileSystems.exists(source):
+            with FileSystems.open(source) as src, open(os.path.join(local, name), "wb") as dst:
+                shutil.copyfileobj(src, dst)
+    return local
+
+
+class ScorePages:
+    """A step: sets `scores["recall_<label>"]` for every label of the model on a page (and, for a token
+    budget, the page's token count when it has none). The model loads in `setup`, once per worker."""
+
+    def __init__(self, model_dir: str, *, count_tokens: bool = False):
+        self.model_dir, self.count_tokens = model_dir, count_tokens
+        self._classifier: TextClassifier | None = None
+
+    def setup(self) -> None:
+        self._classifier = TextClassifier.load(_local_model_dir(self.model_dir))
+
+    def __call__(self, record: Record) -> Record:
+        if self._classifier is None:  # a runner that never called setup (plain use outside Beam)
+            self.setup()
+        scores = dict(record.scores)
+        for label, prob in self._classifier.scores(record.text).items():
+            scores[SCORE_PREFIX + label] = prob
+        tokens = record.tokens
+        if self.count_tokens and not tokens:
+            tokens = self._classifier.tokens.count(record.text)
+        return record.replace(scores=scores, tokens=tokens)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A loaded fastText model is not picklable; each worker loads its own in setup().
+        return {**self.__dict__, "_classifier": None}
+
+
+# ---------------------------------------------------------------- the iteration's state on a page
+class RecallRules:
+    """What an iteration needs to know about a page, from config: its location, its seed label, its
+    collection. Plain and picklable, so Beam steps can call it on workers."""
+
+    def __init__(self, config: Config):
+        recall = config.recall
+        self.seed, self.source = config.seed, recall.source
+        self.labels = sorted(recall.categories)
+        self.min_score = recall.min_score
+        self.output_category = {label: c.output_category for label, c in recall.categories.items()}
+        self.output_category[OTHER_LABEL] = recall.other_category
+        self.seed_table = PrefixTable.from_patterns(
+            {label: c.url_patterns for label, c in recall.categories.items()}, recall.source
+        )
+
+    def location(self, record: Record) -> tuple[str, str]:
+        return page_location(self.source, url=record.url, repo=record.repo, path=record.path)
+
+    def seed_label(self, record: Record) -> str:
+        """The category a page is a seed of: added by an earlier iteration, or under a seed URL pattern."""
+        return record.meta.get(META_SEED) or self.seed_table.label_of(*self.location(record))
+
+    def collect(self, record: Record, cuts: dict[str, tuple[int, float]]) -> tuple[Record, str]:
+        """The page with its collected label and category set; also returns the label it had before."""
+        rank = seeded_rank(self.seed, "budget", record.id)
+        collected = [
+            label
+            for label in self.labels
+            if is_collected(record.scores[SCORE_PREFIX + label], cuts.get(label, NOTHING_COLLECTED), rank,
+                            min_score=self.min_score)
+        ]
+        # A page above two cuts goes to the category it scores higher in (ties: the first label).
+        label = max(collected, key=lambda k: record.scores[SCORE_PREFIX + k]) if collected else OTHER_LABEL
+        meta = dict(record.meta)
+        previous = meta.get(META_LABEL, "")
+        meta[META_LABEL] = label
+        seed = self.seed_label(record)
+        if seed:
+            meta[META_SEED] = seed
+        return record.replace(category=self.output_category[label], meta=meta), previous
+
+    def add_to_seed(self, record: Record, annotated: dict[tuple[str, str], str]) -> Record:
+        """An uncollected page under an annotated folder joins the seed of that folder's category."""
+        if record.meta.get(META_LABEL) != OTHER_LABEL or record.meta.get(META_SEED):
+            return record
+        label = PrefixTable(annotated, subdomains=False).label_of(*self.location(record))
+        if not label:
+            return record
+        return record.replace(meta={**record.meta, META_SEED: label})
+
+
+# ---------------------------------------------------------------- counts as a JSON file
+def write_json(named: dict[str, beam.PCollection], path: str, label: str) -> None:
+    """Write {name: {key: value}} from PCollections of (key, value) pairs as one sorted JSON file."""
+    tagged = [
+        pcoll | f"{label}_tag_{name}" >> beam.Map(lambda kv, name=name: (name, kv[0], kv[1]))
+        for name, pcoll in sorted(named.items())
+    ]
+    names = sorted(named)
+
+    def to_json(items: list[tuple[str, Any, Any]]) -> str:
+        doc: dict[str, dict] = {name: {} for name in names}
+        for name, key, value in items:
+            doc[name][str(key)] = value
+        return json.dumps(doc, indent=1, sort_keys=True)
+
+    (
+        tagged
+        | f"{label}_flatten" >> beam.Flatten()
+        | f"{label}_list" >> beam.combiners.ToList()
+        | f"{label}_json" >> beam.Map(to_json)
+        | f"{label}_write" >> beam.io.WriteToText(path, shard_name_template="")
+    )
+
+
+def _count_per_key(pcoll: beam.PCollection, label: str) -> beam.PCollection:
+    return pcoll | f"{label}_one" >> beam.Map(lambda k: (k, 1)) | f"{label}_sum" >> beam.CombinePerKey(sum)
+
+
+def _sum_vectors(vectors: Iterable[tuple[int, ...]]) -> tuple[int, ...]:
+    return tuple(sum(column) for column in zip(*vectors))
+
+
+# ---------------------------------------------------------------- the select pipeline
+def _example(record: Record, label: str, *, seed: int, max_chars: int) -> Record:
+    # The id leads with a seeded rank so the sorted shards give the trainer a shuffled, repeatable order.
+    rank = int(seeded_rank(seed, "order", record.id) * 2**64)
+    return Record(
+        id=f"{rank:016x}-{record.id}", source=record.source, text=record.text[:max_chars], url=record.url,
+        repo=record.repo, path=record.path, category=label, meta={"page_id": record.id},
+    )
+
+
+def _cutoff_of(smallest: list[float], k: int) -> float:
+    """The largest rank kept when keeping the `k` smallest (everything when there are not more)."""
+    ordered = sorted(smallest)
+    return ordered[k - 1] if 0 < k <= len(ordered) else (1.0 if k > 0 else -1.0)
+
+
+def build_select_pipeline(p: beam.Pipeline, config: Config, pages_pattern: str, iter_dir: str) -> Funnel:
+    """The training set of one iteration: capped positives and seeded random negatives, as Parquet shards
+    under `iter_dir/train`, with counts in `iter_dir/stats/select.json`."""
+    recall, seed = config.recall, config.seed
+    rules = RecallRules(config)
+    funnel = Funnel()
+    pages = read_pages(p, pages_pattern, funnel)
+    labelled = pages | "SeedLabel" >> beam.Map(lambda r: (rules.seed_label(r), r))
+    from_files = []
+    for label, category in sorted(recall.categories.items()):
+        for i, path in enumerate(category.seed_files):
+            lines = p | f"SeedFile_{label}_{i}" >> beam.io.ReadFromTextWithFilename(config.resolve(path))
+            records = funnel.apply(lines, f"recall_seed_file_{label}_{i}", lambda x, lb=label: parse_seed_line(
+                x, label=lb))
+            from_files.append(records | f"SeedFileLabel_{label}_{i}" >> beam.Map(lambda r, lb=label: (lb, r)))
+    positives = (
+        [labelled | "Positives" >> beam.Filter(lambda lr: lr[0] != "")] + from_files
+    ) | "AllPositives" >> beam.Flatten()
+    candidates = labelled | "Candidates" >> beam.Filter(lambda lr: lr[0] == "") | "CandidatePages" >> beam.Values()
+
+    pos_cutoffs = (
+        positives
+        | "PositiveRanks" >> beam.Map(lambda lr: (lr[0], seeded_rank(seed, "positive", lr[1].id)))
+        | "CapPositives" >> beam.combiners.Top.SmallestPerKey(recall.max_seed_pages)
+        | "PositiveCutoff" >> beam.MapTuple(lambda label, ranks: (label, _cutoff_of(ranks, recall.max_seed_pages)))
+    )
+    kept_pos = positives | "KeepPositives" >> beam.Filter(
+        lambda lr, cut: seeded_rank(seed, "positive", lr[1].id) <= cut[lr[0]], cut=beam.pvalue.AsDict(pos_cutoffs)
+    )
+    n_pos = kept_pos | "CountPositives" >> beam.combiners.Count.Globally()
+    # At most this many negatives can be wanted: the ratio times every category's cap.
+    bound = math.ceil(recall.negative_ratio * recall.max_seed_pages * len(recall.categories))
+    neg_cutoff = (
+        candidates
+        | "NegativeRanks" >> beam.Map(lambda r: seeded_rank(seed, "negative", r.id))
+        | "SmallestNegatives" >> beam.combiners.Top.Smallest(bound)
+        | "NegativeCutoff" >> beam.Map(
+            lambda ranks, n: _cutoff_of(ranks, round(recall.negative_ratio * n)), n=beam.pvalue.AsSingleton(n_pos)
+        )
+    )
+    kept_neg = candidates | "KeepNegatives" >> beam.Filter(
+        lambda r, cut: seeded_rank(seed, "negative", r.id) <= cut, cut=beam.pvalue.AsSingleton(neg_cutoff)
+    )
+    max_chars = config.tokenizer.max_chars
+    examples = (
+        kept_pos | "PositiveExamples" >> beam.MapTuple(
+            lambda label, r: _example(r, label, seed=seed, max_chars=max_chars)),
+        kept_neg | "NegativeExamples" >> beam.Map(
+            lambda r: _example(r, OTHER_LABEL, seed=seed, max_chars=max_chars)),
+    ) | "Examples" >> beam.Flatten()
+    examples | "WriteExamples" >> WriteParquetShards(f"{iter_dir}/train", config.output.num_shards)
+    write_json(
+        {
+            "seed_pages_found": _count_per_key(positives | "FoundLabels" >> beam.Keys(), "found"),
+            "examples": _count_per_key(examples | "ExampleLabels" >> beam.Map(lambda r: r.category), "examples"),
+            "negative_candidates": candidates
+            | "CountCandidates" >> beam.combiners.Count.Globally()
+            | "CandidatesKey" >> beam.Map(lambda n: ("pages", n)),
+        },
+        f"{iter_dir}/stats/select.json",
+        "SelectCounts",
+    )
+    funnel.write_counts(p, f"{iter_dir}/stats/select")
+    return funnel
+
+
+# ---------------------------------------------------------------- the score pipeline
+def build_score_pipeline(
+    p: beam.Pipeline,
+    config: Config,
+    pages_pattern: str,
+    model_dir: str,
+    iter_dir: str,
+    user_annotations: list[Annotation],
+) -> Funnel:
+    """Score and collect every page, discover related domains and annotate their folders; writes
+    `iter_dir/pages`, `annotations.tsv`, `domains.tsv` and `stats/score.json`."""
+    recall = config.recall
+    rules = RecallRules(config)
+    labels = rules.labels
+    by_tokens = recall.budget_unit == "tokens"
+    funnel = Funnel()
+    pages = read_pages(p, pages_pattern, funnel)
+    scored = funnel.apply(pages, "recall_score", ScorePages(model_dir, count_tokens=by_tokens))
+
+    def histogram(record: Record) -> Iterable[tuple[tuple[str, int], float]]:
+        weight = record.tokens if by_tokens else 1
+        for label in labels:
+            score = record.scores[SCORE_PREFIX + label]
+            if score >= recall.min_score:
+                yield (label, score_bin(score)), weight
+
+    budgets = {label: c.budget for label, c in recall.categories.items()}
+    cuts = (
+        scored
+        | "Histogram" >> beam.FlatMap(histogram)
+        | "SumBins" >> beam.CombinePerKey(sum)
+        | "BinsByLabel" >> beam.MapTuple(lambda key, weight: (key[0], (key[1], weight)))
+        | "GroupBins" >> beam.GroupByKey()
+        | "Cut" >> beam.MapTuple(lambda label, bins: (label, budget_cut(dict(bins), budgets[label])))
+    )
+    collected_pairs = scored | "Collect" >> beam.Map(rules.collect, cuts=beam.pvalue.AsDict(cuts))
+    collected = collected_pairs | "CollectedPages" >> beam.Keys()
+
+    # Domains: (pages, collected per label) -> the related ones (DeepSeekMath: over 10% collected).
+    def domain_vector(record: Record) -> tuple[str, tuple[int, ...]]:
+        label = record.meta[META_LABEL]
+        return rules.location(record)[0], (1, *(int(label == k) for k in labels))
+
+    domain_counts = (
+        collected | "DomainVector" >> beam.Map(domain_vector) | "SumDomains" >> beam.CombinePerKey(_sum_vectors)
+    )
+
+    def related(item: tuple[str, tuple[int, ...]]) -> Iterable[tuple[str, str]]:
+        host, (total, *per_label) = item
+        label = related_label(
+            total,
+            {k: n for k, n in zip(labels, per_label) if n},
+            threshold=recall.domain_threshold,
+            min_pages=recall.min_domain_pages,
+        )
+        if label:
+            yield host, label
+
+    related_domains = domain_counts | "Related" >> beam.FlatMap(related)
+
+    # Folders of related domains: annotated when enough of their pages were collected.
+    def folder_vector(record: Record, related: dict[str, str]) -> Iterable[tuple[tuple[str, str], tuple[int, int]]]:
+        host, path = rules.location(record)
+        label = related.get(host)
+        prefix = folder_prefix(path, recall.path_depth) if label else ""
+        if prefix:
+            yield (host + prefix, label), (1, int(record.meta[META_LABEL] == label))
+
+    def annotate(item: tuple[tuple[str, str], tuple[int, int]]) -> Iterable[Annotation]:
+        (prefix, label), (total, hits) = item
+        if path_is_annotated(hits, total, min_fraction=recall.path_min_fraction):
+            yield Annotation(prefix, label, hits, total, "auto")
+
+    annotations = (
+        collected
+        | "FolderVector" >> beam.FlatMap(folder_vector, related=beam.pvalue.AsDict(related_domains))
+        | "SumFolders" >> beam.CombinePerKey(_sum_vectors)
+        | "Annotate" >> beam.FlatMap(annotate)
+        | "AnnotationList" >> beam.combiners.ToList()
+        | "WithReviewed" >> beam.Map(merge_annotations, list(user_annotations))
+    )
+    annotations | "FormatAnnotations" >> beam.Map(format_annotations) | "WriteAnnotations" >> beam.io.WriteToText(
+        f"{iter_dir}/annotations.tsv", shard_name_template="", append_trailing_newlines=False
+    )
+    annotated = annotations | "AnnotatedPrefixes" >> beam.FlatMap(
+        lambda items: [(parse_prefix(a.prefix, recall.source), a.label) for a in items]
+    )
+    final = collected | "GrowSeed" >> beam.Map(rules.add_to_seed, annotated=beam.pvalue.AsDict(annotated))
+    final | "WritePages" >> WriteParquetShards(f"{iter_dir}/pages", config.output.num_shards)
+
+    domain_rows = (
+        domain_counts
+        | "RelatedCounts" >> beam.Filter(lambda item, rel: item[0] in rel, rel=beam.pvalue.AsDict(related_domains))
+        | "DomainRow" >> beam.MapTuple(lambda host, vec: "\t".join([host, *map(str, vec)]))
+        | "DomainRows" >> beam.combiners.ToList()
+        | "DomainTable" >> beam.Map(
+            lambda rows: "\t".join(["domain", "pages", *(f"collected_{k}" for k in labels)]) + "\n"
+            + "".join(f"{row}\n" for row in sorted(rows))
+        )
+    )
+    domain_rows | "WriteDomains" >> beam.io.WriteToText(
+        f"{iter_dir}/domains.tsv", shard_name_template="", append_trailing_newlines=False
+    )
+
+    labels_now = collected_pairs | "LabelNow" >> beam.MapTuple(lambda r, prev: (r.meta[META_LABEL], prev))
+    write_json(
+        {
+            "pages": _count_per_key(collected | "PageLabels" >> beam.Map(lambda r: r.meta[META_LABEL]), "pages"),
+            "new": _count_per_key(
+                labels_now
+                | "NewLabels" >> beam.FlatMap(lambda lp: [lp[0]] if lp[0] != OTHER_LABEL and lp[0] != lp[1] else []),
+                "new",
+            ),
+            "weight": collected
+            | "Weights" >> beam.Map(lambda r: (r.meta[META_LABEL], r.tokens if by_tokens else 1))
+            | "SumWeights" >> beam.CombinePerKey(sum),
+            "cut_score": cuts | "CutScores" >> beam.MapTuple(lambda label, cut: (label, max(cut[0], 0) / SCORE_BINS)),
+            "related_domains": _count_per_key(related_domains | "RelatedLabels" >> beam.Values(), "related"),
+            "annotations": annotations
+            | "AnnotationCounts" >> beam.FlatMap(lambda items: [(f"{a.origin}.{a.label}", 1) for a in items])
+            | "SumAnnotations" >> beam.CombinePerKey(sum),
+            "seed_pages": _count_per_key(
+                final | "SeedLabels" >> beam.FlatMap(lambda r: [r.meta[META_SEED]] if r.meta.get(META_SEED) else []),
+                "seeds",
+            ),
+        },
+        f"{iter_dir}/stats/score.json",
+        "ScoreCounts",
+    )
+    funnel.write_counts(p, f"{iter_dir}/stats/score")
+    return funnel

@@ -1,0 +1,84 @@
+"""The DeepSeek-style BPE: pre-split categories, deterministic training, fingerprints, fastText tokens."""
+from __future__ import annotations
+
+import pytest
+
+from classifiers.bpe_tokenizer import (
+    deepseek_style_pre_tokenizer,
+    fasttext_tokens,
+    fingerprint,
+    load_tokenizer,
+    train_bpe,
+    vocabulary_is_fasttext_safe,
+    whitespace_tokens,
+)
+
+TEXTS = [
+    "def area(r):\n    return 3.14159 * r ** 2  # 计算圆的面积\n",
+    "已知函数f(x)=x²+2x+1，求最小值。Hello, world!! 2024年",
+    "The function returns a sorted list; 函数返回排序后的列表。",
+] * 30
+
+
+def pieces(text: str) -> list[str]:
+    return [p for p, _ in deepseek_style_pre_tokenizer().pre_tokenize_str(text)]
+
+
+def test_pre_split_keeps_categories_apart_and_digits_single():
+    split = pieces("x=12;\n你好world，ok")
+    # Byte-level alphabet: Ċ is the newline, Ġ the space; CJK bytes appear as Latin-1 stand-ins.
+    assert "Ċ" in split  # the newline is a piece of its own
+    assert "1" in split and "2" in split  # digits one by one
+    assert "ä½łå¥½" in split  # the CJK run "你好" alone, not merged with "world"
+    assert "world" in split and ";" in split  # letters apart from punctuation
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return train_bpe(TEXTS, vocab_size=400)
+
+
+def test_training_is_deterministic_and_merges_never_cross_categories(tokenizer):
+    again = train_bpe(TEXTS, vocab_size=400)
+    assert fingerprint(again) == fingerprint(tokenizer)
+    tokens = tokenizer.encode("计算圆的面积 2024 area(r)\n").tokens
+    decoded_pieces = [tokenizer.decoder.decode([t]) for t in tokens]
+    for piece in decoded_pieces:
+        has_cjk = any("\u4e00" <= ch <= "\u9fff" for ch in piece)
+        has_latin = any(ch.isascii() and ch.isalnum() for ch in piece)
+        assert not (has_cjk and has_latin), piece
+        assert not (any(ch.isdigit() for ch in piece) and len(piece.strip()) > 1), piece
+    assert any(len(p) > 1 and "\u4e00" <= p[0] <= "\u9fff" for p in decoded_pieces)  # CJK words do merge
+
+
+def test_saved_file_has_the_same_fingerprint(tokenizer, tmp_path):
+    path = tmp_path / "tokenizer.json"
+    tokenizer.save(str(path))
+    assert fingerprint(load_tokenizer(path)) == fingerprint(tokenizer)
+
+
+def test_loading_a_bad_file_names_it(tmp_path):
+    bad = tmp_path / "broken.json"
+    bad.write_text("{not json")
+    with pytest.raises(ValueError, match="broken.json"):
+        load_tokenizer(bad)
+
+
+def test_fasttext_tokens_hold_no_separator_and_no_label(tokenizer):
+    tokens = fasttext_tokens(tokenizer, "a\tb\nc  d __label__x 中文")
+    assert tokens and all(not any(c in t for c in " \t\n\r\v\f\0") for t in tokens)
+    assert not any(t.startswith("__label__") for t in tokens)
+    assert whitespace_tokens("__label__x 函数 y") == ["\u2581__label__x", "函数", "y"]
+
+
+def test_whitespace_tokens_keep_a_chinese_sentence_whole():
+    assert whitespace_tokens("已知函数f(x)=x²，求最小值。 next") == ["已知函数f(x)=x²，求最小值。", "next"]
+
+
+def test_only_a_vocabulary_needing_no_escape_skips_the_check(tokenizer):
+    from tokenizers import Tokenizer, models
+
+    assert vocabulary_is_fasttext_safe(tokenizer)  # byte-level BPE: never a separator inside a token
+    odd = Tokenizer(models.WordLevel({"new york": 0, "[UNK]": 1}, unk_token="[UNK]"))
+    assert not vocabulary_is_fasttext_safe(odd)
+    assert fasttext_tokens(odd, "new york") == ["new\u2581york"]
