@@ -15,17 +15,25 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from classifiers.recall_loop import OTHER_LABEL
 from dedup.repo_samples import REPO_LANGUAGES, RepoLanguage, SampleMode
 from dedup.survivor import SurvivorRule
 from filters import code_rules, generated
 from filters import decontaminate as _decontam
 from mixing import fim as _fim
 from mixing import plan as _plan
-from pipeline.sources.file_dumps import DumpColumns
-from classifiers.recall_loop import OTHER_LABEL
 from pipeline.record import CATEGORIES
+from pipeline.sources.file_dumps import DumpColumns
 
 
 class ConfigError(ValueError):
