@@ -1,5 +1,7 @@
 """The pipeline graph: sources -> language -> file rules -> sinks, with a funnel of counts.
 
+The Common Crawl branch (WARCs -> pages) is built by `pipeline.web_transforms.build_web_branch`.
+
 Each stage is a plain step from `filters/`, `dedup/` or `classifiers/` applied through `Funnel`, so every
 record is either written or counted under a named drop reason.
 """
@@ -16,6 +18,7 @@ from pipeline.record import Drop, Record
 from pipeline.sinks import WriteParquetShards
 from pipeline.sources.github import expand_github_input, read_repository
 from pipeline.stages import SOURCE, Funnel
+from pipeline.web_transforms import build_web_branch
 
 
 def language_step(record: Record) -> Record | Drop:
@@ -51,6 +54,7 @@ def build_pipeline(p: beam.Pipeline, config: Config, output_dir: str) -> Funnel:
         files, "file_rules", functools.partial(file_rules_step, rules=config.filters.model_dump())
     )
     files | "WriteFiles" >> WriteParquetShards(f"{output_dir}/files", config.output.num_shards)
+    build_web_branch(p, config, funnel, output_dir)
 
     funnel.write_counts(p, f"{output_dir}/stats")
     if config.output.write_rejects:

@@ -11,14 +11,15 @@ from __future__ import annotations
 import collections
 import json
 import logging
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import apache_beam as beam
 from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindows
 
-from pipeline.record import Drop, Record
+from pipeline.record import Drop
 
 log = logging.getLogger(__name__)
 
