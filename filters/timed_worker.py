@@ -49,7 +49,7 @@ def _child_main(conn: Any, fn: Callable[..., Any]) -> None:
             return
         try:
             result = ("ok", fn(*args))
-        except Exception as err:  # reported to the parent, which decides; the child lives on
+        except Exception as err:  # noqa: BLE001 (reported to the parent, which decides; the child lives on)
             result = ("error", f"{type(err).__name__}: {err}")
         conn.send(result)
 

@@ -67,7 +67,7 @@ def expand_warc_input(entry: WarcInput) -> Iterator[str]:
         try:
             with open_input(entry.location) as fh:
                 data = fh.read()
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 (any filesystem's error becomes one that names the key)
             raise OSError(f"inputs.web.paths_files: cannot read {entry.location}: {err}") from None
         if data[:2] == b"\x1f\x8b":
             data = gzip.decompress(data)
@@ -150,7 +150,7 @@ def _page_or_drop(
         return Drop("too_large", drop_id, f"{record_key} {uri[:200]} {declared} bytes")
     try:
         body = record.content_stream().read(max_record_bytes + 1)
-    except Exception as err:  # a broken gzip/chunked HTTP body, or the file itself
+    except Exception as err:  # noqa: BLE001 (a broken gzip/chunked HTTP body, or the file itself)
         raise _Damaged(f"record {index} ({uri[:200]}): {type(err).__name__}: {err}") from None
     if len(body) > max_record_bytes:
         return Drop("too_large", drop_id, f"{record_key} {uri[:200]} > {max_record_bytes} bytes decoded")
@@ -210,7 +210,7 @@ def read_warc_file(
         reason = "warc_unreadable" if seen == 0 and isinstance(err, OSError) else "warc_damaged"
         yield Drop(reason, file_id, f"{path}: after {seen} records: {type(err).__name__}: {err}")
         return
-    except Exception as err:  # warcio's parse errors and anything a hostile file provokes
+    except Exception as err:  # noqa: BLE001 (warcio's parse errors, anything a hostile file provokes)
         yield Drop("warc_damaged", file_id, f"{path}: after {seen} records: {type(err).__name__}: {err}")
         return
     if seen == 0:
