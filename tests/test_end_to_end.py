@@ -15,6 +15,7 @@ def test_run_on_sample_writes_parquet_and_balanced_funnel(tmp_path, capsys):
     kept = sum(pq.read_table(s).num_rows for s in shards)
     funnel = read_funnel(str(out))
     assert accounting_errors(funnel) == []
-    assert funnel[-1].n_out == kept > 0
-    assert funnel[0].n_in == funnel[-1].n_out + sum(sum(s.drops.values()) for s in funnel)
+    code = [s for s in funnel if not s.stage.startswith("web_")]  # the web branch is checked on its own
+    assert code[-1].n_out == kept > 0
+    assert code[0].n_in == code[-1].n_out + sum(sum(s.drops.values()) for s in code)
     assert "accounting" in capsys.readouterr().out

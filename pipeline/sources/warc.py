@@ -94,6 +94,11 @@ def fetch_date(value: str | None) -> str:
     return f"{d[0:4]}-{d[4:6]}-{d[6:8]}T{d[8:10]}:{d[10:12]}:{d[12:14]}Z"
 
 
+def _printable(message: str, limit: int = 300) -> str:
+    """An error message safe for a counts/rejects file: escaped control bytes, bounded length."""
+    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in message[:limit])
+
+
 def _mime(record, body_head: bytes) -> str:
     content_type = record.http_headers.get_header("Content-Type") if record.http_headers else None
     if not content_type:
@@ -107,15 +112,35 @@ class _Damaged(Exception):
     """Reading a record failed in a way that leaves the rest of the file unreadable."""
 
 
+class _EndsMidMember(EOFError):
+    """The file ends inside a gzip member: it was cut short."""
+
+
+class _CheckedArchiveIterator(ArchiveIterator):
+    """warcio's iterator, remembering whether the file ended inside a gzip member (which warcio takes for
+    a clean end of file: a WARC cut mid-member would otherwise lose its tail without a trace)."""
+
+    ended_mid_member = False
+
+    def close(self) -> None:
+        decompressor = getattr(self.reader, "decompressor", None)
+        if decompressor is not None and self.reader.num_read and not getattr(decompressor, "eof", True):
+            self.ended_mid_member = True
+        super().close()
+
+
 def _iter_records(path: str) -> Iterator[tuple[int, object]]:
     """(index, warcio record) for every record of `path`, in order. A whole-file gzip (one member holding
     many records, which warcio refuses) is re-read through Python's gzip, skipping what was yielded."""
     done = 0
     with open_input(path) as fh:
+        records = _CheckedArchiveIterator(fh)
         try:
-            for record in ArchiveIterator(fh):
+            for record in records:
                 yield done, record
                 done += 1
+            if records.ended_mid_member:
+                raise _EndsMidMember("the file ends inside a gzip member (truncated)")
             return
         except ArchiveLoadFailed as err:
             if _NON_CHUNKED_GZIP not in str(err):
@@ -151,7 +176,7 @@ def _page_or_drop(
     try:
         body = record.content_stream().read(max_record_bytes + 1)
     except Exception as err:  # noqa: BLE001 (a broken gzip/chunked HTTP body, or the file itself)
-        raise _Damaged(f"record {index} ({uri[:200]}): {type(err).__name__}: {err}") from None
+        raise _Damaged(f"record {index} ({uri[:200]}): {type(err).__name__}: {_printable(str(err))}") from None
     if len(body) > max_record_bytes:
         return Drop("too_large", drop_id, f"{record_key} {uri[:200]} > {max_record_bytes} bytes decoded")
     while record.raw_stream.read(65536):  # drain what the HTTP decoding left (e.g. after the last chunk)
@@ -199,19 +224,23 @@ def read_warc_file(
     allowed = frozenset(m.lower() for m in allowed_mime)
     file_id = stable_id("warc-file", path)
     seen = 0
+    item: Record | Drop | None = None
     try:
         for index, record in _iter_records(path):
             seen = index + 1
-            yield _page_or_drop(record, index, path, max_record_bytes=max_record_bytes, allowed_mime=allowed)
+            item = _page_or_drop(record, index, path, max_record_bytes=max_record_bytes, allowed_mime=allowed)
+            yield item
+    except _EndsMidMember as err:
+        if not (isinstance(item, Drop) and item.reason == "warc_record_truncated"):  # else already counted
+            yield Drop("warc_damaged", file_id, f"{path}: after {seen} records: {err}")
+        return
     except _Damaged as err:
         yield Drop("warc_damaged", file_id, f"{path}: {err}")
         return
-    except (OSError, ValueError) as err:
-        reason = "warc_unreadable" if seen == 0 and isinstance(err, OSError) else "warc_damaged"
-        yield Drop(reason, file_id, f"{path}: after {seen} records: {type(err).__name__}: {err}")
-        return
     except Exception as err:  # noqa: BLE001 (warcio's parse errors, anything a hostile file provokes)
-        yield Drop("warc_damaged", file_id, f"{path}: after {seen} records: {type(err).__name__}: {err}")
+        unreadable = seen == 0 and isinstance(err, OSError) and not isinstance(err, gzip.BadGzipFile)
+        detail = f"{path}: after {seen} records: {type(err).__name__}: {_printable(str(err))}"
+        yield Drop("warc_unreadable" if unreadable else "warc_damaged", file_id, detail)
         return
     if seen == 0:
         yield Drop("warc_empty", file_id, path)
