@@ -2,17 +2,20 @@
 
 Trafilatura has no reliable timeout, `signal.alarm` only works in a main thread (Beam runs DoFns in worker
 threads), and a Python thread stuck in lxml's C code cannot be interrupted. A child process can be killed:
-`TimedWorker` keeps one long-lived child per instance, sends it one call at a time over a pipe, and kills and
-restarts it when a call overruns. The child is started with "spawn" (forking a process that runs gRPC threads,
-as a Beam worker does, is unsafe) and asks the kernel to OOM-kill it first, so a page that eats memory takes
-down the child, not the worker.
+`TimedWorker` keeps one long-lived child per instance, sends it one call at a time over a socket, and kills
+and restarts it when a call overruns. The child is a fresh interpreter (forking a process that runs gRPC
+threads, as a Beam worker does, is unsafe) that asks the kernel to OOM-kill it first, so a page that eats
+memory takes down the child, not the worker.
 """
 from __future__ import annotations
 
-import multiprocessing
+import socket
+import subprocess
+import sys
 import threading
 import weakref
 from collections.abc import Callable
+from multiprocessing.connection import Connection
 from typing import Any
 
 # How long a fresh child may take to start and import what the function needs.
@@ -31,34 +34,41 @@ class CallFailed(Exception):
     """The function raised in the child; the message names the exception."""
 
 
-def _prefer_oom_kill() -> None:
+# The child's whole program: it needs only the standard library until it unpickles `fn`, and it never
+# imports the parent's __main__ (multiprocessing's "spawn" would, and fail in unguarded scripts).
+_CHILD_PROGRAM = """
+import sys
+from multiprocessing.connection import Connection
+conn = Connection(int(sys.argv[1]))
+try:
+    with open("/proc/self/oom_score_adj", "w") as fh:  # be the OOM killer's first choice
+        fh.write("1000\\n")
+except OSError:
+    pass
+sys.path[:] = conn.recv()
+fn = conn.recv()
+conn.send(("ready", None))
+while True:
     try:
-        with open("/proc/self/oom_score_adj", "w") as fh:
-            fh.write("1000\n")
-    except OSError:  # not Linux, or not allowed: only a preference
-        pass
+        args = conn.recv()
+    except (EOFError, OSError):  # the parent is gone
+        break
+    try:
+        result = ("ok", fn(*args))
+    except Exception as err:
+        result = ("error", f"{type(err).__name__}: {err}")
+    conn.send(result)
+"""
 
 
-def _child_main(conn: Any, fn: Callable[..., Any]) -> None:
-    _prefer_oom_kill()
-    conn.send(("ready", None))
-    while True:
-        try:
-            args = conn.recv()
-        except (EOFError, OSError):  # the parent is gone
-            return
-        try:
-            result = ("ok", fn(*args))
-        except Exception as err:  # noqa: BLE001 (reported to the parent, which decides; the child lives on)
-            result = ("error", f"{type(err).__name__}: {err}")
-        conn.send(result)
-
-
-def _stop(process: Any, conn: Any) -> None:
+def _stop(process: subprocess.Popen, conn: Connection) -> None:
     conn.close()
-    if process.is_alive():
+    if process.poll() is None:
         process.kill()
-    process.join(timeout=5)
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:  # unkillable (D state): leave it to the OS
+        pass
 
 
 class TimedWorker:
@@ -88,19 +98,31 @@ class TimedWorker:
         self.__dict__.update(state)
         self._init_runtime()
 
+    def _alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
     @property
     def pid(self) -> int | None:
         """The child's process id, or None when no child runs."""
         return self._process.pid if self._process is not None else None
 
     def _start(self) -> None:
-        context = multiprocessing.get_context("spawn")
-        parent_conn, child_conn = context.Pipe(duplex=True)
-        process = context.Process(target=_child_main, args=(child_conn, self.fn), daemon=True)
-        process.start()
-        child_conn.close()
+        parent_sock, child_sock = socket.socketpair()
+        with child_sock:
+            process = subprocess.Popen(
+                [sys.executable, "-c", _CHILD_PROGRAM, str(child_sock.fileno())],
+                pass_fds=(child_sock.fileno(),),
+                stdin=subprocess.DEVNULL,
+            )
+        parent_conn = Connection(parent_sock.detach())
         self._process, self._conn = process, parent_conn
         self._finalizer = weakref.finalize(self, _stop, process, parent_conn)
+        try:
+            parent_conn.send(list(sys.path))
+            parent_conn.send(self.fn)
+        except (BrokenPipeError, OSError) as err:
+            self._discard()
+            raise WorkerDied(f"worker exited while starting: {err}") from None
         if not parent_conn.poll(self.start_timeout_s):
             self._discard()
             raise WorkerDied(f"worker did not start within {self.start_timeout_s} s")
@@ -117,7 +139,7 @@ class TimedWorker:
 
     def __call__(self, *args: Any) -> Any:
         with self._lock:
-            if self._process is not None and not self._process.is_alive():
+            if self._process is not None and not self._alive():
                 self._discard()
             if self._process is None:
                 self._start()
@@ -133,8 +155,10 @@ class TimedWorker:
             try:
                 status, value = self._conn.recv()
             except (EOFError, OSError):
-                self._process.join(timeout=1)
-                code = self._process.exitcode
+                try:
+                    code = self._process.wait(timeout=1)
+                except subprocess.TimeoutExpired:
+                    code = None
                 self._discard()
                 raise WorkerDied(f"worker exited during the call (exit code {code})") from None
         if status == "error":

@@ -96,7 +96,8 @@ class PageExtractor:
 
     def __call__(self, record: Record) -> Record | Drop:
         try:
-            text = self.worker(record.text, record.url)
+            # UTF-8 bytes: cheaper to send, and what the parser wants
+            text = self.worker(record.text.encode("utf-8", "surrogatepass"), record.url)
         except CallTimeout as err:
             return Drop("extract_timeout", record.id, f"{record.url}: {err}")
         except (WorkerDied, CallFailed) as err:
