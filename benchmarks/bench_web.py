@@ -4,7 +4,7 @@
 
 On `../shared/data/warc/pages/trafilatura-test-pages.warc.gz` (1,041 real pages), in the same run, every
 system pinned to the same single core:
-  1. codecorpus, plain steps: `read_warc_file` -> URL dedup -> `PageExtractor` (child process, time limit)
+  1. codecorpus, plain steps: `read_warc_file` -> `PageExtractor` (child process, time limit) -> URL dedup
   2. codecorpus through Beam: `codecorpus run` on a config holding only that WARC (DirectRunner, 1 worker)
   3. plain `trafilatura.extract` defaults in-process over warcio (the in-run baseline)
   4. datatrove's `WarcReader -> Trafilatura` in a side venv it creates (default /tmp/datatrove-venv);
@@ -100,27 +100,30 @@ def run_plain_steps(warc: Path) -> dict:
     child_start, start_cpu, start = _cpu_of(child), _self_cpu(), time.time()
     drops: collections.Counter = collections.Counter()
     by_url: dict[str, list[Record]] = collections.defaultdict(list)
-    pages_in = 0
+    pages_in = written = html_bytes = text_bytes = 0
     for item in read_warc_file(str(warc), max_record_bytes=source.max_record_bytes,
                                allowed_mime=tuple(source.allowed_mime)):
+        if isinstance(item, Record):
+            pages_in += 1
+            html_bytes += len(item.text.encode("utf-8", "surrogatepass"))
+            item = extractor(item)
+            text_bytes += len(item.text.encode("utf-8", "surrogatepass")) if isinstance(item, Record) else 0
         if isinstance(item, Drop):
             drops[item.reason] += 1
         else:
-            pages_in += 1
             by_url[normalize_url(item.url)].append(item)
-    written = 0
-    for group in sorted(by_url.items()):
+    for group in sorted(by_url.items()):  # URL dedup after extraction, the pipeline's default order
         for item in pick_url_survivor(group):
-            result = extractor(item) if isinstance(item, Record) else item
-            if isinstance(result, Drop):
-                drops[result.reason] += 1
+            if isinstance(item, Drop):
+                drops[item.reason] += 1
             else:
                 written += 1
     wall = time.time() - start
     cpu = _self_cpu() - start_cpu + _cpu_of(extractor.worker.pid or child) - (
         child_start if extractor.worker.pid == child else 0.0)
     extractor.worker.close()
-    return {"pages": pages_in, "written": written, "wall_s": wall, "cpu_s": cpu, "drops": dict(drops)}
+    return {"pages": pages_in, "written": written, "wall_s": wall, "cpu_s": cpu, "drops": dict(drops),
+            "html_bytes": html_bytes, "text_bytes": text_bytes}
 
 
 def run_beam(warc: Path) -> dict:
@@ -239,7 +242,7 @@ def main() -> int:
     core = min(os.sched_getaffinity(0))
     os.sched_setaffinity(0, {core})  # every system (and its children) on one core
     results = {"plain trafilatura.extract (baseline)": run_plain_trafilatura(args.warc)}
-    results["codecorpus steps (read -> URL dedup -> extract)"] = run_plain_steps(args.warc)
+    results["codecorpus steps (read -> extract -> URL dedup)"] = run_plain_steps(args.warc)
     results["codecorpus run (Beam DirectRunner, 1 worker)"] = run_beam(args.warc)
     python = None if args.skip_datatrove else ensure_datatrove_venv()
     if python is not None:
@@ -260,6 +263,10 @@ def main() -> int:
             marginal = r["marginal_pages_per_cpu_s"]
             print(f"{'  (without its fixed ' + format(r['fixed_cpu_s'], '.1f') + ' CPU s of start-up)':<50}"
                   f"{'':>24}{marginal:>13.1f}{marginal / base_rate:>8.2f}")
+    steps = results["codecorpus steps (read -> extract -> URL dedup)"]
+    print(f"\nHTML {steps['html_bytes'] / steps['pages'] / 1e3:.1f} KB/page, extracted text "
+          f"{steps['text_bytes'] / steps['pages'] / 1e3:.1f} KB/page: URL dedup after extraction shuffles "
+          f"{steps['html_bytes'] / max(1, steps['text_bytes']):.0f}x fewer bytes")
     if python is not None:
         f1 = datatrove_f1(python)
         results["datatrove Trafilatura F1 on scrapinghub"] = f1

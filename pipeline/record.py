@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 import pyarrow as pa
 
@@ -44,7 +43,7 @@ class Record:
     # Open-ended, string-valued extras (e.g. dedup survivor id, charset); kept small.
     meta: dict[str, str] = field(default_factory=dict)
 
-    def replace(self, **changes: Any) -> Record:
+    def replace(self, **changes: Any) -> "Record":
         return dataclasses.replace(self, **changes)
 
     def to_row(self) -> dict[str, Any]:
@@ -55,7 +54,7 @@ class Record:
         return row
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Record:
+    def from_row(cls, row: dict[str, Any]) -> "Record":
         row = dict(row)
         for key in ("scores", "meta"):
             value = row.get(key) or {}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Iterable
+from typing import Iterable
 
 import apache_beam as beam
 import pyarrow as pa

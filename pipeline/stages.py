@@ -11,15 +11,14 @@ from __future__ import annotations
 import collections
 import json
 import logging
-from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Callable, Iterable
 
 import apache_beam as beam
 from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindows
 
-from pipeline.record import Drop
+from pipeline.record import Drop, Record
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,10 @@
-"""The Common Crawl branch of the graph: WARC files -> HTML pages -> URL dedup -> text extraction -> pages.
+"""The Common Crawl branch of the graph: WARC files -> HTML pages -> text extraction -> URL dedup -> pages.
 
 DeepSeekMath §2.1 (followed by DeepSeek-Coder-V2): Common Crawl pages are URL-deduplicated and
 near-deduplicated before the fastText recall. Every stage goes through `Funnel`, so each WARC record is
 either written or counted under a named reason (`revisit`, `mime`, `url_duplicate`, `extract_timeout`, ...).
+URL dedup runs after extraction by default (config `web.url_dedup`): its GroupByKey then moves extracted text
+instead of HTML, about 27x fewer bytes on real pages, which costs more than extracting the few duplicates.
 """
 from __future__ import annotations
 
@@ -139,8 +141,12 @@ def build_web_branch(p: beam.Pipeline, config: Config, funnel: Funnel, output_di
         functools.partial(read_warc_file, max_record_bytes=web.max_record_bytes, allowed_mime=tuple(web.allowed_mime)),
         kind=SOURCE,
     )
-    pages = dedup_urls(pages, funnel)
-    pages = funnel.apply(pages, "web_extract", PageExtractor(web.extraction))
+    if web.url_dedup == "before_extraction":  # extracts no duplicate, but shuffles every page's HTML
+        pages = dedup_urls(pages, funnel)
+        pages = funnel.apply(pages, "web_extract", PageExtractor(web.extraction))
+    else:  # reading and extraction fuse in one worker; only extracted text is shuffled
+        pages = funnel.apply(pages, "web_extract", PageExtractor(web.extraction))
+        pages = dedup_urls(pages, funnel)
     pages = near_dedup_pages(pages, config, funnel)
     pages | "WritePages" >> WriteParquetShards(f"{output_dir}/pages", config.output.num_shards)
     return pages

@@ -28,8 +28,10 @@ def test_run_on_sample_warc(tmp_path, capsys):
     assert accounting_errors(funnel) == []
     web = [s for s in funnel if s.stage.startswith("web_")]
     assert web[0].n_in == web[-1].n_out + sum(sum(s.drops.values()) for s in web)
-    assert web[0].drops == {"http_status": 2, "not_response": 2, "mime": 1, "revisit": 1}
-    assert web[1].drops == {"url_duplicate": 1}
+    by_stage = {s.stage: s for s in web}
+    assert by_stage["web_source"].drops == {"http_status": 2, "not_response": 2, "mime": 1, "revisit": 1}
+    assert by_stage["web_url_dedup"].drops == {"url_duplicate": 1}
+    assert by_stage["web_extract"].drops == {}
     pages = {r.url: r for r in read_parquet_records(f"{out}/pages/*.parquet")}
     assert len(pages) == web[-1].n_out == 6
     code = pages["https://DOCS.Example.org:443/python/./binary-search.html#intro"].text  # the later fetch

@@ -5,6 +5,7 @@ import itertools
 import json
 
 import apache_beam as beam
+import pytest
 from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import assert_that, equal_to
 from warc_fixtures import Fetch, page, warc_bytes
@@ -64,7 +65,8 @@ def test_web_inputs_resolve_against_the_config_folder(tmp_path):
     assert entries[1].prefix == "s3://cc/"
 
 
-def test_web_branch_end_to_end(tmp_path):
+@pytest.mark.parametrize("order", ["after_extraction", "before_extraction"])
+def test_web_branch_end_to_end(tmp_path, order):
     fetches = [
         Fetch("https://a.example/one", page("One"), date="2024-01-01T00:00:00Z", record_id="<urn:1>"),
         Fetch("https://A.example:443/one#again", page("One again"), date="2024-02-01T00:00:00Z", record_id="<urn:2>"),
@@ -77,7 +79,7 @@ def test_web_branch_end_to_end(tmp_path):
     (tmp_path / "in" / "b.warc.gz").write_bytes(warc_bytes(fetches[3:]))
     (tmp_path / "in" / "cut.warc.gz").write_bytes(warc_bytes([Fetch("https://c.example/", page("Cut"))])[:-30])
     config = parse_config(
-        {"inputs": {"web": {"paths": ["in/*.warc.gz"]}}, "web": {"extraction": {"timeout_s": 1}},
+        {"inputs": {"web": {"paths": ["in/*.warc.gz"]}}, "web": {"url_dedup": order, "extraction": {"timeout_s": 1}},
          "output": {"num_shards": 2}},
         str(tmp_path / "config.yaml"),
     )
@@ -88,12 +90,20 @@ def test_web_branch_end_to_end(tmp_path):
         assert_that(pages | beam.Map(lambda r: r.url), equal_to(["https://A.example:443/one#again",
                                                                  "https://a.example/two"]))
         funnel.write_counts(p, f"{out}/stats")
-    funnel_counts = {s.stage: s.counts for s in read_funnel(out)}
-    assert accounting_errors(read_funnel(out)) == []
+    stages = read_funnel(out)
+    funnel_counts = {s.stage: s.counts for s in stages}
+    assert accounting_errors(stages) == []
+    assert [s.stage for s in stages] == (
+        ["web_source", "web_extract", "web_url_dedup"] if order == "after_extraction"
+        else ["web_source", "web_url_dedup", "web_extract"]
+    )
     assert funnel_counts["web_source"] == {"in": 6, "out": 4, "dropped.http_status": 1,
                                            "dropped.warc_record_truncated": 1}
-    assert funnel_counts["web_url_dedup"] == {"in": 4, "out": 3, "dropped.url_duplicate": 1}
-    assert funnel_counts["web_extract"] == {"in": 3, "out": 2, "dropped.extract_timeout": 1}
+    extract_in = 4 if order == "after_extraction" else 3  # duplicates are extracted, then dropped
+    assert funnel_counts["web_url_dedup"] == {"in": 3 if order == "after_extraction" else 4,
+                                              "out": 2 if order == "after_extraction" else 3,
+                                              "dropped.url_duplicate": 1}
+    assert funnel_counts["web_extract"] == {"in": extract_in, "out": extract_in - 1, "dropped.extract_timeout": 1}
     written = sorted(read_parquet_records(f"{out}/pages/*.parquet"), key=lambda r: r.url)
     assert [r.url for r in written] == ["https://A.example:443/one#again", "https://a.example/two"]
     assert "One again is described here" in written[0].text and "<p>" not in written[0].text

@@ -6,9 +6,9 @@ not grow with the number of repositories); `read_repository` yields one Record p
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from pipeline.record import Drop, Record, stable_id
 
