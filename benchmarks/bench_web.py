@@ -154,7 +154,7 @@ def _beam_once(warc: Path) -> dict:
         from pipeline.funnel import read_funnel
 
         stages = {s.stage: s for s in read_funnel(f"{tmp}/out")}
-        return {"pages": stages["web_url_dedup"].n_in, "written": stages["web_extract"].n_out, "wall_s": wall,
+        return {"pages": stages["web_source"].n_out, "written": stages["web_url_dedup"].n_out, "wall_s": wall,
                 "cpu_s": _children_cpu() - before}
 
 
