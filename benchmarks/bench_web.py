@@ -153,8 +153,8 @@ def _beam_once(warc: Path) -> dict:
             return {"error": proc.stderr[-2000:]}
         from pipeline.funnel import read_funnel
 
-        stages = {s.stage: s for s in read_funnel(f"{tmp}/out")}
-        return {"pages": stages["web_source"].n_out, "written": stages["web_url_dedup"].n_out, "wall_s": wall,
+        web = [s for s in read_funnel(f"{tmp}/out") if s.stage.startswith("web_")]
+        return {"pages": web[0].n_out, "written": web[-1].n_out, "wall_s": wall,
                 "cpu_s": _children_cpu() - before}
 
 
