@@ -276,7 +276,7 @@ def parse_html(data: bytes) -> HtmlElement | None:
             break
     try:
         tree = lxml.html.fromstring(data, parser=_html_parser())
-    except (etree.ParserError, ValueError, TypeError):
+    except (etree.LxmlError, ValueError, TypeError):  # e.g. "Document is empty"
         return None
     if b"html" not in beginning and len(tree) < 2:
         return None  # a fragment or not HTML at all (trafilatura's own test)
