@@ -303,7 +303,6 @@ def extract_text(
     favor_precision: bool = False,
     include_comments: bool = False,
     include_tables: bool = True,
-    deduplicate: bool = False,
     keep_code: bool = True,
     keep_math: bool = True,
 ) -> str:
@@ -326,7 +325,7 @@ def extract_text(
         favor_precision=favor_precision,
         include_comments=include_comments,
         include_tables=include_tables,
-        deduplicate=deduplicate,
+        deduplicate=False,  # its cache spans pages: output would depend on their order
     )
     if not text:
         return ""

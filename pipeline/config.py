@@ -84,7 +84,6 @@ class WebExtraction(Section):
     favor_precision: bool = False
     include_comments: bool = False
     include_tables: bool = True
-    deduplicate: bool = False
     keep_code: bool = Field(default=True, description="code blocks keep line breaks, indentation, blank lines")
     keep_math: bool = Field(default=True, description="MathJax/KaTeX/MathML become LaTeX instead of vanishing")
     timeout_s: float = Field(default=5.0, gt=0, le=3600, description="per page; slower pages are dropped")

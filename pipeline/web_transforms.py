@@ -29,7 +29,6 @@ _EXTRACT_OPTIONS = (
     "favor_precision",
     "include_comments",
     "include_tables",
-    "deduplicate",
     "keep_code",
     "keep_math",
 )
