@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 OUT ?= out
 
-.PHONY: install run test lint bench eval-dedup bench-scale wheel eval-classifier recall-sample clean chromium
+.PHONY: install run test lint bench eval-dedup bench-scale wheel eval-classifier recall-sample eval-extract sample-warc clean chromium
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -61,6 +61,14 @@ eval-classifier: $(STAMP)
 recall-sample: $(STAMP)
 	$(PY) sample/recall/make_pages.py $(OUT)/sample-recall
 	$(VENV)/bin/codecorpus recall --config configs/local.yaml --pages $(OUT)/sample-recall/pages.jsonl --output $(OUT)
+
+# Extraction quality on ../shared/data/html/scrapinghub-aeb (token P/R/F1 beside trafilatura defaults).
+eval-extract: $(STAMP)
+	$(PY) evals/eval_extract.py
+
+# Rebuild the bundled sample WARC (deterministic; committed).
+sample-warc: $(STAMP)
+	$(PY) sample/make_sample_warc.py
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info

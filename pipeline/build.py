@@ -1,6 +1,8 @@
 """The pipeline graph: sources -> language -> file rules -> repository samples -> exact and near dedup ->
 decontamination -> mix, with a funnel of counts.
 
+The Common Crawl branch (WARCs -> pages) is built by `pipeline.web_transforms.build_web_branch`.
+
 Each stage is a plain step from `filters/`, `dedup/` or `classifiers/` applied through `Funnel`, so every
 record is either written or counted under a named drop reason.
 """
@@ -22,6 +24,7 @@ from pipeline.repo_assembly import assemble_repo_samples
 from pipeline.sinks import WriteParquetShards
 from pipeline.sources.text import read_text_inputs
 from pipeline.stages import Funnel
+from pipeline.web_transforms import build_web_branch
 
 
 def language_step(record: Record) -> Record | Drop:
@@ -48,6 +51,7 @@ def build_pipeline(p: beam.Pipeline, config: Config, output_dir: str) -> Funnel:
     if config.dedup.enabled:
         files = deduplicate(funnel, files, config.dedup, config.seed)
     files | "WriteFiles" >> WriteParquetShards(f"{output_dir}/files", config.output.num_shards)
+    build_web_branch(p, config, funnel, output_dir)
 
     # The mix's inputs by category (code, code_web, math_web, text); web categories plug in here.
     mix_inputs = {"code": files}

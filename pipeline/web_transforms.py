@@ -1,0 +1,151 @@
+"""The Common Crawl branch of the graph: WARC files -> HTML pages -> text extraction -> URL dedup -> pages.
+
+DeepSeekMath §2.1 (followed by DeepSeek-Coder-V2): Common Crawl pages are URL-deduplicated and
+near-deduplicated before the fastText recall. Every stage goes through `Funnel`, so each WARC record is
+either written or counted under a named reason (`revisit`, `mime`, `url_duplicate`, `extract_timeout`, ...).
+URL dedup runs after extraction by default (config `web.url_dedup`): its GroupByKey then moves extracted text
+instead of HTML, about 27x fewer bytes on real pages, which costs more than extracting the few duplicates.
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+
+import apache_beam as beam
+
+from filters.timed_worker import CallFailed, CallTimeout, TimedWorker, WorkerDied
+from filters.url_normalize import normalize_url
+from filters.web_extract import extract_text
+from pipeline.config import Config, WebExtraction
+from pipeline.record import Drop, Record
+from pipeline.sinks import WriteParquetShards
+from pipeline.sources.warc import WarcInput, expand_warc_input, read_warc_file
+from pipeline.stages import SOURCE, Funnel
+
+# Extraction options handed to `filters.web_extract.extract_text` (the rest of the section is the runner's).
+_EXTRACT_OPTIONS = (
+    "fast",
+    "favor_recall",
+    "favor_precision",
+    "include_comments",
+    "include_tables",
+    "keep_code",
+    "keep_math",
+)
+
+
+def web_inputs(config: Config) -> list[WarcInput]:
+    """The configured WARC inputs, relative paths resolved against the config file's folder."""
+    web = config.inputs.web
+    entries = [WarcInput("path", config.resolve(path)) for path in web.paths]
+    for paths_file in web.paths_files:
+        prefix = paths_file.prefix
+        if prefix and "://" not in prefix:
+            prefix = config.resolve(prefix)
+        entries.append(WarcInput("paths_file", config.resolve(paths_file.file), prefix))
+    return entries
+
+
+def _survivor_order(record: Record) -> tuple[str, str, str]:
+    return (record.meta.get("warc_record_id", ""), record.meta.get("warc_file", ""), record.text)
+
+
+def pick_url_survivor(group: tuple[str, Iterable[Record]]) -> Iterable[Record | Drop]:
+    """One page per normalized URL: the latest fetch wins, then the smallest WARC record id (then file and
+    text, so the choice never depends on arrival order). The others are `url_duplicate` drops."""
+    url_key, records = group
+    best: Record | None = None
+    losers: list[tuple[str, str]] = []
+    for record in records:
+        if best is None:
+            best = record
+            continue
+        if (record.fetch_date > best.fetch_date) or (
+            record.fetch_date == best.fetch_date and _survivor_order(record) < _survivor_order(best)
+        ):
+            best, record = record, best
+        losers.append((record.id, record.meta.get("warc_record_id", "")))
+    if best is None:
+        return
+    yield best
+    kept = best.meta.get("warc_record_id", "")
+    for record_id, warc_id in sorted(losers, key=lambda x: x[1]):
+        yield Drop("url_duplicate", record_id, f"{url_key} {warc_id} (kept {kept})")
+
+
+def dedup_urls(pages: beam.PCollection, funnel: Funnel) -> beam.PCollection:
+    """URL dedup as a GroupByKey on the normalized URL (counted as `url_duplicate`)."""
+    grouped = (
+        pages
+        | "KeyByNormalizedUrl" >> beam.Map(lambda r: (normalize_url(r.url), r))
+        | "GroupByUrl" >> beam.GroupByKey()
+    )
+    return funnel.apply(grouped, "web_url_dedup", pick_url_survivor, kind=SOURCE)
+
+
+class PageExtractor:
+    """Step `Record(html) -> Record(text) | Drop`: main text with code and math kept, under a time limit.
+
+    Extraction runs in a child process (`TimedWorker`, started on first use in each worker and picklable),
+    so a page that makes trafilatura spin is killed after `timeout_s` and counted as `extract_timeout`.
+    """
+
+    def __init__(self, settings: WebExtraction):
+        options = {name: getattr(settings, name) for name in _EXTRACT_OPTIONS}
+        self.worker = TimedWorker(functools.partial(extract_text, **options), settings.timeout_s)
+        self.extractor = extractor_name()
+
+    def __call__(self, record: Record) -> Record | Drop:
+        try:
+            # UTF-8 bytes: cheaper to send, and what the parser wants
+            text = self.worker(record.text.encode("utf-8", "surrogatepass"), record.url)
+        except CallTimeout as err:
+            return Drop("extract_timeout", record.id, f"{record.url}: {err}")
+        except (WorkerDied, CallFailed) as err:
+            return Drop("extract_failed", record.id, f"{record.url}: {err}")
+        if not text.strip():
+            return Drop("extract_empty", record.id, record.url)
+        return record.replace(text=text, meta={**record.meta, "extractor": self.extractor})
+
+
+def extractor_name() -> str:
+    """The extractor and its version, recorded on every page (output depends on it)."""
+    from importlib.metadata import version
+
+    return f"trafilatura-{version('trafilatura')}"
+
+
+def near_dedup_pages(pages: beam.PCollection, config: Config, funnel: Funnel) -> beam.PCollection:
+    """SEAM: near-dedup of page text (DeepSeekMath §2.1). Passes pages through unchanged until the MinHash
+    dedup transform of the near-deduplication issue lands (branch `dedup`, `pipeline/dedup_transforms.py`);
+    wiring it is one call here. Kept as its own function so the graph already has its place."""
+    return pages
+
+
+def build_web_branch(p: beam.Pipeline, config: Config, funnel: Funnel, output_dir: str) -> beam.PCollection | None:
+    """Add the web branch to `p` when the config lists WARC inputs; writes `output_dir/pages/`."""
+    entries = web_inputs(config)
+    if not entries:
+        return None
+    web = config.web
+    files = (
+        p
+        | "WebInputs" >> beam.Create(entries, reshuffle=False)  # one graph shape for 1 or N entries
+        | "ExpandWarcs" >> beam.FlatMap(expand_warc_input)
+        | "SpreadWarcs" >> beam.Reshuffle()
+    )
+    pages = funnel.apply(
+        files,
+        "web_source",
+        functools.partial(read_warc_file, max_record_bytes=web.max_record_bytes, allowed_mime=tuple(web.allowed_mime)),
+        kind=SOURCE,
+    )
+    if web.url_dedup == "before_extraction":  # extracts no duplicate, but shuffles every page's HTML
+        pages = dedup_urls(pages, funnel)
+        pages = funnel.apply(pages, "web_extract", PageExtractor(web.extraction))
+    else:  # reading and extraction fuse in one worker; only extracted text is shuffled
+        pages = funnel.apply(pages, "web_extract", PageExtractor(web.extraction))
+        pages = dedup_urls(pages, funnel)
+    pages = near_dedup_pages(pages, config, funnel)
+    pages | "WritePages" >> WriteParquetShards(f"{output_dir}/pages", config.output.num_shards)
+    return pages

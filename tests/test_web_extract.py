@@ -1,0 +1,129 @@
+"""Extraction keeps code layout and math on small pages the tests write."""
+from __future__ import annotations
+
+from lxml import etree
+
+from filters.web_extract import extract_text, mathml_to_latex
+
+PROSE = (
+    "<p>This note explains how the method works in detail and why each step matters for the reader who "
+    "wants to use it in practice and check it on an example of their own.</p>"
+)
+
+
+def _page(body: str) -> str:
+    return (
+        "<html><head><title>Notes</title></head><body><nav><a href='/'>Home</a> <a href='/blog'>Blog</a></nav>"
+        f"<article><h1>Working notes</h1>{PROSE}{body}{PROSE}</article><footer>Copyright</footer></body></html>"
+    )
+
+
+PYTHON = """def bisect_left(xs, x):
+    lo, hi = 0, len(xs)
+    while lo < hi:
+        mid = (lo + hi) // 2
+
+
+        if xs[mid] < x:
+\t\t\tlo = mid + 1
+        else:
+            hi = mid
+    return lo"""
+
+
+def _escaped(code: str) -> str:
+    return code.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def test_pre_code_keeps_line_breaks_indentation_and_blank_lines():
+    text = extract_text(_page(f'<pre><code class="language-python">{_escaped(PYTHON)}\n</code></pre>'))
+    assert PYTHON in text
+    assert "Copyright" not in text and "Home" not in text
+
+
+def test_highlighted_spans_and_br_lines_keep_layout():
+    spans = (
+        '<div class="highlight"><pre><span class="k">def</span> <span class="nf">f</span>(x):<br>'
+        '    <span class="k">if</span> x:<br>        <span class="k">return</span> 1</pre></div>'
+    )
+    assert "def f(x):\n    if x:\n        return 1" in extract_text(_page(spans))
+
+
+def test_line_number_gutter_table_becomes_the_code_alone():
+    table = (
+        '<figure class="highlight"><table><tr><td class="gutter"><pre>1<br>2<br>3</pre></td>'
+        '<td class="code"><pre>int main() {<br>    return 0;<br>}</pre></td></tr></table></figure>'
+    )
+    text = extract_text(_page(table))
+    assert "int main() {\n    return 0;\n}" in text
+    assert "| 1" not in text and "1 2 3" not in text
+
+
+def test_table_of_prose_holding_code_stays_a_table():
+    table = "<table><tr><td>Step one: run</td><td><pre>make all</pre></td></tr><tr><td>Step two</td><td>done</td></tr></table>"
+    text = extract_text(_page(table))
+    assert "Step one" in text and "make all" in text
+
+
+def test_mathjax_scripts_keep_their_tex():
+    body = (
+        '<p>For every <script type="math/tex">n \\ge 1</script> we have</p>'
+        '<script type="math/tex; mode=display">\\sum_{k=1}^{n} k = \\frac{n(n+1)}{2}</script>'
+        '<p>by induction.</p><span class="MathJax_Preview">n≥1</span>'
+    )
+    text = extract_text(_page(body))
+    assert "For every \\(n \\ge 1\\) we have" in text
+    assert "\\[\\sum_{k=1}^{n} k = \\frac{n(n+1)}{2}\\]" in text
+    assert "n≥1" not in text  # the rendered preview duplicates the source
+
+
+def test_katex_keeps_the_annotation_not_the_rendering():
+    katex = (
+        '<p>Energy: <span class="katex"><span class="katex-mathml"><math><semantics><mrow><mi>E</mi><mo>=</mo>'
+        '<mi>m</mi><msup><mi>c</mi><mn>2</mn></msup></mrow><annotation encoding="application/x-tex">E=mc^2'
+        '</annotation></semantics></math></span><span class="katex-html" aria-hidden="true">E=mc2</span></span>.</p>'
+    )
+    text = extract_text(_page(katex))
+    assert "Energy: \\(E=mc^2\\)." in text and "E=mc2" not in text
+
+
+def test_mathml_with_tex_annotation_alttext_or_neither():
+    body = (
+        '<p>A: <math><semantics><mi>x</mi><annotation encoding="application/x-tex">\\alpha_1</annotation>'
+        "</semantics></math>.</p>"
+        '<p>B: <math alttext="\\beta^2"><msup><mi>β</mi><mn>2</mn></msup></math>.</p>'
+        '<p>C: <math display="block"><mfrac><mi>a</mi><msqrt><mi>b</mi></msqrt></mfrac></math></p>'
+    )
+    text = extract_text(_page(body))
+    assert "A: \\(\\alpha_1\\)." in text
+    assert "B: \\(\\beta^2\\)." in text
+    assert "C: \\[\\frac{a}{\\sqrt{b}}\\]" in text
+
+
+def test_wikipedia_hidden_mathml_is_recovered():
+    body = (
+        '<p>The value <span class="mwe-math-element"><span class="mwe-math-mathml-inline" style="display: none;">'
+        '<math alttext="{\\displaystyle \\sqrt {2}}"><semantics><msqrt><mn>2</mn></msqrt>'
+        '<annotation encoding="application/x-tex">{\\displaystyle \\sqrt {2}}</annotation></semantics></math>'
+        '</span><img src="x.svg" alt="sqrt 2"></span> is irrational.</p>'
+    )
+    assert "The value \\({\\displaystyle \\sqrt {2}}\\) is irrational." in extract_text(_page(body))
+
+
+def test_mathml_linearisation():
+    xml = (
+        "<math><mrow><msubsup><mo>∑</mo><mrow><mi>i</mi><mo>=</mo><mn>1</mn></mrow><mi>n</mi></msubsup>"
+        "<mroot><mi>x</mi><mn>3</mn></mroot><mo>\u2062</mo><mtable><mtr><mtd><mn>1</mn></mtd><mtd><mn>0</mn>"
+        "</mtd></mtr></mtable></mrow></math>"
+    )
+    latex = mathml_to_latex(etree.fromstring(xml))
+    assert latex == "∑_{i = 1}^n \\sqrt[3]{x} \\begin{matrix} 1 & 0 \\end{matrix}"
+    deep = "<math>" + "<mrow>" * 200 + "<mi>x</mi>" + "</mrow>" * 200 + "</math>"
+    assert mathml_to_latex(etree.fromstring(deep)) == "x"
+
+
+def test_options_turn_the_rewrites_off_and_empty_pages_give_empty_text():
+    body = '<p>Inline <script type="math/tex">x^2</script> math.</p>'
+    assert "\\(x^2\\)" not in extract_text(_page(body), keep_math=False)
+    assert extract_text("") == ""
+    assert extract_text("<html><body></body></html>") == ""
