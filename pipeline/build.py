@@ -1,7 +1,9 @@
-"""The pipeline graph: sources -> language -> file rules -> repository samples -> exact and near dedup ->
-decontamination -> mix, with a funnel of counts.
+"""The pipeline graphs of the two Beam phases of a run (`pipeline.phases` runs them, the recall between):
 
-The Common Crawl branch (WARCs -> pages) is built by `pipeline.web_transforms.build_web_branch`.
+- collect: GitHub sources -> language -> file rules -> repository samples -> exact and near dedup, the
+  general-text inputs, and the Common Crawl branch (`pipeline.web_transforms.build_web_branch`: WARCs ->
+  pages -> URL dedup -> extraction -> near dedup); each materialized as Parquet under `stages/`.
+- mix: the materialized code and text and the classified pages -> decontamination -> the mix.
 
 Each stage is a plain step from `filters/`, `dedup/` or `classifiers/` applied through `Funnel`, so every
 record is either written or counted under a named drop reason.
@@ -11,6 +13,7 @@ from __future__ import annotations
 import functools
 
 import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
 
 from filters.code_rules import file_drop_reason
 from filters.language import detect_language
@@ -23,6 +26,7 @@ from pipeline.record import Drop, Record
 from pipeline.repo_assembly import assemble_repo_samples
 from pipeline.sinks import WriteParquetShards
 from pipeline.sources.text import read_text_inputs
+from pipeline.stage_io import PAGE_CATEGORIES, load_stage, stage_dir, stage_files
 from pipeline.stages import Funnel
 from pipeline.web_transforms import build_web_branch
 
@@ -39,8 +43,12 @@ def file_rules_step(record: Record, rules: dict) -> Record | Drop:
     return Drop(reason, record.id, f"{record.repo}/{record.path}") if reason else record
 
 
-def build_pipeline(p: beam.Pipeline, config: Config, output_dir: str) -> Funnel:
-    """Add every stage to `p`, writing under `output_dir`; returns the funnel (already wired to stats/)."""
+def build_collect(p: beam.Pipeline, config: Config, output_dir: str) -> Funnel:
+    """Phase `collect`: every source through its filters and dedup, materialized under `stages/`.
+
+    Writes `stages/code/` (files and repository samples that survived dedup), `stages/text/` (the general-text
+    inputs) and `stages/pages/` (extracted, deduplicated web pages), and `stats/collect/counts.json`.
+    """
     funnel = Funnel()
     files = read_github_code(p, funnel, config)
     files = funnel.apply(files, "language", language_step)
@@ -50,16 +58,46 @@ def build_pipeline(p: beam.Pipeline, config: Config, output_dir: str) -> Funnel:
     files = assemble_repo_samples(funnel, files, config.repo_samples, config.seed)
     if config.dedup.enabled:
         files = deduplicate(funnel, files, config.dedup, config.seed)
-    files | "WriteFiles" >> WriteParquetShards(f"{output_dir}/files", config.output.num_shards)
-    build_web_branch(p, config, funnel, output_dir)
-
-    # The mix's inputs by category (code, code_web, math_web, text); web categories plug in here.
-    mix_inputs = {"code": files}
+    n = config.output.num_shards
+    files | "WriteCode" >> WriteParquetShards(stage_dir(output_dir, "code"), n)
     if config.inputs.text.paths:
-        mix_inputs["text"] = read_text_inputs(p, config, funnel)
-    write_mix(decontaminate(mix_inputs, config, funnel, output_dir), config, funnel, output_dir)
-
-    funnel.write_counts(p, f"{output_dir}/stats")
-    if config.output.write_rejects:
-        funnel.write_rejects(p, f"{output_dir}/rejects", config.output.num_shards)
+        text = read_text_inputs(p, config, funnel)
+        text | "WriteText" >> WriteParquetShards(stage_dir(output_dir, "text"), n)
+    build_web_branch(p, config, funnel, output_dir)
+    _write_stats(p, funnel, config, output_dir, "collect")
     return funnel
+
+
+def build_mix(p: beam.Pipeline, config: Config, output_dir: str, pages_pattern: str | None) -> Funnel:
+    """Phase `mix`: the collected code and text and the classified pages, decontaminated, into `mix/`.
+
+    `pages_pattern` names the pages to mix (the recall's output, whose `category` is code_web, math_web or
+    text; or the collected pages, all text, when there is no recall), or None when there are none.
+    """
+    funnel = Funnel()
+    inputs = {"code": load_stage(p, funnel, stage_files(output_dir, "code"), "load_code")}
+    texts = []
+    if FileSystems.match([stage_files(output_dir, "text")])[0].metadata_list:
+        texts.append(load_stage(p, funnel, stage_files(output_dir, "text"), "load_text"))
+    if pages_pattern:
+        pages = load_stage(p, funnel, pages_pattern, "load_pages")
+        by_category = pages | "SplitPages" >> beam.Partition(
+            lambda r, _: PAGE_CATEGORIES.index(r.category if r.category in PAGE_CATEGORIES else "text"),
+            len(PAGE_CATEGORIES),
+        )
+        for category, pcoll in zip(PAGE_CATEGORIES, by_category):
+            if category == "text":
+                texts.append(pcoll)
+            else:
+                inputs[category] = pcoll
+    if texts:
+        inputs["text"] = texts | "AllText" >> beam.Flatten() if len(texts) > 1 else texts[0]
+    write_mix(decontaminate(inputs, config, funnel, output_dir), config, funnel, output_dir)
+    _write_stats(p, funnel, config, output_dir, "mix")
+    return funnel
+
+
+def _write_stats(p: beam.Pipeline, funnel: Funnel, config: Config, output_dir: str, phase: str) -> None:
+    funnel.write_counts(p, f"{output_dir}/stats/{phase}")
+    if config.output.write_rejects:
+        funnel.write_rejects(p, f"{output_dir}/rejects/{phase}", config.output.num_shards)

@@ -24,9 +24,11 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     import apache_beam as beam
     from apache_beam.options.pipeline_options import PipelineOptions
 
-    from pipeline.build import build_pipeline
-    from pipeline.funnel import accounting_errors, format_funnel, read_funnel
+    from classifiers.fasttext_model import TrainingError
+    from pipeline.funnel import accounting_errors, format_funnel
+    from pipeline.phases import run_phases
     from pipeline.progress import CounterBoard, in_process_runner, run_with_progress
+    from pipeline.recall_driver import run_recall
     from pipeline.runner_options import (
         assemble_beam_args,
         is_in_process,
@@ -48,19 +50,29 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
         print(f"codecorpus: {problem}", file=sys.stderr)
         return 2
     output = args.output.rstrip("/")
-    board = CounterBoard() if is_in_process(runner_of(beam_args)) else None
-    p = beam.Pipeline(runner=in_process_runner(options, board) if board is not None else None, options=options)
+    in_process = is_in_process(runner_of(beam_args))
+    stream = _progress_stream(args.progress)
+
+    def run_beam(phase: str, build) -> None:
+        board = CounterBoard() if in_process else None
+        p = beam.Pipeline(runner=in_process_runner(options, board) if board is not None else None, options=options)
+        funnel = build(p)
+        if stream is not None:
+            print(f"phase {phase}", file=stream)
+        run_with_progress(p, [stage for stage, _ in funnel.stages], board, stream)
+
+    def recall(config_, pages, out) -> dict:
+        return run_recall(config_, pages, out, beam_args, progress=lambda line: print(f"recall: {line}"))
+
+    start = time.time()
     try:
-        funnel = build_pipeline(p, config, output)
-    except ConfigError as err:  # raised while building the graph (e.g. an input path that does not exist)
+        funnel, handoff = run_phases(config, output, run_beam, recall, resume=args.resume)
+    except (ConfigError, TrainingError) as err:  # e.g. an input path that does not exist, a seed too small
         print(f"codecorpus: {err}", file=sys.stderr)
         return 2
-    start = time.time()
-    run_with_progress(p, [stage for stage, _ in funnel.stages], board, _progress_stream(args.progress))
-    funnel = read_funnel(output)
     print(format_funnel(funnel))
     print(f"\nfinished in {time.time() - start:.1f} s; output in {output}")
-    errors = accounting_errors(funnel)
+    errors = accounting_errors(funnel) + handoff
     if errors:
         print("codecorpus: ACCOUNTING MISMATCH, records lost without a reason:", file=sys.stderr)
         for e in errors:
@@ -124,6 +136,12 @@ def make_parser() -> argparse.ArgumentParser:
         choices=("auto", "always", "never"),
         default="auto",
         help="live per-stage counts while the job runs (auto: only when stdout is a terminal)",
+    )
+    run.add_argument(
+        "--resume",
+        action="store_true",
+        help="skip the phases (collect, recall, mix) that finished in an earlier run into --output with the "
+        "same config; rerun the rest",
     )
     run.set_defaults(handler=_run)
     report = sub.add_parser(

@@ -374,6 +374,10 @@ def _paper_categories() -> dict[str, RecallCategory]:
 class RecallSection(Section):
     """DeepSeekMath's iterative recall (§2.1), as DeepSeek-Coder-V2 ran it on the web and on GitHub (SPEC §2)."""
 
+    enabled: bool = Field(
+        default=True,
+        description="classify the collected web pages in `codecorpus run` (off: every page is text in the mix)",
+    )
     source: Literal["web", "github"] = Field(
         default="web", description="web: domains and URL paths; github: repositories and folders"
     )

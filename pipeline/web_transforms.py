@@ -17,9 +17,11 @@ from filters.timed_worker import CallFailed, CallTimeout, TimedWorker, WorkerDie
 from filters.url_normalize import normalize_url
 from filters.web_extract import extract_text
 from pipeline.config import Config, WebExtraction
+from pipeline.dedup_transforms import deduplicate
 from pipeline.record import Drop, Record
 from pipeline.sinks import WriteParquetShards
 from pipeline.sources.warc import WarcInput, expand_warc_input, read_warc_file
+from pipeline.stage_io import stage_dir
 from pipeline.stages import SOURCE, Funnel
 
 # Extraction options handed to `filters.web_extract.extract_text` (the rest of the section is the runner's).
@@ -116,14 +118,17 @@ def extractor_name() -> str:
 
 
 def near_dedup_pages(pages: beam.PCollection, config: Config, funnel: Funnel) -> beam.PCollection:
-    """SEAM: near-dedup of page text (DeepSeekMath §2.1). Passes pages through unchanged until the MinHash
-    dedup transform of the near-deduplication issue lands (branch `dedup`, `pipeline/dedup_transforms.py`);
-    wiring it is one call here. Kept as its own function so the graph already has its place."""
-    return pages
+    """Exact and MinHash near-dedup of page text before classification (DeepSeekMath §2.1, SPEC §2), with the
+    same transform and `dedup` settings as code; stages `web_exact_dedup` and `web_near_dedup`."""
+    if not config.dedup.enabled:
+        return pages
+    return deduplicate(
+        funnel, pages, config.dedup, config.seed, exact_stage="web_exact_dedup", near_stage="web_near_dedup"
+    )
 
 
 def build_web_branch(p: beam.Pipeline, config: Config, funnel: Funnel, output_dir: str) -> beam.PCollection | None:
-    """Add the web branch to `p` when the config lists WARC inputs; writes `output_dir/pages/`."""
+    """Add the web branch to `p` when the config lists WARC inputs; writes `output_dir/stages/pages/`."""
     entries = web_inputs(config)
     if not entries:
         return None
@@ -147,5 +152,5 @@ def build_web_branch(p: beam.Pipeline, config: Config, funnel: Funnel, output_di
         pages = funnel.apply(pages, "web_extract", PageExtractor(web.extraction))
         pages = dedup_urls(pages, funnel)
     pages = near_dedup_pages(pages, config, funnel)
-    pages | "WritePages" >> WriteParquetShards(f"{output_dir}/pages", config.output.num_shards)
+    pages | "WritePages" >> WriteParquetShards(stage_dir(output_dir, "pages"), config.output.num_shards)
     return pages

@@ -7,7 +7,9 @@ Deterministic: fixed record ids and dates, so rerunning gives the same bytes.
 """
 from __future__ import annotations
 
+import html
 import io
+import sys
 import uuid
 from pathlib import Path
 
@@ -141,5 +143,39 @@ def write_sample(path: Path = OUT) -> Path:
     return path
 
 
+RECALL_OUT = OUT.parent / "recall-pages.warc.gz"
+RECALL_SCALE = 0.3  # ~320 pages: enough seed for the recall loop, small enough for every test run
+
+
+def _html_of(page: dict) -> bytes:
+    """A recall sample page (sample/recall/make_pages.py) as HTML: blocks of several lines become <pre>."""
+    blocks = [b for b in page["text"].split("\n\n") if b.strip()]
+    body = []
+    for block in blocks:
+        if "\n" in block:
+            body.append(f"<pre><code>{html.escape(block)}</code></pre>")
+        else:
+            body.append(f"<p>{html.escape(block)}</p>")
+    title = html.escape(blocks[0][:80]) if blocks else ""
+    lang = page["meta"].get("lang", "en")
+    doc = (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title></head>'
+           f"<body><article>{''.join(body)}</article></body></html>")
+    return doc.encode("utf-8")
+
+
+def write_recall_pages(path: Path = RECALL_OUT) -> Path:
+    """The recall sample's pages as a WARC, so `make run` exercises the recall loop on collected pages."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "recall"))
+    from make_pages import generate_pages
+
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for i, page in enumerate(generate_pages(seed=0, scale=RECALL_SCALE)):
+            date = f"2024-04-01T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z"
+            _response(writer, f"recall-{i}", page["url"], date, _html_of(page))
+    return path
+
+
 if __name__ == "__main__":
     print(write_sample())
+    print(write_recall_pages())

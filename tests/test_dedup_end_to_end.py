@@ -29,12 +29,12 @@ def test_fork_is_a_near_duplicate_sample_and_readme_an_exact_one(tmp_path):
     assert funnel["near_dedup"].drops == {"near_duplicate": 1}
     assert "6 records merged into 2" in format_funnel(list(funnel.values()))
 
-    rows = pq.read_table(next((out / "files").glob("*.parquet"))).to_pylist()
+    rows = pq.read_table(next((out / "stages" / "code").glob("*.parquet"))).to_pylist()
     sample = next(r for r in rows if r["language"] == "Python")
     assert [line for line in sample["text"].splitlines() if line.startswith("# calc/")] == [
         "# calc/ops.py", "# calc/__init__.py", "# calc/cli.py",
     ]
-    rejects = [json.loads(line) for f in (out / "rejects").glob("*.jsonl") for line in f.read_text().splitlines()]
+    rejects = [json.loads(line) for f in (out / "rejects").glob("*/*.jsonl") for line in f.read_text().splitlines()]
     kept_ids = {r["id"] for r in rows}
     assert {r["reason"] for r in rejects} == {"exact_duplicate", "near_duplicate"}
     assert all(r["detail"].removeprefix("survivor=") in kept_ids for r in rejects)

@@ -13,7 +13,7 @@ from pipeline.funnel import accounting_errors, read_funnel
 def test_run_on_sample_writes_parquet_and_balanced_funnel(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["run", "--config", "configs/local.yaml", "--output", str(out)]) == 0
-    shards = sorted((out / "files").glob("part-*-of-*.parquet"))
+    shards = sorted((out / "stages" / "code").glob("part-*-of-*.parquet"))
     assert shards
     kept = sum(pq.read_table(s).num_rows for s in shards)
     funnel = read_funnel(str(out))
@@ -23,9 +23,11 @@ def test_run_on_sample_writes_parquet_and_balanced_funnel(tmp_path, capsys):
     assert kept == stages["near_dedup"].n_out > 0  # files/ holds the code path's survivors
     # Stages form one chain after the sources join: what the sources read leaves the funnel written (the mix's
     # out), dropped, or merged into another record (repository samples).
-    chain = [s for s in funnel if not s.stage.startswith("web_")]  # the web branch is checked on its own
-    sources_in = sum(s.n_in for s in chain if s.kind == "source")
-    assert sources_in == funnel[-1].n_out + sum(sum(s.drops.values()) + s.absorbed for s in chain)
+    # Phases hand over through stages/ (load_* stages count what the next phase read back).
+    sources_in = sum(stages[name].n_in for name in ("github_source", "text_source", "web_source"))
+    assert sources_in == funnel[-1].n_out + sum(sum(s.drops.values()) + s.absorbed for s in funnel)
+    assert stages["load_code"].n_in == stages["near_dedup"].n_out
+    assert stages["recall"].n_in == stages["web_near_dedup"].n_out == stages["load_pages"].n_in
     mixed = {r["id"] for s in (out / "mix").glob("*/part-*.parquet") for r in pq.read_table(s).to_pylist()}
     assert funnel[-1].stage == "mix_sample" and len(mixed) == funnel[-1].n_out > 0
     assert "accounting" in capsys.readouterr().out
@@ -46,7 +48,7 @@ def test_every_file_rule_drops_something_on_the_sample(sample_run):
 
 def test_kept_files_carry_their_language(sample_run):
     rows = []
-    for shard in sorted((sample_run / "files").glob("part-*-of-*.parquet")):
+    for shard in sorted((sample_run / "stages" / "code").glob("part-*-of-*.parquet")):
         rows += pq.read_table(shard, columns=["repo", "path", "language", "meta"]).to_pylist()
     kept = {}
     for r in rows:  # a repository sample stands for each of its files, in its language

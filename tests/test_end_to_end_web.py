@@ -17,11 +17,16 @@ def test_sample_warc_is_what_its_script_makes(tmp_path):
     spec.loader.exec_module(script)
     made = script.write_sample(tmp_path / "sample.warc.gz")
     assert made.read_bytes() == (REPO / "sample" / "web" / "sample.warc.gz").read_bytes()
+    made = script.write_recall_pages(tmp_path / "recall-pages.warc.gz")
+    assert made.read_bytes() == (REPO / "sample" / "web" / "recall-pages.warc.gz").read_bytes()
 
 
 def test_run_on_sample_warc(tmp_path, capsys):
     config = tmp_path / "web.yaml"
-    config.write_text(f"inputs:\n  web:\n    paths: [{REPO / 'sample' / 'web' / '*.warc.gz'}]\noutput:\n  num_shards: 1\n")
+    config.write_text(
+        f"inputs:\n  web:\n    paths: [{REPO / 'sample' / 'web' / 'sample.warc.gz'}]\n"
+        "recall:\n  enabled: false\noutput:\n  num_shards: 1\n"
+    )
     out = tmp_path / "out"
     assert main(["run", "--config", str(config), "--output", str(out)]) == 0
     funnel = read_funnel(str(out))
@@ -32,7 +37,7 @@ def test_run_on_sample_warc(tmp_path, capsys):
     assert by_stage["web_source"].drops == {"http_status": 2, "not_response": 2, "mime": 1, "revisit": 1}
     assert by_stage["web_url_dedup"].drops == {"url_duplicate": 1}
     assert by_stage["web_extract"].drops == {}
-    pages = {r.url: r for r in read_parquet_records(f"{out}/pages/*.parquet")}
+    pages = {r.url: r for r in read_parquet_records(f"{out}/stages/pages/*.parquet")}
     assert len(pages) == web[-1].n_out == 6
     code = pages["https://DOCS.Example.org:443/python/./binary-search.html#intro"].text  # the later fetch
     assert "    while lo < hi:\n        mid = (lo + hi) // 2\n\n        if xs[mid] < x:" in code

@@ -10,7 +10,7 @@ from pathlib import Path
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipeline.build import build_pipeline
+from pipeline.build import build_collect
 from pipeline.config import parse_config
 
 DATAFLOW_GRAPH_LIMIT = 10 * 1024 * 1024
@@ -20,7 +20,7 @@ GRAPH_JITTER_BYTES = 1024
 def graph_size(paths: list[str], output: str) -> tuple[int, int]:
     """(serialized proto bytes, transform count) of the pipeline built for these input entries."""
     p = beam.Pipeline(options=PipelineOptions(["--runner=DirectRunner"]))
-    build_pipeline(p, parse_config({"inputs": {"github": {"paths": paths}}}), output)
+    build_collect(p, parse_config({"inputs": {"github": {"paths": paths}}}), output)
     proto = p.to_runner_api()
     return len(proto.SerializeToString()), len(proto.components.transforms)
 

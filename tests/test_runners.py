@@ -75,7 +75,7 @@ def reference(tmp_path_factory) -> dict[str, bytes]:
     out = tmp_path_factory.mktemp("in_process") / "out"
     run_cli(out, "--runner=DirectRunner")
     tree = output_tree(out)
-    assert any(name.startswith("files/part-") and name.endswith(".parquet") for name in tree)
+    assert any(name.startswith("stages/code/part-") and name.endswith(".parquet") for name in tree)
     funnel = read_funnel(str(out))
     assert accounting_errors(funnel) == [] and funnel[-1].n_out > 0
     return tree

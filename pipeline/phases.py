@@ -1,0 +1,192 @@
+"""`codecorpus run` as three phases, each materialized and resumable: collect -> recall -> mix.
+
+- collect (one Beam pipeline, `pipeline.build.build_collect`): sources, filters, dedup -> `stages/`.
+- recall (a sequence of Beam pipelines, `pipeline.recall_driver.run_recall`): classifies the collected web
+  pages -> `recall/pages/`. Skipped when there are no web inputs or `recall.enabled` is false.
+- mix (one Beam pipeline, `pipeline.build.build_mix`): decontamination and the mix -> `mix/`.
+
+A phase that finishes writes a completion marker `stages/_complete/<phase>.json` holding its fingerprint:
+the sha256 of the config sections it reads and of the fingerprint of the phase before it. `--resume`
+skips a phase whose marker matches and reruns the rest, so a changed config invalidates exactly the phases
+it touches and every phase after them. Inputs themselves are not fingerprinted: resume assumes they did not
+change (rerun without `--resume` when they did). Each phase's counts land in `stats/<phase>/counts.json`
+and are joined, in phase order, into `stats/counts.json`.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+
+from pipeline.config import Config
+from pipeline.funnel import StageCounts
+from pipeline.sinks import read_bytes, write_bytes
+from pipeline.stage_io import stage_files
+
+log = logging.getLogger(__name__)
+
+PHASES = ("collect", "recall", "mix")
+
+# The config sections each phase reads; a change in one of them reruns that phase and every later one.
+PHASE_SECTIONS = {
+    "collect": ("seed", "inputs", "github", "filters", "repo_samples", "dedup", "web", "output"),
+    "recall": ("seed", "tokenizer", "recall"),
+    "mix": ("seed", "decontamination", "mix", "output"),
+}
+
+# What a phase writes, removed before it reruns so no shard of an earlier run survives.
+PHASE_OUTPUTS = {
+    "collect": ("stages/code", "stages/text", "stages/pages", "stats/collect", "rejects/collect"),
+    "recall": ("stats/recall",),  # run_recall rewrites recall/ itself
+    "mix": ("mix", "stats/mix", "rejects/mix", "stats/decontamination.json", "stats/mix_languages.json"),
+}
+
+
+@dataclass(frozen=True)
+class PhasePlan:
+    name: str
+    fingerprint: str
+    skip: bool  # resumed: a marker with this fingerprint exists
+
+
+def phase_fingerprint(config: Config, phase: str, upstream: str) -> str:
+    dumped = config.model_dump(mode="json")
+    blob = json.dumps(
+        {"phase": phase, "upstream": upstream, "config": {k: dumped[k] for k in PHASE_SECTIONS[phase]}},
+        sort_keys=True,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def marker_path(output_dir: str, phase: str) -> str:
+    return f"{output_dir}/stages/_complete/{phase}.json"
+
+
+def read_marker(output_dir: str, phase: str) -> str | None:
+    """The fingerprint recorded by a finished phase, or None."""
+    path = marker_path(output_dir, phase)
+    if not FileSystems.exists(path):
+        return None
+    try:
+        return json.loads(read_bytes(path))["fingerprint"]
+    except (ValueError, KeyError):
+        return None  # a damaged marker is no marker
+
+
+def plan_phases(config: Config, output_dir: str, resume: bool) -> list[PhasePlan]:
+    """Every phase with its fingerprint, and whether `--resume` may skip it (only a prefix is skipped)."""
+    plans, upstream, still_skipping = [], "", resume
+    for phase in PHASES:
+        fingerprint = phase_fingerprint(config, phase, upstream)
+        still_skipping = still_skipping and read_marker(output_dir, phase) == fingerprint
+        plans.append(PhasePlan(phase, fingerprint, still_skipping))
+        upstream = fingerprint
+    return plans
+
+
+def _remove(paths: list[str]) -> None:
+    existing = [p for p in paths if FileSystems.exists(p)]
+    if existing:
+        FileSystems.delete(existing)
+
+
+def parquet_rows(pattern: str) -> int:
+    """Rows in the Parquet files matching `pattern`, from their footers (no data is read)."""
+    total = 0
+    for meta in FileSystems.match([pattern])[0].metadata_list:
+        total += pq.ParquetFile(io.BytesIO(read_bytes(meta.path))).metadata.num_rows
+    return total
+
+
+def _has_files(pattern: str) -> bool:
+    return bool(FileSystems.match([pattern])[0].metadata_list)
+
+
+def _recall_counts(config: Config, output_dir: str, pages_in: str, pages_out: str) -> dict:
+    """The recall as one funnel stage: every collected page comes out classified (in == out)."""
+    counts = {"in": parquet_rows(pages_in), "out": parquet_rows(pages_out)}
+    return {"stages": [{"stage": "recall", "kind": "filter", "counts": counts}]}
+
+
+def join_counts(output_dir: str) -> list[StageCounts]:
+    """Concatenate the phases' `stats/<phase>/counts.json` into `stats/counts.json`; returns the funnel."""
+    stages = []
+    for phase in PHASES:
+        path = f"{output_dir}/stats/{phase}/counts.json"
+        if FileSystems.exists(path):
+            stages.extend(json.loads(read_bytes(path))["stages"])
+    write_bytes(f"{output_dir}/stats/counts.json", (json.dumps({"stages": stages}, indent=1, sort_keys=True) + "\n").encode())
+    return [StageCounts(s["stage"], s["kind"], s["counts"]) for s in stages]
+
+
+def handoff_errors(output_dir: str, funnel: list[StageCounts], pages_pattern: str | None) -> list[str]:
+    """What one phase wrote must be what the next one read: rows of each stage output vs its load stage."""
+    loads = {s.stage: s.n_in for s in funnel}
+    checks = [("load_code", stage_files(output_dir, "code")), ("load_text", stage_files(output_dir, "text"))]
+    if pages_pattern:
+        checks.append(("load_pages", pages_pattern))
+    errors = []
+    for stage, pattern in checks:
+        if stage in loads and loads[stage] != parquet_rows(pattern):
+            errors.append(f"stage {stage}: read {loads[stage]} records but {pattern} holds {parquet_rows(pattern)}")
+    return errors
+
+
+def run_phases(
+    config: Config,
+    output_dir: str,
+    run_beam: Callable[[str, Callable], None],
+    run_recall: Callable[[Config, str, str], dict],
+    resume: bool = False,
+    report: Callable[[str], None] = print,
+) -> tuple[list[StageCounts], list[str]]:
+    """Run (or resume) the phases; returns the joined funnel and the hand-off errors between phases.
+
+    `run_beam(phase, build)` runs one Beam pipeline whose graph `build(p)` adds; `run_recall(config,
+    pages_pattern, output_dir)` runs the recall loop.
+    """
+    from pipeline.build import build_collect, build_mix
+
+    plans = plan_phases(config, output_dir, resume)
+    if not resume:
+        _remove([f"{output_dir}/stages/_complete"])
+    pages_collected = stage_files(output_dir, "pages")
+    recall_pages = f"{output_dir}/recall/pages/*.parquet"
+    for plan in plans:
+        if plan.skip:
+            report(f"phase {plan.name}: complete in an earlier run with this config, skipped (--resume)")
+            continue
+        _remove([marker_path(output_dir, plan.name)])
+        _remove([f"{output_dir}/{rel}" for rel in PHASE_OUTPUTS[plan.name]])
+        if plan.name == "collect":
+            run_beam("collect", lambda p: build_collect(p, config, output_dir))
+        elif plan.name == "recall":
+            if config.recall.enabled and _has_files(pages_collected) and parquet_rows(pages_collected):
+                run_recall(config, pages_collected, output_dir)
+                counts = _recall_counts(config, output_dir, pages_collected, recall_pages)
+                write_bytes(f"{output_dir}/stats/recall/counts.json", json.dumps(counts, indent=1).encode())
+            else:
+                _remove([f"{output_dir}/recall"])
+                report("phase recall: no web pages collected or recall disabled; pages go to the mix as text")
+        else:
+            run_beam("mix", lambda p: build_mix(p, config, output_dir, _pages_for_mix(output_dir)))
+        write_bytes(
+            marker_path(output_dir, plan.name),
+            json.dumps({"phase": plan.name, "fingerprint": plan.fingerprint}, indent=1).encode(),
+        )
+    funnel = join_counts(output_dir)
+    return funnel, handoff_errors(output_dir, funnel, _pages_for_mix(output_dir))
+
+
+def _pages_for_mix(output_dir: str) -> str | None:
+    recall_pages = f"{output_dir}/recall/pages/*.parquet"
+    if _has_files(recall_pages):
+        return recall_pages
+    collected = stage_files(output_dir, "pages")
+    return collected if _has_files(collected) else None
