@@ -75,7 +75,10 @@ def reference(tmp_path_factory) -> dict[str, bytes]:
     out = tmp_path_factory.mktemp("in_process") / "out"
     run_cli(out, "--runner=DirectRunner")
     tree = output_tree(out)
-    assert any(name.startswith("files/part-") and name.endswith(".parquet") for name in tree)
+    # What every comparison covers: code files, web pages, the mix's shards and manifest, counts, rejects.
+    for prefix in ("files/part-", "pages/part-", "mix/code/part-", "mix/text/part-", "rejects/rejects-"):
+        assert any(name.startswith(prefix) for name in tree), prefix
+    assert {"mix/manifest.json", "stats/counts.json", "stats/decontamination.json"} <= set(tree)
     funnel = read_funnel(str(out))
     assert accounting_errors(funnel) == [] and funnel[-1].n_out > 0
     return tree

@@ -14,7 +14,14 @@ from hypothesis import strategies as st
 from warc_fixtures import Fetch, arc_file, gz, page, raw_record, warc_017, warc_bytes, warc_record
 
 from pipeline.record import Drop, Record
-from pipeline.sources.warc import WarcInput, expand_warc_input, fetch_date, read_warc_file
+from pipeline.sources.warc import (
+    WarcFile,
+    WarcInput,
+    expand_warc_input,
+    fetch_date,
+    read_warc_file,
+    read_warc_unit,
+)
 
 HTML = ("text/html", "application/xhtml+xml")
 
@@ -190,19 +197,37 @@ def test_globs_and_paths_files_expand_at_run_time(tmp_path):
     for name in ("b.warc.gz", "a.warc.gz", "notes.txt"):
         write(tmp_path, name, b"")
     assert list(expand_warc_input(WarcInput("path", str(tmp_path / "*.warc.gz")))) == [
-        str(tmp_path / "a.warc.gz"),
-        str(tmp_path / "b.warc.gz"),
+        WarcFile(str(tmp_path / "a.warc.gz"), str(tmp_path / "a.warc.gz")),
+        WarcFile(str(tmp_path / "b.warc.gz"), str(tmp_path / "b.warc.gz")),
     ]
     assert list(expand_warc_input(WarcInput("path", str(tmp_path / "none-*.warc")))) == []
     listing = b"crawl-data/CC-MAIN-2024-10/segments/1/warc/x.warc.gz\n\n# comment\n/seg/y.warc.gz\n"
     write(tmp_path, "warc.paths.gz", gzip.compress(listing))
     entry = WarcInput("paths_file", str(tmp_path / "warc.paths.gz"), "s3://commoncrawl/")
-    assert list(expand_warc_input(entry)) == [
+    assert [f.path for f in expand_warc_input(entry)] == [
         "s3://commoncrawl/crawl-data/CC-MAIN-2024-10/segments/1/warc/x.warc.gz",
         "s3://commoncrawl/seg/y.warc.gz",
     ]
     with pytest.raises(OSError, match="inputs.web.paths_files"):
         list(expand_warc_input(WarcInput("paths_file", str(tmp_path / "nope.paths"))))
+
+
+def test_files_are_named_as_the_config_spells_them(tmp_path):
+    """Output names a WARC by the config's spelling (globs expanded), not by where it lies on disk."""
+    (tmp_path / "crawl" / "2024").mkdir(parents=True)
+    write(tmp_path / "crawl" / "2024", "a.warc.gz", warc_bytes(MIXED[2:3]))
+    glob = WarcInput("path", str(tmp_path / "crawl" / "**" / "*.warc.gz"), given="../crawl/**/*.warc.gz")
+    assert list(expand_warc_input(glob)) == [
+        WarcFile(str(tmp_path / "crawl" / "2024" / "a.warc.gz"), "../crawl/2024/a.warc.gz")
+    ]
+    plain = WarcInput("path", str(tmp_path / "crawl" / "2024" / "a.warc.gz"), given="crawl/2024/a.warc.gz")
+    (unit,) = expand_warc_input(plain)
+    assert unit.name == "crawl/2024/a.warc.gz"
+    (page,) = [x for x in read_warc_unit(unit, max_record_bytes=10**6, allowed_mime=HTML) if isinstance(x, Record)]
+    assert page.meta["warc_file"] == "crawl/2024/a.warc.gz" and str(tmp_path) not in repr(page)
+    write(tmp_path, "warc.paths", b"2024/a.warc.gz\n")
+    listed = WarcInput("paths_file", str(tmp_path / "warc.paths"), str(tmp_path / "crawl"), "warc.paths", "crawl")
+    assert list(expand_warc_input(listed)) == [WarcFile(str(tmp_path / "crawl" / "2024" / "a.warc.gz"), "crawl/2024/a.warc.gz")]
 
 
 def test_http_inputs_stream(tmp_path):
@@ -214,8 +239,8 @@ def test_http_inputs_stream(tmp_path):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         base = f"http://127.0.0.1:{server.server_address[1]}/"
-        (url,) = expand_warc_input(WarcInput("paths_file", base + "warc.paths", base))
-        assert reasons(read(url)) == {"page": 1, "http_status": 1}
+        (unit,) = expand_warc_input(WarcInput("paths_file", base + "warc.paths", base))
+        assert reasons(read(unit.path)) == {"page": 1, "http_status": 1}
         assert reasons(read(base + "absent.warc.gz")) == {"warc_unreadable": 1}
     finally:
         server.shutdown()
