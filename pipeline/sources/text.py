@@ -6,12 +6,14 @@ have their own counted reason, so one broken file never stops the run.
 """
 from __future__ import annotations
 
+import bz2
 import functools
+import gzip
 import json
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 import apache_beam as beam
 import pyarrow.parquet as pq
@@ -62,8 +64,19 @@ def read_text_file(
         yield Drop("unreadable_file", stable_id("text", unit.name), f"{unit.shown or unit.path}: {type(err).__name__}: {err}")
 
 
+def _open_lines(path: str) -> BinaryIO:
+    """`path` decompressed by its extension. Beam's reader takes a gzip or bzip2 stream cut short for a clean
+    end (the rest of the file would vanish without a count): those two are read with Python's modules, which
+    raise on a missing end-of-stream marker."""
+    kind = CompressionTypes.detect_compression_type(path)
+    if kind in (CompressionTypes.GZIP, CompressionTypes.BZIP2):
+        raw = FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
+        return gzip.GzipFile(fileobj=raw) if kind == CompressionTypes.GZIP else bz2.BZ2File(raw)
+    return FileSystems.open(path)  # other compressions by extension (.zst, .deflate, ...) or none
+
+
 def _json_rows(path: str) -> Iterator[tuple[int, Any]]:
-    with FileSystems.open(path) as raw:  # compression from the extension (.gz, .bz2, ...)
+    with _open_lines(path) as raw:
         for rownum, line in enumerate(iter(raw.readline, b"")):  # Beam's compressed files are not io.IOBase
             line = line.decode("utf-8", errors="replace")
             if not line.strip():
