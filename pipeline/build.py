@@ -60,10 +60,14 @@ def build_collect(p: beam.Pipeline, config: Config, output_dir: str) -> Funnel:
         files = deduplicate(funnel, files, config.dedup, config.seed)
     n = config.output.num_shards
     files | "WriteCode" >> WriteParquetShards(stage_dir(output_dir, "code"), n)
+    funnel.hand_off("code", files)
     if config.inputs.text.paths:
         text = read_text_inputs(p, config, funnel)
         text | "WriteText" >> WriteParquetShards(stage_dir(output_dir, "text"), n)
-    build_web_branch(p, config, funnel, output_dir)
+        funnel.hand_off("text", text)
+    pages = build_web_branch(p, config, funnel, output_dir)
+    if pages is not None:
+        funnel.hand_off("pages", pages)
     _write_stats(p, funnel, config, output_dir, "collect")
     return funnel
 

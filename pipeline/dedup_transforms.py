@@ -346,6 +346,9 @@ def deduplicate(
     )
     for stage in (exact_stage, near_stage):
         stage_counts = result["counts"] | f"Counts[{stage}]" >> beam.Filter(lambda kv, st=stage: kv[0][0] == st)
-        funnel.add_counts(stage, FILTER, stage_counts)
+        if stage == exact_stage:  # exact dedup reads the records; near dedup reads what exact dedup kept
+            funnel.add_counts(stage, FILTER, stage_counts, inputs=records)
+        else:
+            funnel.add_counts(stage, FILTER, stage_counts, kept=result["kept"], after=(exact_stage,))
     funnel.drops.append(result["drops"])
     return result["kept"]

@@ -2,6 +2,16 @@
 
 Plain code over the output directory (through Beam's FileSystems, so a Dataflow run's gs:// output works),
 used by `codecorpus run` at the end of a run and by the report.
+
+The accounting invariant, checked by `accounting_errors`:
+- inside every stage: in == out + drops (filter, source), or in == passed + merged + drops and
+  out == passed + samples (merge);
+- between stages: a stage's in == the sum of the outs of the stages feeding it (`inputs` in counts.json),
+  which also catches a step that swallows records between two stages, or a source-kind step (whose in is
+  what it emitted) fed by another stage;
+- the whole run then adds up by itself (when no stage's output feeds two stages): the records the sources
+  read == the outs of the last stages + every drop + the records merged into others; `run_totals` gives
+  those four numbers for the report.
 """
 from __future__ import annotations
 
@@ -10,7 +20,9 @@ from dataclasses import dataclass, field
 
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.stages import MERGE
+from pipeline.stages import FILTER, MERGE, SOURCE
+
+KINDS = (FILTER, SOURCE, MERGE)
 
 
 @dataclass
@@ -18,6 +30,7 @@ class StageCounts:
     stage: str
     kind: str
     counts: dict[str, int] = field(default_factory=dict)
+    inputs: list[str] = field(default_factory=list)  # the stages whose outs make up this stage's in
 
     @property
     def n_in(self) -> int:
@@ -38,6 +51,8 @@ class StageCounts:
 
     def imbalance(self) -> str:
         """Why this stage's counts do not add up, or "" when they do."""
+        if self.kind not in KINDS:
+            return f"stage {self.stage}: unknown kind {self.kind!r} (one of {', '.join(KINDS)}): cannot be checked"
         dropped = sum(self.drops.values())
         if self.kind == MERGE:
             passed, merged, samples = (self.counts.get(k, 0) for k in ("passed", "merged", "samples"))
@@ -58,12 +73,81 @@ class StageCounts:
 def read_funnel(output_dir: str) -> list[StageCounts]:
     with FileSystems.open(f"{output_dir}/stats/counts.json") as fh:
         doc = json.loads(fh.read().decode("utf-8"))
-    return [StageCounts(s["stage"], s["kind"], s["counts"]) for s in doc["stages"]]
+    return parse_stages(doc)
+
+
+def parse_stages(doc: dict) -> list[StageCounts]:
+    """The stages of a parsed counts.json document."""
+    return [StageCounts(s["stage"], s["kind"], s["counts"], list(s.get("inputs", []))) for s in doc["stages"]]
+
+
+def link_errors(funnel: list[StageCounts]) -> list[str]:
+    """Records lost (or made up) between stages: a stage whose in differs from its input stages' outs."""
+    by_name = {s.stage: s for s in funnel}
+    errors = []
+    for s in funnel:
+        if not s.inputs:
+            continue
+        missing = [name for name in s.inputs if name not in by_name]
+        if missing:
+            errors.append(f"stage {s.stage}: its input stages {missing} are not in the funnel")
+            continue
+        fed = sum(by_name[name].n_out for name in s.inputs)
+        if s.n_in != fed:
+            what = "lost" if s.n_in < fed else "appeared"
+            errors.append(
+                f"stage {s.stage}: in {s.n_in} != out {fed} of its input stages ({', '.join(s.inputs)}): "
+                f"{abs(fed - s.n_in)} records {what} between stages without a reason"
+            )
+    return errors
+
+
+@dataclass(frozen=True)
+class RunTotals:
+    """The whole run in four numbers: read by the sources = out of the last stages + dropped + merged."""
+
+    read: int  # records that entered a stage no other stage feeds
+    final_out: int  # out of the stages no other stage reads
+    dropped: int
+    merged: int  # records that went into another record (absorbed by merge stages)
+    fan_out: bool  # some stage's output feeds two stages: the four numbers do not sum
+
+
+def run_totals(funnel: list[StageCounts]) -> RunTotals:
+    consumers: dict[str, int] = {}
+    for s in funnel:
+        for name in s.inputs:
+            consumers[name] = consumers.get(name, 0) + 1
+    return RunTotals(
+        read=sum(s.n_in for s in funnel if not s.inputs),
+        final_out=sum(s.n_out for s in funnel if s.stage not in consumers),
+        dropped=sum(sum(s.drops.values()) for s in funnel),
+        merged=sum(s.absorbed for s in funnel),
+        fan_out=any(n > 1 for n in consumers.values()),
+    )
 
 
 def accounting_errors(funnel: list[StageCounts]) -> list[str]:
-    """Every way the counts fail to add up: a stage whose in != out + drops (or a merge's own invariant)."""
-    return [s.imbalance() for s in funnel if not s.balanced()]
+    """Every way the counts fail to add up, inside a stage or between stages (each message names the stage).
+    When there is none, the whole run adds up too (summing the stages' equations gives `run_totals`')."""
+    return [s.imbalance() for s in funnel if not s.balanced()] + link_errors(funnel)
+
+
+def format_accounting(funnel: list[StageCounts]) -> list[str]:
+    """The invariant's result as report lines: what was checked, and every mismatch."""
+    errors = accounting_errors(funnel)
+    links = sum(len(s.inputs) for s in funnel)
+    totals = run_totals(funnel)
+    head = "MISMATCH: records lost without a reason" if errors else "balanced: every record written or counted"
+    lines = [
+        f"{head}; checked {len(funnel)} stages and {links} links between stages",
+        f"whole run: {totals.read:,} read by the sources "
+        f"{'=' if totals.read == totals.final_out + totals.dropped + totals.merged else '!='} "
+        f"{totals.final_out:,} out of the last stages + "
+        f"{totals.dropped:,} dropped + {totals.merged:,} merged"
+        + (" (not summed: a stage feeds two others)" if totals.fan_out else ""),
+    ]
+    return lines + [f"  ! {e}" for e in errors]
 
 
 def format_funnel(funnel: list[StageCounts], width: int = 100) -> str:

@@ -112,8 +112,9 @@ def read_github_code(p: beam.Pipeline, funnel: Funnel, config: Config) -> beam.P
     limits = read_limits(config.github)
     units = (
         p
-        | "GithubEntries" >> beam.Create(entries, reshuffle=False)  # one graph shape for 1 or N entries
-        | "ExpandGithubEntries" >> beam.FlatMap(expand_entry)
+        # (where to read, as written: what output names units by); no reshuffle: one graph for 1 or N entries
+        | "GithubEntries" >> beam.Create(list(zip(entries, config.inputs.github.paths)), reshuffle=False)
+        | "ExpandGithubEntries" >> beam.FlatMapTuple(expand_entry)
         | "SpreadGithubEntries" >> beam.Reshuffle()
         | "SplitGithubDumps" >> beam.FlatMap(split_unit)
     )

@@ -24,8 +24,9 @@ from dataclasses import dataclass
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
+from classifiers.fasttext_model import TrainingError
 from pipeline.config import Config
-from pipeline.funnel import StageCounts
+from pipeline.funnel import StageCounts, parse_stages
 from pipeline.sinks import read_bytes, write_bytes
 from pipeline.stage_io import stage_files
 
@@ -115,14 +116,31 @@ def _recall_counts(config: Config, output_dir: str, pages_in: str, pages_out: st
 
 
 def join_counts(output_dir: str) -> list[StageCounts]:
-    """Concatenate the phases' `stats/<phase>/counts.json` into `stats/counts.json`; returns the funnel."""
-    stages = []
+    """Concatenate the phases' `stats/<phase>/counts.json` into `stats/counts.json`; returns the funnel.
+
+    The stages that read a phase's materialized output back are linked to the stages that produced it
+    (the collect phase's `handoffs`), so the between-stage check spans phases too.
+    """
+    stages, handoffs = [], {}
     for phase in PHASES:
         path = f"{output_dir}/stats/{phase}/counts.json"
         if FileSystems.exists(path):
-            stages.extend(json.loads(read_bytes(path))["stages"])
-    write_bytes(f"{output_dir}/stats/counts.json", (json.dumps({"stages": stages}, indent=1, sort_keys=True) + "\n").encode())
-    return [StageCounts(s["stage"], s["kind"], s["counts"]) for s in stages]
+            doc = json.loads(read_bytes(path))
+            stages.extend(doc["stages"])
+            handoffs.update(doc.get("handoffs", {}))
+    names = {s["stage"] for s in stages}
+    links = {
+        "load_code": handoffs.get("code", []),
+        "load_text": handoffs.get("text", []),
+        "recall": handoffs.get("pages", []),
+        "load_pages": ["recall"] if "recall" in names else handoffs.get("pages", []),
+    }
+    for s in stages:
+        if s["stage"] in links and not s.get("inputs"):
+            s["inputs"] = sorted(links[s["stage"]])
+    doc = {"stages": stages}
+    write_bytes(f"{output_dir}/stats/counts.json", (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode())
+    return parse_stages(doc)
 
 
 def handoff_errors(output_dir: str, funnel: list[StageCounts], pages_pattern: str | None) -> list[str]:
@@ -168,9 +186,18 @@ def run_phases(
             run_beam("collect", lambda p: build_collect(p, config, output_dir))
         elif plan.name == "recall":
             if config.recall.enabled and _has_files(pages_collected) and parquet_rows(pages_collected):
-                run_recall(config, pages_collected, output_dir)
-                counts = _recall_counts(config, output_dir, pages_collected, recall_pages)
-                write_bytes(f"{output_dir}/stats/recall/counts.json", json.dumps(counts, indent=1).encode())
+                try:
+                    run_recall(config, pages_collected, output_dir)
+                except TrainingError as err:
+                    # Seeds that match no collected page must not sink a run whose other data is good: say so
+                    # loudly, keep the reason beside the output, and mix the pages as text.
+                    _remove([f"{output_dir}/recall"])
+                    write_bytes(f"{output_dir}/stats/recall/skipped.txt", f"{err}\n".encode())
+                    report(f"phase recall: SKIPPED, the classifier could not be trained: {err}")
+                    report("phase recall: every collected page goes to the mix as text; fix the seeds and --resume")
+                else:
+                    counts = _recall_counts(config, output_dir, pages_collected, recall_pages)
+                    write_bytes(f"{output_dir}/stats/recall/counts.json", json.dumps(counts, indent=1).encode())
             else:
                 _remove([f"{output_dir}/recall"])
                 report("phase recall: no web pages collected or recall disabled; pages go to the mix as text")

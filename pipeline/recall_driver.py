@@ -28,7 +28,7 @@ from classifiers.bpe_tokenizer import load_tokenizer, train_bpe
 from classifiers.fasttext_model import FastTextParams, PageTokens, train_classifier
 from classifiers.recall_loop import OTHER_LABEL, Annotation, parse_annotations, seeded_rank
 from pipeline.config import Config
-from pipeline.funnel import StageCounts, accounting_errors
+from pipeline.funnel import accounting_errors, parse_stages
 from pipeline.recall_transforms import build_score_pipeline, build_select_pipeline
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ def _run_pipeline(build: Callable[[beam.Pipeline], object], beam_args: list[str]
     with beam.Pipeline(options=PipelineOptions(beam_args)) as p:
         build(p)
     doc = json.loads(_read_text(stats_path))
-    errors = accounting_errors([StageCounts(s["stage"], s["kind"], s["counts"]) for s in doc["stages"]])
+    errors = accounting_errors(parse_stages(doc))
     if errors:
         raise RuntimeError(f"{stats_path}: records lost without a reason: {'; '.join(errors)}")
 

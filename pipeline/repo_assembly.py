@@ -109,6 +109,6 @@ def assemble_repo_samples(funnel: Funnel, files: beam.PCollection, settings: Rep
     if settings.mode == "off":
         return files
     result = files | "RepoSamples" >> AssembleRepoSamples(settings, seed)
-    funnel.add_counts(STAGE, MERGE, result["counts"])
+    funnel.add_counts(STAGE, MERGE, result["counts"], inputs=files, kept=result["records"])
     funnel.drops.append(result["drops"])
     return result["records"]

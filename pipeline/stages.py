@@ -6,6 +6,10 @@ once per worker in `DoFn.setup` (where models load). `Funnel` applies steps as l
 drops to a side output, bump a Beam counter per reason (visible in the runner's UI), and emit per-bundle
 count totals that `Funnel.write_counts` sums into `stats/counts.json`. Counts are emitted per bundle, so a
 retried bundle replaces its counts rather than adding to them.
+
+`stats/counts.json` also lists, per stage, the stages whose kept records feed it (`inputs`, found by walking
+the Beam graph back from the stage's input), so `pipeline.funnel.accounting_errors` can check that no record
+is lost *between* stages either: a stage's `in` must equal the sum of its input stages' `out`.
 """
 from __future__ import annotations
 
@@ -102,6 +106,10 @@ class _StepDoFn(CountingDoFn):
         if self.kind == FILTER:
             self._bump("in")
         for result in self._results(element, side_inputs):
+            if result is None:  # a step that forgot to return would pass None on as a record
+                message = f"stage {self.stage}: the step returned None for {describe_element(element)}"
+                log.error(message)
+                raise StepError(message + " (a step returns a Record or a Drop)")
             if isinstance(result, Drop):
                 if self.kind == SOURCE:
                     self._bump("in")
@@ -121,6 +129,13 @@ class Funnel:
         self.counts: list[beam.PCollection] = []
         self.drops: list[beam.PCollection] = []
         self.stages: list[tuple[str, str]] = []
+        # For the checks between stages: each stage's kept output (by PCollection identity, the object kept
+        # alive beside it), each stage's main input, and stages whose input is another stage's inside a
+        # composite (near dedup after exact dedup).
+        self._outputs: dict[int, tuple[str, beam.PCollection]] = {}
+        self._inputs: dict[str, beam.PCollection] = {}
+        self._after: dict[str, tuple[str, ...]] = {}
+        self._handoffs: dict[str, beam.PCollection] = {}
 
     def apply(
         self,
@@ -140,22 +155,83 @@ class Funnel:
         self.counts.append(out[COUNTS_TAG])
         self.drops.append(out[DROPS_TAG])
         self.stages.append((stage, kind))
+        self._inputs[stage] = pcoll
+        self._outputs[id(out.kept)] = (stage, out.kept)
         return out.kept
 
-    def add_counts(self, stage: str, kind: str, counts: beam.PCollection) -> None:
-        """Register counts ((stage, key), n) produced by a composite stage (e.g. dedup)."""
+    def add_counts(
+        self,
+        stage: str,
+        kind: str,
+        counts: beam.PCollection,
+        *,
+        inputs: beam.PCollection | None = None,
+        kept: beam.PCollection | None = None,
+        after: tuple[str, ...] = (),
+    ) -> None:
+        """Register counts ((stage, key), n) produced by a composite stage (e.g. dedup).
+
+        `inputs` is the records the stage reads and `kept` the records it passes on, so the records between
+        it and its neighbours are checked too; `after` names the stages feeding it inside the composite.
+        """
         self.counts.append(counts)
         self.stages.append((stage, kind))
+        if inputs is not None:
+            self._inputs[stage] = inputs
+        if kept is not None:
+            self._outputs[id(kept)] = (stage, kept)
+        if after:
+            self._after[stage] = tuple(after)
+
+    def stage_inputs(self) -> dict[str, list[str]]:
+        """Per stage, the stages whose kept records make up its whole input (checked: in == their outs).
+
+        Found by walking the Beam graph back from the stage's main input through plain transforms (maps,
+        flattens, shuffles, groupings) to the nearest stage outputs. A stage any of whose input comes from
+        outside the funnel (files, a Create) gets an empty list: there is nothing to compare its count with.
+        """
+        return {stage: list(self._after.get(stage, ())) or self._feeding(stage) for stage, _ in self.stages}
+
+    def hand_off(self, name: str, pcoll: beam.PCollection) -> None:
+        """Name a PCollection this pipeline materializes for a later phase; `counts.json` then lists, under
+        `handoffs`, the stages whose outs make it up, so the next phase's reading stage can be linked."""
+        self._handoffs[name] = pcoll
+
+    def _feeding(self, stage: str) -> list[str]:
+        if stage not in self._inputs:
+            return []
+        return self._producers(self._inputs[stage])
+
+    def _producers(self, start: beam.PCollection) -> list[str]:
+        found: set[str] = set()
+        seen: set[int] = set()
+        todo = [start]
+        while todo:
+            pcoll = todo.pop()
+            if id(pcoll) in seen:
+                continue
+            seen.add(id(pcoll))
+            if id(pcoll) in self._outputs:
+                found.add(self._outputs[id(pcoll)][0])
+                continue
+            producer = getattr(pcoll, "producer", None)
+            parents = list(producer.main_inputs.values()) if producer is not None else []
+            if not parents:  # a root (Impulse, a read): part of this input never went through a stage
+                return []
+            todo.extend(parents)
+        return sorted(found)
 
     def write_counts(self, pipeline: beam.Pipeline, stats_dir: str) -> None:
         """Sum all stage counts into one JSON file, `stats_dir/counts.json`."""
         stages = list(self.stages)
+        inputs = self.stage_inputs()
+        handoffs = {name: self._producers(pcoll) for name, pcoll in sorted(self._handoffs.items())}
         (
             self.counts
             | "FlattenCounts" >> beam.Flatten(pipeline=pipeline)
             | "SumCounts" >> beam.CombinePerKey(sum)
             | "CountsToList" >> beam.combiners.ToList()
-            | "CountsToJson" >> beam.Map(lambda items: counts_json(items, stages))
+            | "CountsToJson" >> beam.Map(lambda items: counts_json(items, stages, inputs, handoffs))
             | "WriteCounts"
             >> beam.io.WriteToText(f"{stats_dir}/counts", file_name_suffix=".json", shard_name_template="")
         )
@@ -180,15 +256,28 @@ class Funnel:
         )
 
 
-def counts_json(items: list[tuple[tuple[str, str], int]], stages: list[tuple[str, str]]) -> str:
-    """The counts file: stages in pipeline order, each with its kind and its counters."""
+def counts_json(
+    items: list[tuple[tuple[str, str], int]],
+    stages: list[tuple[str, str]],
+    inputs: dict[str, list[str]] | None = None,
+    handoffs: dict[str, list[str]] | None = None,
+) -> str:
+    """The counts file: stages in pipeline order, each with its kind, its counters and its input stages;
+    and, per materialized hand-off to a later phase, the stages that produced it."""
     by_stage: dict[str, dict[str, int]] = collections.defaultdict(dict)
     for (stage, key), n in items:
         by_stage[stage][key] = n
+    inputs = inputs or {}
     doc = {
         "stages": [
-            {"stage": stage, "kind": kind, "counts": dict(sorted(by_stage.get(stage, {}).items()))}
+            {
+                "stage": stage,
+                "kind": kind,
+                "counts": dict(sorted(by_stage.get(stage, {}).items())),
+                "inputs": sorted(inputs.get(stage, [])),
+            }
             for stage, kind in stages
-        ]
+        ],
+        "handoffs": handoffs or {},
     }
     return json.dumps(doc, indent=1, sort_keys=True)

@@ -20,7 +20,7 @@ from pipeline.config import Config, WebExtraction
 from pipeline.dedup_transforms import deduplicate
 from pipeline.record import Drop, Record
 from pipeline.sinks import WriteParquetShards
-from pipeline.sources.warc import WarcInput, expand_warc_input, read_warc_file
+from pipeline.sources.warc import WarcInput, expand_warc_input, read_warc_unit
 from pipeline.stage_io import stage_dir
 from pipeline.stages import SOURCE, Funnel
 
@@ -37,14 +37,17 @@ _EXTRACT_OPTIONS = (
 
 
 def web_inputs(config: Config) -> list[WarcInput]:
-    """The configured WARC inputs, relative paths resolved against the config file's folder."""
+    """The configured WARC inputs, relative paths resolved against the config file's folder (and kept as
+    written, which is how output names the files)."""
     web = config.inputs.web
-    entries = [WarcInput("path", config.resolve(path)) for path in web.paths]
+    entries = [WarcInput("path", config.resolve(path), given=path) for path in web.paths]
     for paths_file in web.paths_files:
         prefix = paths_file.prefix
         if prefix and "://" not in prefix:
             prefix = config.resolve(prefix)
-        entries.append(WarcInput("paths_file", config.resolve(paths_file.file), prefix))
+        entries.append(
+            WarcInput("paths_file", config.resolve(paths_file.file), prefix, paths_file.file, paths_file.prefix)
+        )
     return entries
 
 
@@ -142,7 +145,7 @@ def build_web_branch(p: beam.Pipeline, config: Config, funnel: Funnel, output_di
     pages = funnel.apply(
         files,
         "web_source",
-        functools.partial(read_warc_file, max_record_bytes=web.max_record_bytes, allowed_mime=tuple(web.allowed_mime)),
+        functools.partial(read_warc_unit, max_record_bytes=web.max_record_bytes, allowed_mime=tuple(web.allowed_mime)),
         kind=SOURCE,
     )
     if web.url_dedup == "before_extraction":  # extracts no duplicate, but shuffles every page's HTML

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 
+from pipeline.funnel import format_accounting
 from report import plots
 from report.data import DEDUP_CLUSTERS, LANGUAGES, MANIFEST, RECALL_HISTOGRAMS, RunData
 from report.terminal import format_decontamination, format_mix, format_shards
@@ -48,6 +49,7 @@ def render_html(run: RunData) -> str:
     m = run.manifest
     sections = [
         ("Funnel", _funnel_table(run) + _img(plots.funnel_plot(run.funnel), "funnel", "")),
+        ("Accounting", _pre(format_accounting(run.funnel))),
         ("Drop reasons", _img(plots.drop_reasons_plot(run.funnel), "drop reasons", "No record was dropped.")),
         ("Decontamination", _pre(format_decontamination(run)) or '<p class="missing">No decontamination index.</p>'),
         ("Top languages", _img(plots.languages_plot(run.languages), "top languages",

@@ -16,3 +16,28 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is absent")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory) -> Path:
+    """One `codecorpus run` of the bundled config (configs/local.yaml), shared by the tests that only read
+    its output: the whole pipeline on the sample costs ~20 s, too much to repeat per test file."""
+    from pipeline.cli import main
+
+    out = tmp_path_factory.mktemp("sample_run") / "out"
+    assert main(["run", "--config", str(REPO / "configs" / "local.yaml"), "--output", str(out),
+                 "--progress", "never"]) == 0
+    return out
+
+
+def sample_config(directory: Path, **recall: object) -> Path:
+    """configs/local.yaml written into `directory` with its paths made absolute and `recall` keys replaced
+    (e.g. iterations=1, or enabled=False), for tests that run the whole sample several times."""
+    import yaml
+
+    text = (REPO / "configs" / "local.yaml").read_text().replace("../sample/", f"{REPO}/sample/")
+    data = yaml.safe_load(text)
+    data["recall"].update(recall)
+    path = directory / "sample.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path

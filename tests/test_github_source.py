@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import collections
 import gzip
-import io
 import json
 import os
 import random
@@ -24,6 +23,7 @@ import pyarrow.parquet as pq
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from apache_beam.testing.util import assert_that, equal_to
+from archive_fixtures import add_zeros, tar_add
 
 from pipeline.config import ConfigError, parse_config
 from pipeline.github_transforms import github_entries, metadata_location, read_github_code, read_limits
@@ -93,30 +93,6 @@ def bare_repo(tmp_path: Path, files: dict[str, str | bytes], name: str = "proj")
     bare = tmp_path / f"{name}.git"
     git("clone", "-q", "--bare", str(work), str(bare))
     return bare
-
-
-def tar_add(tar: tarfile.TarFile, name: str, data: bytes = b"", **attrs) -> None:
-    info = tarfile.TarInfo(name)
-    info.size = len(data) if attrs.get("type", tarfile.REGTYPE) == tarfile.REGTYPE else 0
-    for key, value in attrs.items():
-        setattr(info, key, value)
-    tar.addfile(info, io.BytesIO(data) if info.size else None)
-
-
-class Zeros(io.RawIOBase):
-    """`n` zero bytes as a stream, without holding them."""
-
-    def __init__(self, n: int):
-        self.left = n
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        n = min(len(buffer), self.left)
-        buffer[:n] = bytes(n)
-        self.left -= n
-        return n
 
 
 SAMPLE = {
@@ -436,9 +412,7 @@ def hostile_tar(path: Path, *, bomb_bytes: int = 0) -> Path:
         tar_add(tar, "evil-main/.git/config", b"[core]\n")
         tar_add(tar, "evil-main/good.py", b"x = 2\n")  # the same path again
         if bomb_bytes:
-            info = tarfile.TarInfo("evil-main/bomb.py")
-            info.size = bomb_bytes
-            tar.addfile(info, io.BufferedReader(Zeros(bomb_bytes)))
+            add_zeros(tar, "evil-main/bomb.py", bomb_bytes)
             tar_add(tar, "evil-main/after_bomb.py", b"never = 1\n")
     return path
 

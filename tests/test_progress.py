@@ -19,6 +19,7 @@ from pipeline.progress import (
 )
 from pipeline.record import Drop, Record
 from pipeline.stages import Funnel
+from tests.conftest import sample_config
 
 
 def _keep_even(record: Record) -> Record | Drop:
@@ -109,8 +110,9 @@ def test_in_process_runner_publishes_counters_per_bundle():
 
 
 def test_cli_draws_progress_only_when_asked_or_on_a_terminal(tmp_path, capsys):
-    assert main(["run", "--output", str(tmp_path / "a"), "--progress", "always"]) == 0
+    config = str(sample_config(tmp_path, enabled=False))  # progress is drawn per Beam phase; recall adds nothing
+    assert main(["run", "--config", config, "--output", str(tmp_path / "a"), "--progress", "always"]) == 0
     shown = capsys.readouterr().out
     assert "codecorpus: done" in shown and "\x1b[2K" in shown
-    assert main(["run", "--output", str(tmp_path / "b")]) == 0  # captured stdout is not a terminal
+    assert main(["run", "--config", config, "--output", str(tmp_path / "b")]) == 0  # stdout is not a terminal
     assert "\x1b[" not in capsys.readouterr().out

@@ -28,10 +28,10 @@ window.addEventListener('load', function () {
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory) -> Path:
-    """The sample run, plus the dedup and recall statistics other stages write (in their agreed formats)."""
+def run_dir(tmp_path_factory, sample_run) -> Path:
+    """A copy of the sample run, plus the dedup and recall statistics other stages write (agreed formats)."""
     out = tmp_path_factory.mktemp("report") / "out"
-    assert main(["run", "--config", "configs/local.yaml", "--output", str(out)]) == 0
+    shutil.copytree(sample_run, out)
     (out / "stats" / "dedup_clusters.json").write_text(json.dumps({"cluster_sizes": {"2": 140, "3": 31, "7": 2}}))
     for k, shift in ((1, 0), (2, 1)):
         (out / "recall" / f"iter-{k}").mkdir(parents=True, exist_ok=True)

@@ -14,11 +14,13 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from pipeline.funnel import accounting_errors, read_funnel
+from tests.conftest import sample_config
 
 pytestmark = pytest.mark.runners
 
@@ -38,9 +40,20 @@ def _stop_group(proc: subprocess.Popen, grace_s: float = 5) -> None:
             proc.wait(grace_s)
 
 
+_CONFIG: list[Path] = []
+
+
+def _config() -> Path:
+    """The bundled local config with one recall iteration (each run here is the whole pipeline)."""
+    if not _CONFIG:
+        _CONFIG.append(sample_config(Path(tempfile.mkdtemp(prefix="runners-config-")), iterations=1))
+    return _CONFIG[0]
+
+
 def run_cli(output: Path, *beam_args: str, timeout: float = RUN_TIMEOUT_S) -> subprocess.CompletedProcess:
     """`codecorpus run` on the bundled local config, in a subprocess that cannot outlive `timeout`."""
-    cmd = [sys.executable, "-m", "pipeline.cli", "run", "--output", str(output), "--progress", "never"]
+    cmd = [sys.executable, "-m", "pipeline.cli", "run", "--config", str(_config()), "--output", str(output),
+           "--progress", "never"]
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     proc = subprocess.Popen(
         [*cmd, *beam_args], cwd=REPO, env=env, text=True,
@@ -75,7 +88,12 @@ def reference(tmp_path_factory) -> dict[str, bytes]:
     out = tmp_path_factory.mktemp("in_process") / "out"
     run_cli(out, "--runner=DirectRunner")
     tree = output_tree(out)
-    assert any(name.startswith("stages/code/part-") and name.endswith(".parquet") for name in tree)
+    # What every comparison covers: code files, web pages, the recall, the mix's shards and manifest, counts,
+    # rejects.
+    for prefix in ("stages/code/part-", "stages/pages/part-", "recall/pages/part-", "mix/code/part-",
+                   "mix/code_web/part-", "mix/math_web/part-", "mix/text/part-", "rejects/collect/rejects-"):
+        assert any(name.startswith(prefix) for name in tree), prefix
+    assert {"mix/manifest.json", "stats/counts.json", "stats/decontamination.json"} <= set(tree)
     funnel = read_funnel(str(out))
     assert accounting_errors(funnel) == [] and funnel[-1].n_out > 0
     return tree

@@ -1,11 +1,13 @@
 """General-text inputs: JSON lines (plain and gzipped) and Parquet, with every bad row counted."""
 from __future__ import annotations
 
+import bz2
 import gzip
 import json
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from pipeline.record import Drop, Record
 from pipeline.sources.text import expand_text_input, read_text_file
@@ -57,6 +59,20 @@ def test_bad_rows_and_broken_files_are_counted_drops(tmp_path):
     (tmp_path / "broken.parquet").write_bytes(b"PAR1 this is not parquet")
     (drop,) = read_all(str(tmp_path / "broken.parquet"))
     assert isinstance(drop, Drop) and drop.reason == "unreadable_file" and "broken.parquet" in drop.detail
+
+
+@pytest.mark.parametrize(("suffix", "compress"), [(".gz", gzip.compress), (".bz2", bz2.compress)])
+def test_a_compressed_file_cut_short_is_a_counted_drop(tmp_path, suffix, compress):
+    """Cut at a line boundary inside the stream, or just before the trailer, a file would otherwise end
+    quietly and lose its tail without a count."""
+    rows = "".join(json.dumps({"text": f"row {i} " + "abc" * i}) + "\n" for i in range(100)).encode()
+    data = compress(rows)
+    for cut in (len(data) // 2, len(data) - 4):
+        (tmp_path / f"cut{suffix}").write_bytes(data[:cut])
+        results = read_all(str(tmp_path / f"cut{suffix}"))
+        drops = [r for r in results if isinstance(r, Drop) and r.reason != "bad_json"]
+        assert [d.reason for d in drops] == ["unreadable_file"] and f"cut{suffix}" in drops[0].detail
+        assert sum(isinstance(r, Record) for r in results) <= 100  # bzip2 yields nothing of a cut block
 
 
 def test_format_can_be_forced(tmp_path):

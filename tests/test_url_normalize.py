@@ -74,3 +74,44 @@ def test_normalize_never_raises_and_is_idempotent(url):
     once = normalize_url(url)
     assert normalize_url(once) == once
     url_domain(url)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.one_of(st.characters(), st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)), max_size=80))
+def test_normalize_any_string_never_raises_and_is_idempotent(text):
+    """Any code point, lone surrogates (from a lenient decoder) included."""
+    once = normalize_url(text)
+    assert normalize_url(once) == once
+
+
+_SEGMENT = st.text(st.sampled_from(list("abcxyz019-_~")), min_size=1, max_size=6)
+_PARAM = st.tuples(st.text(st.sampled_from(list("abkq")), min_size=1, max_size=3),
+                   st.text(st.sampled_from(list("xyz12")), max_size=3))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["http", "https"]),
+    st.lists(_SEGMENT, min_size=1, max_size=3),  # host labels
+    st.lists(_SEGMENT, max_size=4),  # path segments
+    st.lists(_PARAM, max_size=4, unique_by=lambda kv: kv[0]),
+    st.randoms(use_true_random=False),
+)
+def test_equivalent_spellings_get_one_key(scheme, labels, segments, params, rnd):
+    """Spellings of one page that RFC 3986 (and tracking junk) make equivalent all normalise to one key."""
+    host, path = ".".join(labels) + ".example", "/" + "/".join(segments)
+    query = "&".join(f"{k}={v}" for k, v in params)
+    url = f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
+    shuffled = params[:]
+    rnd.shuffle(shuffled)
+    port = {"http": 80, "https": 443}[scheme]
+    variants = [
+        f"{scheme.upper()}://{host.upper()}:{port}{path}" + (f"?{query}" if query else "") + "#section",
+        f"{scheme}://{host}/./{path.lstrip('/')}" + "?" + "&".join([*(f"{k}={v}" for k, v in shuffled), "utm_source=x"]),
+        f"{scheme}://user:secret@{host}.{path}" + (f"?{query}&" if query else ""),
+        f"{scheme}://{host}" + "".join(f"%{ord(c):02x}" if c in "az~" else c for c in path)  # escaped unreserved
+        + (f"?{query}" if query else ""),
+    ]
+    key = normalize_url(url)
+    for variant in variants:
+        assert normalize_url(variant) == key, variant

@@ -14,7 +14,14 @@ from hypothesis import strategies as st
 from warc_fixtures import Fetch, arc_file, gz, page, raw_record, warc_017, warc_bytes, warc_record
 
 from pipeline.record import Drop, Record
-from pipeline.sources.warc import WarcInput, expand_warc_input, fetch_date, read_warc_file
+from pipeline.sources.warc import (
+    WarcFile,
+    WarcInput,
+    expand_warc_input,
+    fetch_date,
+    read_warc_file,
+    read_warc_unit,
+)
 
 HTML = ("text/html", "application/xhtml+xml")
 
@@ -164,7 +171,53 @@ def test_arc_files_get_deterministic_record_ids(tmp_path):
     assert read(path)[1].meta == first.meta  # warcio would make up a random id for ARC records
 
 
-_VALID = warc_bytes([Fetch(f"https://m.example/{i}", page(f"M{i}")) for i in range(3)] + MIXED[:4], gzipped=False)
+_FETCHES = [Fetch(f"https://m.example/{i}", page(f"M{i}")) for i in range(3)] + MIXED[:4]
+_PLAIN = [warc_record(f) for f in _FETCHES]  # one WARC record each, uncompressed
+_MEMBERS = [warc_record(f, gzip_member=True) for f in _FETCHES]  # one gzip member each (Common Crawl's layout)
+_VALID = b"".join(_PLAIN)
+
+
+def _outcome(item: Record | Drop) -> tuple[str, str]:
+    return ("page", item.url) if isinstance(item, Record) else (item.reason, item.id)
+
+
+def _read_named(path: Path) -> list[Record | Drop]:
+    """Read under one fixed name, so drop ids (which derive from the file's name) compare across files."""
+    return list(read_warc_file(str(path), name="fuzz.warc", max_record_bytes=10**6, allowed_mime=HTML))
+
+
+def _check_mutation(tmp_path: Path, parts: list[bytes], flips, cut: int, whole_gzip: bool) -> None:
+    """Apply byte flips and a cut to the concatenation of `parts`: nothing may raise, something is always
+    reported, and every record lying wholly before the first damaged byte comes out exactly as it does from
+    the undamaged file (each record is yielded or counted; damage never costs the records before it)."""
+    clean = bytes(b"".join(parts))
+    data = bytearray(clean)
+    for offset, value in flips:
+        data[offset % len(data)] = value
+    blob = bytes(data[:cut])
+    changed = [i for i in range(len(blob)) if blob[i] != clean[i]] + ([cut] if cut < len(clean) else [])
+    damage = min(changed, default=len(clean))
+    ends = [sum(map(len, parts[: k + 1])) for k in range(len(parts))]
+    intact = sum(end <= damage for end in ends)
+    path = write(tmp_path, "fuzz.warc.gz", gz(blob) if whole_gzip else blob)
+    items = _read_named(path)
+    assert items and all(isinstance(x, (Record, Drop)) for x in items)
+    assert sum(isinstance(x, Drop) and x.reason in ("warc_damaged", "warc_empty") for x in items) <= 1
+    assert [_outcome(x) for x in items[:intact]] == _CLEAN[whole_gzip, parts is _MEMBERS][:intact]
+
+
+_CLEAN: dict[tuple[bool, bool], list[tuple[str, str]]] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _clean_reads(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("clean")
+    for whole_gzip, parts in ((False, _PLAIN), (True, _PLAIN), (False, _MEMBERS)):
+        data = b"".join(parts)
+        _CLEAN[whole_gzip, parts is _MEMBERS] = [
+            _outcome(x) for x in _read_named(write(tmp, "clean.warc.gz", gz(data) if whole_gzip else data))
+        ]
+        assert len(_CLEAN[whole_gzip, parts is _MEMBERS]) == len(parts)  # one outcome per record
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -174,14 +227,19 @@ _VALID = warc_bytes([Fetch(f"https://m.example/{i}", page(f"M{i}")) for i in ran
     st.booleans(),
 )
 def test_mutated_warcs_never_raise(tmp_path, flips, cut, compress):
-    data = bytearray(_VALID)
-    for offset, value in flips:
-        data[offset] = value
-    blob = bytes(data[:cut])
-    path = write(tmp_path, "fuzz.warc.gz", gz(blob) if compress else blob)
-    items = read(path)
-    assert all(isinstance(x, (Record, Drop)) for x in items)
-    assert sum(isinstance(x, Drop) and x.reason in ("warc_damaged", "warc_empty") for x in items) <= 1
+    _check_mutation(tmp_path, _PLAIN, flips, cut, compress)
+
+
+_MEMBERS_LEN = len(b"".join(_MEMBERS))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(st.tuples(st.integers(0, _MEMBERS_LEN - 1), st.integers(0, 255)), max_size=4),
+    st.integers(0, _MEMBERS_LEN),
+)
+def test_mutated_gzip_members_never_raise(tmp_path, flips, cut):
+    _check_mutation(tmp_path, _MEMBERS, flips, cut, whole_gzip=False)
 
 
 # --- input expansion ------------------------------------------------------------------------------------
@@ -190,19 +248,37 @@ def test_globs_and_paths_files_expand_at_run_time(tmp_path):
     for name in ("b.warc.gz", "a.warc.gz", "notes.txt"):
         write(tmp_path, name, b"")
     assert list(expand_warc_input(WarcInput("path", str(tmp_path / "*.warc.gz")))) == [
-        str(tmp_path / "a.warc.gz"),
-        str(tmp_path / "b.warc.gz"),
+        WarcFile(str(tmp_path / "a.warc.gz"), str(tmp_path / "a.warc.gz")),
+        WarcFile(str(tmp_path / "b.warc.gz"), str(tmp_path / "b.warc.gz")),
     ]
     assert list(expand_warc_input(WarcInput("path", str(tmp_path / "none-*.warc")))) == []
     listing = b"crawl-data/CC-MAIN-2024-10/segments/1/warc/x.warc.gz\n\n# comment\n/seg/y.warc.gz\n"
     write(tmp_path, "warc.paths.gz", gzip.compress(listing))
     entry = WarcInput("paths_file", str(tmp_path / "warc.paths.gz"), "s3://commoncrawl/")
-    assert list(expand_warc_input(entry)) == [
+    assert [f.path for f in expand_warc_input(entry)] == [
         "s3://commoncrawl/crawl-data/CC-MAIN-2024-10/segments/1/warc/x.warc.gz",
         "s3://commoncrawl/seg/y.warc.gz",
     ]
     with pytest.raises(OSError, match="inputs.web.paths_files"):
         list(expand_warc_input(WarcInput("paths_file", str(tmp_path / "nope.paths"))))
+
+
+def test_files_are_named_as_the_config_spells_them(tmp_path):
+    """Output names a WARC by the config's spelling (globs expanded), not by where it lies on disk."""
+    (tmp_path / "crawl" / "2024").mkdir(parents=True)
+    write(tmp_path / "crawl" / "2024", "a.warc.gz", warc_bytes(MIXED[2:3]))
+    glob = WarcInput("path", str(tmp_path / "crawl" / "**" / "*.warc.gz"), given="../crawl/**/*.warc.gz")
+    assert list(expand_warc_input(glob)) == [
+        WarcFile(str(tmp_path / "crawl" / "2024" / "a.warc.gz"), "../crawl/2024/a.warc.gz")
+    ]
+    plain = WarcInput("path", str(tmp_path / "crawl" / "2024" / "a.warc.gz"), given="crawl/2024/a.warc.gz")
+    (unit,) = expand_warc_input(plain)
+    assert unit.name == "crawl/2024/a.warc.gz"
+    (page,) = [x for x in read_warc_unit(unit, max_record_bytes=10**6, allowed_mime=HTML) if isinstance(x, Record)]
+    assert page.meta["warc_file"] == "crawl/2024/a.warc.gz" and str(tmp_path) not in repr(page)
+    write(tmp_path, "warc.paths", b"2024/a.warc.gz\n")
+    listed = WarcInput("paths_file", str(tmp_path / "warc.paths"), str(tmp_path / "crawl"), "warc.paths", "crawl")
+    assert list(expand_warc_input(listed)) == [WarcFile(str(tmp_path / "crawl" / "2024" / "a.warc.gz"), "crawl/2024/a.warc.gz")]
 
 
 def test_http_inputs_stream(tmp_path):
@@ -214,8 +290,8 @@ def test_http_inputs_stream(tmp_path):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         base = f"http://127.0.0.1:{server.server_address[1]}/"
-        (url,) = expand_warc_input(WarcInput("paths_file", base + "warc.paths", base))
-        assert reasons(read(url)) == {"page": 1, "http_status": 1}
+        (unit,) = expand_warc_input(WarcInput("paths_file", base + "warc.paths", base))
+        assert reasons(read(unit.path)) == {"page": 1, "http_status": 1}
         assert reasons(read(base + "absent.warc.gz")) == {"warc_unreadable": 1}
     finally:
         server.shutdown()

@@ -45,7 +45,7 @@ from pipeline.sources.git_clone import (
     is_git_url,
     tracked_paths,
 )
-from pipeline.sources.input_files import is_remote, match_paths
+from pipeline.sources.input_files import as_given, is_remote, match_paths
 from pipeline.sources.repo_archive import ZIP_SUFFIXES, TarTree, ZipTree, archive_repo_name, archive_suffix
 from pipeline.sources.repo_dir import DirTree
 from pipeline.sources.repo_metadata import RepoMeta, clean_url, created_after_cutoff, license_meta, origin_url
@@ -97,10 +97,16 @@ class RepoUnit:
     part: int = -1  # Parquet row group; -1 before splitting
     meta: RepoMeta = field(default_factory=RepoMeta)
     detail: str = ""  # why an `unreadable` entry could not be expanded
+    shown: str = ""  # `location` as the config spells it (relative paths kept): what output calls it by
+
+    @property
+    def ref(self) -> str:
+        """The unit as output names it (drop ids and details), independent of where the input lies."""
+        return self.shown or self.location
 
     def where(self, path: str = "") -> str:
         """A readable locator of `path` in this unit, for drop details."""
-        location = clean_url(self.location)  # a git URL may carry credentials
+        location = clean_url(self.ref)  # a git URL may carry credentials
         if not path:
             return printable(location)
         sep = "/" if self.kind == "dir" else "!/"
@@ -153,9 +159,15 @@ def _path_units(path: str) -> Iterator[RepoUnit]:
         yield RepoUnit("unsupported", path)
 
 
-def expand_entry(entry: str) -> Iterator[RepoUnit]:
+def expand_entry(entry: str, given: str = "") -> Iterator[RepoUnit]:
     """The units one configured entry names, in a deterministic order; an entry that names nothing is
-    one `missing` unit (the reader counts it)."""
+    one `missing` unit (the reader counts it). `given` is the entry as written in the config: units are
+    then named by its spelling (`RepoUnit.shown`), not by where they lie."""
+    for unit in _entry_units(entry):
+        yield replace(unit, shown=as_given(unit.location, entry, given)) if given else unit
+
+
+def _entry_units(entry: str) -> Iterator[RepoUnit]:
     if entry.startswith("file://") and (archive_suffix(entry) or dump_kind(entry)):
         entry = urllib.parse.unquote(urllib.parse.urlsplit(entry).path)
     elif is_git_url(entry):
@@ -217,7 +229,7 @@ def read_unit(unit: RepoUnit, limits: ReadLimits = ReadLimits()) -> Iterator[Rec
             yield _unit_drop(unit)
     except Exception as err:  # a reader bug on hostile input must cost one unit, never the run
         log.exception("unexpected error reading %s", unit.where())
-        yield Drop("unreadable", stable_id("input", unit.location), f"{unit.where()}: {detail_name(err)}")
+        yield Drop("unreadable", stable_id("input", unit.ref), f"{unit.where()}: {detail_name(err)}")
 
 
 def _unit_drop(unit: RepoUnit) -> Drop:
@@ -228,7 +240,7 @@ def _unit_drop(unit: RepoUnit) -> Drop:
         "unreadable": ("unreadable", unit.detail),
     }
     reason, why = details.get(unit.kind, ("unsupported_input", f"unknown unit kind {unit.kind}"))
-    return Drop(reason, stable_id("input", unit.location), f"{unit.where()}: {why}")
+    return Drop(reason, stable_id("input", unit.ref), f"{unit.where()}: {why}")
 
 
 def repo_meta(unit: RepoUnit, tree: RepoTree, *, local_dir: str = "") -> RepoMeta:
@@ -364,7 +376,7 @@ def read_git(unit: RepoUnit, limits: ReadLimits) -> Iterator[Record | Drop]:
             clone_shallow(url, dest, timeout_s=limits.git_clone_timeout_s, checkout=not dropping)
         except CloneError as err:
             reason = "clone_timeout" if err.timed_out else "clone_failed"
-            yield Drop(reason, stable_id("input", unit.location), str(err))
+            yield Drop(reason, stable_id("input", unit.ref), str(err))
             return
         # A URL is the repository's address; a local bare repository names its origin in its config.
         url_known = clean_url(unit.location) if is_git_url(unit.location) else origin_url(unit.location)
@@ -390,7 +402,7 @@ def read_dump(unit: RepoUnit, limits: ReadLimits) -> Iterator[Record | Drop]:
     for row in rows:
         if isinstance(row, Skipped):
             where = printable(row.path) if row.path else unit.where()
-            yield Drop(row.reason, stable_id("input", unit.location, row.path), f"{where}: {row.detail}")
+            yield Drop(row.reason, stable_id("input", unit.ref, row.path), f"{where}: {row.detail}")
             continue
         yield _dump_record(row, limits)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import glob
 import os
+import posixpath
 from typing import BinaryIO
 
 # Schemes served by Beam's FileSystems; anything else with "://" is a git URL or unsupported.
@@ -16,6 +17,23 @@ def is_remote(location: str) -> bool:
 
 def has_glob(pattern: str) -> bool:
     return any(ch in GLOB_CHARS for ch in pattern)
+
+
+def glob_base(pattern: str) -> str:
+    """The folder part of `pattern` before its first wildcard ("a/b/*.gz" -> "a/b", "*.gz" -> "")."""
+    cut = min((i for i, ch in enumerate(pattern) if ch in GLOB_CHARS), default=len(pattern))
+    return posixpath.dirname(pattern[:cut])
+
+
+def as_given(match: str, pattern: str, given: str) -> str:
+    """`match`, a file `pattern` found, spelled the way the config wrote the pattern (`given`, relative paths
+    unresolved), so output does not depend on where the input lies; `match` itself when not below it."""
+    base, given_base = glob_base(pattern), glob_base(given or pattern)
+    if match == pattern:
+        return given or pattern
+    if base and match.startswith(base + "/"):
+        return (given_base + "/" if given_base else "") + match[len(base) + 1 :]
+    return match
 
 
 def match_paths(pattern: str) -> list[str]:

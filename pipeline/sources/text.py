@@ -6,12 +6,14 @@ have their own counted reason, so one broken file never stops the run.
 """
 from __future__ import annotations
 
+import bz2
 import functools
+import gzip
 import json
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 import apache_beam as beam
 import pyarrow.parquet as pq
@@ -20,6 +22,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipeline.config import Config, ConfigError
 from pipeline.record import Drop, Record, stable_id
+from pipeline.sources.input_files import as_given, glob_base
 from pipeline.stages import SOURCE, Funnel
 
 _PARQUET_BATCH_ROWS = 1024  # rows per read batch: memory stays flat whatever the file size
@@ -29,20 +32,15 @@ _PARQUET_BATCH_ROWS = 1024  # rows per read batch: memory stays flat whatever th
 class TextFile:
     path: str
     name: str  # the path below the glob's fixed part: ids derive from it, not from where the data sits
+    shown: str = ""  # how drop details name the file: as the config spells it (default: `path`)
 
 
-def _fixed_prefix(pattern: str) -> str:
-    """The directory part of `pattern` before its first wildcard."""
-    cut = min((i for i, ch in enumerate(pattern) if ch in "*?["), default=len(pattern))
-    return posixpath.dirname(pattern[:cut])
-
-
-def expand_text_input(entry: str) -> Iterator[TextFile]:
-    """Every file matching `entry` (a path or glob), in sorted order."""
-    base = _fixed_prefix(entry).rstrip("/")
+def expand_text_input(entry: str, given: str = "") -> Iterator[TextFile]:
+    """Every file matching `entry` (a path or glob; `given`: as written in the config), in sorted order."""
+    base = glob_base(entry).rstrip("/")
     for path in sorted(m.path for m in FileSystems.match([entry])[0].metadata_list):
         name = path[len(base) + 1 :] if base and path.startswith(base + "/") else posixpath.basename(path)
-        yield TextFile(path, name)
+        yield TextFile(path, name, as_given(path, entry, given) if given else path)
 
 
 def is_parquet(path: str, fmt: str) -> bool:
@@ -63,11 +61,22 @@ def read_text_file(
         for rownum, row in rows:
             yield _row_record(unit, rownum, row, text_field, id_field, url_field)
     except Exception as err:  # noqa: BLE001 (an unreadable or truncated file of any kind is counted, named, and the run goes on)
-        yield Drop("unreadable_file", stable_id("text", unit.name), f"{unit.path}: {type(err).__name__}: {err}")
+        yield Drop("unreadable_file", stable_id("text", unit.name), f"{unit.shown or unit.path}: {type(err).__name__}: {err}")
+
+
+def _open_lines(path: str) -> BinaryIO:
+    """`path` decompressed by its extension. Beam's reader takes a gzip or bzip2 stream cut short for a clean
+    end (the rest of the file would vanish without a count): those two are read with Python's modules, which
+    raise on a missing end-of-stream marker."""
+    kind = CompressionTypes.detect_compression_type(path)
+    if kind in (CompressionTypes.GZIP, CompressionTypes.BZIP2):
+        raw = FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
+        return gzip.GzipFile(fileobj=raw) if kind == CompressionTypes.GZIP else bz2.BZ2File(raw)
+    return FileSystems.open(path)  # other compressions by extension (.zst, .deflate, ...) or none
 
 
 def _json_rows(path: str) -> Iterator[tuple[int, Any]]:
-    with FileSystems.open(path) as raw:  # compression from the extension (.gz, .bz2, ...)
+    with _open_lines(path) as raw:
         for rownum, line in enumerate(iter(raw.readline, b"")):  # Beam's compressed files are not io.IOBase
             line = line.decode("utf-8", errors="replace")
             if not line.strip():
@@ -95,7 +104,7 @@ class _BadLine:
 def _row_record(
     unit: TextFile, rownum: int, row: Any, text_field: str, id_field: str | None, url_field: str | None
 ) -> Record | Drop:
-    where = f"{unit.path}:{rownum + 1}"
+    where = f"{unit.shown or unit.path}:{rownum + 1}"
     if isinstance(row, _BadLine):
         return Drop("bad_json", stable_id("text", unit.name, str(rownum)), f"{where}: {row.error}")
     if not isinstance(row, dict):
@@ -119,14 +128,14 @@ def _row_record(
 def read_text_inputs(p: beam.Pipeline, config: Config, funnel: Funnel) -> beam.PCollection:
     """The `inputs.text` files as Records (stage text_source); a path matching nothing stops the run early."""
     t = config.inputs.text
-    entries = [config.resolve(path) for path in t.paths]
-    for i, entry in enumerate(entries):
+    entries = [(config.resolve(path), path) for path in t.paths]  # (where to read, as written)
+    for i, (entry, _) in enumerate(entries):
         if not FileSystems.match([entry])[0].metadata_list:
             raise ConfigError(f"config {config.source_file or '<dict>'}: inputs.text.paths.{i}: {entry} matches no file")
     files = (
         p
         | "TextInputs" >> beam.Create(entries, reshuffle=False)
-        | "ExpandTextFiles" >> beam.FlatMap(expand_text_input)
+        | "ExpandTextFiles" >> beam.FlatMapTuple(expand_text_input)
         | "SpreadTextFiles" >> beam.Reshuffle()
     )
     read = functools.partial(

@@ -6,6 +6,9 @@ prefix) into file paths at run time, so the job graph does not grow with the num
 per HTML page (text = the decoded HTML, extraction comes later) or a `Drop` naming why a record is not one.
 A truncated or corrupt file yields the records before the damage and one `warc_damaged` drop naming the file.
 Files are read through Beam's FileSystems (local, gs://, s3://, ...); http(s):// URLs are streamed directly.
+Output names a file as the config spells it (a relative path stays relative, a glob is expanded, a paths
+file's line is joined to its prefix as written), never by where it was found on disk: moving the input
+folder together with its config changes no output byte.
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from filters.html_decode import decode_html, replacement_fraction
 from filters.url_normalize import normalize_url, url_domain
 from pipeline.record import Drop, Record, stable_id
+from pipeline.sources.input_files import as_given
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +47,19 @@ class WarcInput:
     """One configured input: a file or glob (`kind="path"`), or a paths file whose lines join `prefix`."""
 
     kind: str  # "path" | "paths_file"
-    location: str
+    location: str  # where to read it (relative config paths resolved)
     prefix: str = ""
+    given: str = ""  # `location` as written in the config ("": the same)
+    given_prefix: str | None = None  # `prefix` as written in the config (None: the same)
+
+
+@dataclass(frozen=True)
+class WarcFile:
+    """One WARC/ARC file to read: where it is, and the name output calls it by."""
+
+    path: str
+    name: str
+
 
 
 def open_input(path: str) -> BinaryIO:
@@ -60,8 +75,8 @@ def join_prefix(prefix: str, path: str) -> str:
     return prefix.rstrip("/") + "/" + path.lstrip("/")
 
 
-def expand_warc_input(entry: WarcInput) -> Iterator[str]:
-    """The WARC paths one entry stands for. A paths file (gzipped or not) gives one path per non-empty line,
+def expand_warc_input(entry: WarcInput) -> Iterator[WarcFile]:
+    """The WARC files one entry stands for. A paths file (gzipped or not) gives one path per non-empty line,
     joined to the entry's prefix; a glob gives its matches in sorted order; anything else is itself."""
     if entry.kind == "paths_file":
         try:
@@ -74,14 +89,16 @@ def expand_warc_input(entry: WarcInput) -> Iterator[str]:
         for line in data.decode("utf-8", "replace").splitlines():
             line = line.strip()
             if line and not line.startswith("#"):
-                yield join_prefix(entry.prefix, line)
+                given_prefix = entry.prefix if entry.given_prefix is None else entry.given_prefix
+                yield WarcFile(join_prefix(entry.prefix, line), join_prefix(given_prefix, line))
     elif GLOB_CHARS.intersection(entry.location) and not entry.location.startswith(("http://", "https://")):
         matches = sorted(m.path for m in FileSystems.match([entry.location])[0].metadata_list)
         if not matches:
             log.warning("inputs.web.paths: %s matches no file", entry.location)
-        yield from matches
+        for match in matches:
+            yield WarcFile(match, as_given(match, entry.location, entry.given))
     else:
-        yield entry.location
+        yield WarcFile(entry.location, entry.given or entry.location)
 
 
 def fetch_date(value: str | None) -> str:
@@ -152,13 +169,14 @@ def _iter_records(path: str) -> Iterator[tuple[int, object]]:
 
 
 def _page_or_drop(
-    record, index: int, path: str, *, max_record_bytes: int, allowed_mime: frozenset[str]
+    record, index: int, name: str, *, max_record_bytes: int, allowed_mime: frozenset[str]
 ) -> Record | Drop:
-    """Classify one record: an HTML page becomes a Record (text = decoded HTML), anything else a Drop."""
+    """Classify one record of the file called `name`: an HTML page becomes a Record (text = decoded HTML),
+    anything else a Drop."""
     headers = record.rec_headers
     is_arc = record.format == "arc"
     uri = (headers.get_header("uri") if is_arc else headers.get_header("WARC-Target-URI")) or ""
-    record_key = f"{path}#{index}"
+    record_key = f"{name}#{index}"
     drop_id = stable_id("warc-record", record_key)
     rec_type = record.rec_type
     if rec_type == "revisit":
@@ -206,41 +224,48 @@ def _page_or_drop(
             "charset": decoded.charset,
             "charset_source": decoded.source,
             "mime": mime,
-            "warc_file": path,
+            "warc_file": name,
             "warc_record_id": warc_id,
         },
     )
 
 
 def read_warc_file(
-    path: str, *, max_record_bytes: int, allowed_mime: tuple[str, ...] | frozenset[str]
+    path: str, *, name: str = "", max_record_bytes: int, allowed_mime: tuple[str, ...] | frozenset[str]
 ) -> Iterator[Record | Drop]:
-    """Every record of one WARC/ARC file (gzipped or not) as a page Record or a counted Drop.
+    """Every record of one WARC/ARC file (gzipped or not) as a page Record or a counted Drop. Ids, details
+    and `meta.warc_file` name the file `name` (default: `path`).
 
     Never raises for bad input: an unreadable file is one `warc_unreadable` drop, a file without records one
     `warc_empty` drop, and damage (truncation, corrupt gzip, malformed headers) ends the file with one
     `warc_damaged` drop after the records before it.
     """
     allowed = frozenset(m.lower() for m in allowed_mime)
-    file_id = stable_id("warc-file", path)
+    name = name or path
+    file_id = stable_id("warc-file", name)
     seen = 0
     item: Record | Drop | None = None
     try:
         for index, record in _iter_records(path):
             seen = index + 1
-            item = _page_or_drop(record, index, path, max_record_bytes=max_record_bytes, allowed_mime=allowed)
+            item = _page_or_drop(record, index, name, max_record_bytes=max_record_bytes, allowed_mime=allowed)
             yield item
     except _EndsMidMember as err:
         if not (isinstance(item, Drop) and item.reason == "warc_record_truncated"):  # else already counted
-            yield Drop("warc_damaged", file_id, f"{path}: after {seen} records: {err}")
+            yield Drop("warc_damaged", file_id, f"{name}: after {seen} records: {err}")
         return
     except _Damaged as err:
-        yield Drop("warc_damaged", file_id, f"{path}: {err}")
+        yield Drop("warc_damaged", file_id, f"{name}: {err}")
         return
     except Exception as err:  # noqa: BLE001 (warcio's parse errors, anything a hostile file provokes)
         unreadable = seen == 0 and isinstance(err, OSError) and not isinstance(err, gzip.BadGzipFile)
-        detail = f"{path}: after {seen} records: {type(err).__name__}: {_printable(str(err))}"
+        detail = f"{name}: after {seen} records: {type(err).__name__}: {_printable(str(err))}"
         yield Drop("warc_unreadable" if unreadable else "warc_damaged", file_id, detail)
         return
     if seen == 0:
-        yield Drop("warc_empty", file_id, path)
+        yield Drop("warc_empty", file_id, name)
+
+
+def read_warc_unit(unit: WarcFile, **limits) -> Iterator[Record | Drop]:
+    """`read_warc_file` on an expanded input (the Beam source step)."""
+    return read_warc_file(unit.path, name=unit.name, **limits)
