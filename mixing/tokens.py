@@ -66,7 +66,7 @@ class TokenCounter:
     def encode_batch(self, texts: list[str]) -> list[np.ndarray]:
         """Token ids (uint32) of each text; only with a tokenizer file (an estimate has no ids)."""
         if not self.tokenizer_path:
-            raise ValueError("token ids need a tokenizer: set mix.tokenizer to a tokenizer.json")
+            raise ValueError("token ids need a tokenizer: set tokenizer.path to a tokenizer.json")
         self.setup()
         encodings = self._tokenizer.encode_batch(texts, add_special_tokens=False)
         return [np.asarray(e.ids, dtype=np.uint32) for e in encodings]

@@ -293,7 +293,6 @@ class Mix(Section):
     total_tokens: int | None = Field(default=None, gt=0, description="budget; null: as much as the data allows")
     short_policy: Literal["upsample", "shrink"] = _plan.SHRINK
     max_repeats: float = Field(default=_plan.MAX_REPEATS, ge=1)
-    tokenizer: str | None = Field(default=None, description="tokenizer.json; null: estimate utf-8 bytes / 4")
     target_shard_bytes: int = Field(default=_plan.TARGET_SHARD_BYTES, gt=0, description="text bytes per shard")
     tokenized_shards: bool = Field(default=False, description="also write uint32 token ids + offsets")
     fim: Fim = Field(default_factory=Fim)
@@ -302,8 +301,6 @@ class Mix(Section):
     def _consistent(self) -> Mix:
         if any(w < 0 for w in self.weights.values()) or abs(sum(self.weights.values()) - 1) > 1e-6:
             raise ValueError(f"weights must be >= 0 and sum to 1, got {dict(self.weights)}")
-        if self.tokenized_shards and not self.tokenizer:
-            raise ValueError("tokenized_shards needs a tokenizer (a tokenizer.json path)")
         return self
 
 
@@ -439,6 +436,12 @@ class Config(Section):
     mix: Mix = Field(default_factory=Mix)
     tokenizer: TokenizerSection = Field(default_factory=TokenizerSection)
     recall: RecallSection = Field(default_factory=RecallSection)
+    @model_validator(mode="after")
+    def _token_ids_need_a_tokenizer(self) -> Config:
+        if self.mix.tokenized_shards and not self.tokenizer.path:
+            raise ValueError("mix.tokenized_shards needs tokenizer.path (a tokenizer.json to encode with)")
+        return self
+
     # The file this config was loaded from (not a YAML key); relative paths resolve against its folder.
     _source_file: str = PrivateAttr(default="")
 

@@ -172,7 +172,9 @@ def write_mix(
     mix = config.mix
     for category in records_by_category:
         group_of(category, mix.code_web_counts_as)  # an unknown category fails here, before the run
-    counter = TokenCounter(config.resolve(mix.tokenizer) if mix.tokenizer else None, read_bytes=read_bytes)
+    # Tokens are counted with the training tokenizer (`tokenizer.path`, DeepSeek-V2's); without one, estimated.
+    path = config.tokenizer.path
+    counter = TokenCounter(config.resolve(path) if path else None, read_bytes=read_bytes)
     p = next(iter(records_by_category.values())).pipeline if records_by_category else None
     if p is None:
         raise ValueError("write_mix needs at least one category of records")

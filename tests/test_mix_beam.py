@@ -45,9 +45,10 @@ def run_mix(out: Path, tokenizer: Path, reverse: bool = False) -> Funnel:
         "seed": 7,
         "mix": {
             "weights": {"code": 0.6, "math": 0.1, "text": 0.3}, "total_tokens": 60000,
-            "short_policy": "upsample", "max_repeats": 3, "tokenizer": str(tokenizer),
+            "short_policy": "upsample", "max_repeats": 3,
             "target_shard_bytes": 12000, "tokenized_shards": True, "fim": {"enabled": True, "rate": 0.5},
         },
+        "tokenizer": {"path": str(tokenizer)},
     })
     funnel = Funnel()
     records = make_records()
