@@ -19,7 +19,7 @@ from filters.code_rules import file_drop_reason
 from filters.language import detect_language
 from pipeline.config import Config
 from pipeline.decontam_transforms import decontaminate
-from pipeline.dedup_transforms import deduplicate
+from pipeline.dedup_transforms import CLUSTER_SIZES_FILE, deduplicate, write_cluster_sizes
 from pipeline.github_transforms import read_github_code
 from pipeline.mix_transforms import write_mix
 from pipeline.record import Drop, Record
@@ -47,7 +47,8 @@ def build_collect(p: beam.Pipeline, config: Config, output_dir: str) -> Funnel:
     """Phase `collect`: every source through its filters and dedup, materialized under `stages/`.
 
     Writes `stages/code/` (files and repository samples that survived dedup), `stages/text/` (the general-text
-    inputs) and `stages/pages/` (extracted, deduplicated web pages), and `stats/collect/counts.json`.
+    inputs) and `stages/pages/` (extracted, deduplicated web pages), `stats/collect/counts.json` and, when dedup
+    runs, `stats/dedup_clusters.json` (near-duplicate cluster sizes of the code and the pages).
     """
     funnel = Funnel()
     files = read_github_code(p, funnel, config)
@@ -68,6 +69,7 @@ def build_collect(p: beam.Pipeline, config: Config, output_dir: str) -> Funnel:
     pages = build_web_branch(p, config, funnel, output_dir)
     if pages is not None:
         funnel.hand_off("pages", pages)
+    write_cluster_sizes(p, funnel, f"{output_dir}/{CLUSTER_SIZES_FILE}")
     _write_stats(p, funnel, config, output_dir, "collect")
     return funnel
 

@@ -6,9 +6,10 @@ The same transform serves GitHub files, repository samples and web pages. Use it
     kept = deduplicate(funnel, pages, config.dedup, seed=config.seed, exact_stage="web_exact_dedup",
                        near_stage="web_near_dedup")
 
-which registers two "filter" stages (in == out + dropped) and their drops, or apply `Deduplicate` yourself:
-`records | "Dedup" >> Deduplicate(settings, seed)` returns {"kept", "counts", "drops"}, where counts are
-((stage, key), n) and drops (stage, Drop) as `Funnel` expects. A dropped record's Drop has reason
+which registers two "filter" stages (in == out + dropped) and their drops, and the near stage's cluster sizes
+for `write_cluster_sizes` (`stats/dedup_clusters.json`); or apply `Deduplicate` yourself:
+`records | "Dedup" >> Deduplicate(settings, seed)` returns {"kept", "counts", "drops", "cluster_sizes"}, where
+counts are ((stage, key), n), drops (stage, Drop) as `Funnel` expects, and cluster_sizes (size, clusters). A dropped record's Drop has reason
 `exact_duplicate` or `near_duplicate` and detail `survivor=<id of the record kept in its place>`. Record ids
 must be unique; a repeated id is kept once and the rest dropped as `duplicate_id`.
 
@@ -25,6 +26,7 @@ The graph; no step holds all signatures or all edges, every grouping is by a key
             ─► ConnectedComponents: up to max_rounds of large-star GroupByKey, convergence gate,
                small-star GroupByKey ─► (node, component minimum) for every other node: near_duplicate
     records keyed by id ⨝ verdicts (CoGroupByKey) ─► kept Records, Drops
+    near_duplicate verdicts ─► CombinePerKey(survivor) ─► CombinePerKey(size) ─► (size, clusters)
 
 A node is `dedup.survivor.node_key(...)`: its string order is the survivor rule, so a component's minimum
 is its survivor. Rounds are unrolled (a Beam graph is static); each round counts its unsettled nodes and,
@@ -32,6 +34,7 @@ once that count is 0, a gate sends the edges to the output, so later rounds see 
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -50,6 +53,8 @@ from pipeline.stages import COUNTS_TAG, DROPS_TAG, FILTER, CountingDoFn, Funnel
 
 EXACT_STAGE, NEAR_STAGE = "exact_dedup", "near_dedup"
 EXACT_DUPLICATE, NEAR_DUPLICATE, DUPLICATE_ID = "exact_duplicate", "near_duplicate", "duplicate_id"
+CLUSTER_STATS = "dedup_clusters"  # Funnel.stats key of (near stage, (size, clusters)) tables
+CLUSTER_SIZES_FILE = "stats/dedup_clusters.json"  # under the output directory; read by report/data.py
 _VERDICTS, _SETS = "verdicts", "sets"
 
 
@@ -278,8 +283,59 @@ class _ApplyVerdictsDoFn(CountingDoFn):
         yield record
 
 
+class ClusterSizes(beam.PTransform):
+    """(dropped node, its survivor) pairs -> (cluster size, number of clusters of that size).
+
+    A cluster is a survivor and the records dropped for it, so every size is >= 2. Two combines by key
+    (members per survivor, then clusters per size): no worker ever holds more than one key's partial sums.
+    """
+
+    def expand(self, dropped: beam.PCollection) -> beam.PCollection:
+        return (
+            dropped
+            | "BySurvivor" >> beam.MapTuple(lambda _node, survivor: (survivor, 1))
+            | "DroppedPerSurvivor" >> beam.CombinePerKey(sum)
+            | "BySize" >> beam.MapTuple(lambda _survivor, n_dropped: (n_dropped + 1, 1))
+            | "ClustersPerSize" >> beam.CombinePerKey(sum)
+        )
+
+
+def cluster_sizes_json(items: Iterable[tuple[str, int, int]], stages: Iterable[str]) -> str:
+    """The cluster-size file from (stage, size, clusters) rows: per stage, and summed under `cluster_sizes`
+    (the report's view); sizes are string keys in numeric order, so the same rows give the same bytes."""
+    by_stage: dict[str, dict[int, int]] = {stage: {} for stage in stages}
+    total: dict[int, int] = {}
+    for stage, size, n in items:
+        sizes = by_stage.setdefault(stage, {})
+        sizes[size] = sizes.get(size, 0) + n
+        total[size] = total.get(size, 0) + n
+
+    def keyed(sizes: dict[int, int]) -> dict[str, int]:
+        return {str(size): sizes[size] for size in sorted(sizes)}
+
+    doc = {"cluster_sizes": keyed(total), "by_stage": {stage: keyed(by_stage[stage]) for stage in sorted(by_stage)}}
+    return json.dumps(doc, indent=1) + "\n"
+
+
+def write_cluster_sizes(pipeline: beam.Pipeline, funnel: Funnel, path: str) -> None:
+    """Write the near-dedup cluster sizes every `deduplicate` call registered on `funnel` as one JSON file at
+    `path`; nothing when no dedup ran. Only the small size -> count tables meet in one place."""
+    tables = funnel.stats.get(CLUSTER_STATS, [])
+    if not tables:
+        return
+    stages = sorted(stage for stage, _ in tables)
+    (
+        [rows for _, rows in tables]
+        | "FlattenClusterSizes" >> beam.Flatten(pipeline=pipeline)
+        | "ClusterSizesToList" >> beam.combiners.ToList()
+        | "ClusterSizesToJson" >> beam.Map(cluster_sizes_json, stages)
+        | "WriteClusterSizes" >> beam.io.WriteToText(path, shard_name_template="", append_trailing_newlines=False)
+    )
+
+
 class Deduplicate(beam.PTransform):
-    """Records -> {"kept": Records, "counts": ((stage, key), n), "drops": (stage, Drop)}; see module doc."""
+    """Records -> {"kept": Records, "counts": ((stage, key), n), "drops": (stage, Drop), "cluster_sizes":
+    (size, clusters)}; see module doc."""
 
     def __init__(self, settings: Dedup, seed: int, *, exact_stage: str = EXACT_STAGE, near_stage: str = NEAR_STAGE):
         super().__init__()
@@ -328,6 +384,7 @@ class Deduplicate(beam.PTransform):
             "kept": applied.kept,
             "counts": counts | "FlattenCounts" >> beam.Flatten(),
             "drops": applied[DROPS_TAG],
+            "cluster_sizes": components["dropped"] | "ClusterSizes" >> ClusterSizes(),
         }
 
 
@@ -340,7 +397,8 @@ def deduplicate(
     exact_stage: str = EXACT_STAGE,
     near_stage: str = NEAR_STAGE,
 ) -> beam.PCollection:
-    """Exact then near dedup of `records` as two funnel stages; returns the kept records."""
+    """Exact then near dedup of `records` as two funnel stages; returns the kept records. The near stage's
+    cluster sizes are registered on `funnel.stats` for `write_cluster_sizes`."""
     result = records | f"Dedup[{exact_stage},{near_stage}]" >> Deduplicate(
         settings, seed, exact_stage=exact_stage, near_stage=near_stage
     )
@@ -351,4 +409,8 @@ def deduplicate(
         else:
             funnel.add_counts(stage, FILTER, stage_counts, kept=result["kept"], after=(exact_stage,))
     funnel.drops.append(result["drops"])
+    sizes = result["cluster_sizes"] | f"Tag[{near_stage}]" >> beam.MapTuple(
+        lambda size, n, stage=near_stage: (stage, size, n)
+    )
+    funnel.stats.setdefault(CLUSTER_STATS, []).append((near_stage, sizes))
     return result["kept"]

@@ -26,6 +26,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from classifiers.fasttext_model import TrainingError
 from pipeline.config import Config
+from pipeline.dedup_transforms import CLUSTER_SIZES_FILE
 from pipeline.funnel import StageCounts, parse_stages
 from pipeline.sinks import read_bytes, write_bytes
 from pipeline.stage_io import stage_files
@@ -43,7 +44,7 @@ PHASE_SECTIONS = {
 
 # What a phase writes, removed before it reruns so no shard of an earlier run survives.
 PHASE_OUTPUTS = {
-    "collect": ("stages/code", "stages/text", "stages/pages", "stats/collect", "rejects/collect"),
+    "collect": ("stages/code", "stages/text", "stages/pages", "stats/collect", "rejects/collect", CLUSTER_SIZES_FILE),
     "recall": ("stats/recall",),  # run_recall rewrites recall/ itself
     "mix": ("mix", "stats/mix", "rejects/mix", "stats/decontamination.json", "stats/mix_languages.json"),
 }

@@ -4,10 +4,10 @@ Each iteration runs the select pipeline (training set), trains the tokenizer and
 driver, on that training set alone (bounded by `max_seed_pages` and `negative_ratio`, streamed from its
 shards, never the corpus), then runs the score pipeline over every page. Iteration N keeps, under
 `recall/iter-N/`: `train/` (the examples), `model/` (model.bin, tokenizer.json, classifier.json),
-`annotations.tsv`, `domains.tsv`, `counts.json` and `stats/`. The pages an iteration writes are the next
-one's input; when the loop ends the last ones move to `recall/pages/` and `recall/summary.json` says why
-it stopped. The loop stops after `iterations`, or earlier when an iteration collects fewer than
-`min_new_fraction` new pages (DeepSeekMath stopped when ~98% were already collected).
+`annotations.tsv`, `domains.tsv`, `score_histogram.json`, `counts.json` and `stats/`. The pages an
+iteration writes are the next one's input; when the loop ends the last ones move to `recall/pages/` and
+`recall/summary.json` says why it stopped. The loop stops after `iterations`, or earlier when an
+iteration collects fewer than `min_new_fraction` new pages (DeepSeekMath stopped when ~98% were already collected).
 """
 from __future__ import annotations
 
@@ -152,7 +152,7 @@ def run_recall(
         _run_pipeline(
             functools.partial(
                 build_score_pipeline, config=config, pages_pattern=pages, model_dir=f"{iter_dir}/model",
-                iter_dir=iter_dir, user_annotations=reviewed,
+                iter_dir=iter_dir, user_annotations=reviewed, iteration=iteration,
             ),
             beam_args,
             f"{iter_dir}/stats/score/counts.json",

@@ -9,7 +9,9 @@ Two pipelines make one iteration (`pipeline/recall_driver.py` runs them in turn 
   finds each category's score cut from a histogram (a budget in pages or tokens), marks collected pages,
   counts collected pages per domain and per folder with `CombinePerKey`, writes the annotations, marks
   uncollected pages under annotated folders as seeds (`meta["recall_seed"]`) and writes every page with its
-  category, scores and state. The next iteration reads those pages, so no join is needed.
+  category, scores and state. The next iteration reads those pages, so no join is needed. It also writes
+  `score_histogram.json`: each category's scores of all scored pages in `HISTOGRAM_BINS` equal bins over
+  [0, 1] (the report's plot), counted per (category, bin) with `CombinePerKey`.
 """
 from __future__ import annotations
 
@@ -51,6 +53,8 @@ SCORE_PREFIX = "recall_"  # Record.scores keys: recall_code, recall_math, recall
 META_SEED = "recall_seed"  # the category a page is a positive seed of (URL pattern or annotation)
 META_LABEL = "recall_label"  # the category the last iteration collected the page under, or "other"
 NOTHING_COLLECTED = (SCORE_BINS + 1, 0.0)  # the cut of a category no page reached
+HISTOGRAM_BINS = 20  # bins of the score histogram the report plots (the budget cut uses SCORE_BINS)
+HISTOGRAM_FILE = "score_histogram.json"  # in recall/iter-<k>/; read by report/data.py
 
 
 # ---------------------------------------------------------------- reading
@@ -215,6 +219,24 @@ def _sum_vectors(vectors: Iterable[tuple[int, ...]]) -> tuple[int, ...]:
     return tuple(sum(column) for column in zip(*vectors))
 
 
+def score_histogram_json(
+    items: Iterable[tuple[tuple[str, int], int]], labels: list[str], iteration: int, *, bins: int = HISTOGRAM_BINS
+) -> str:
+    """The histogram file from ((label, bin), pages) rows: every label with `bins` counts and `bins + 1`
+    equal edges over [0, 1], including labels and bins no page fell in."""
+    counts = {label: [0] * bins for label in labels}
+    for (label, b), n in items:
+        counts[label][b] += n
+    edges = [i / bins for i in range(bins + 1)]
+    doc = {"iteration": iteration, "classifiers": {k: {"edges": edges, "counts": counts[k]} for k in labels}}
+    return json.dumps(doc, indent=1, sort_keys=True) + "\n"
+
+
+def histogram_bin(score: float, *, bins: int = HISTOGRAM_BINS) -> int:
+    """A score's bin among `bins` equal ones over [0, 1]; a score of exactly 1 falls in the last."""
+    return min(bins - 1, score_bin(score, bins=bins))
+
+
 # ---------------------------------------------------------------- the select pipeline
 def _example(record: Record, label: str, *, seed: int, max_chars: int) -> Record:
     # The id leads with a seeded rank so the sorted shards give the trainer a shuffled, repeatable order.
@@ -305,9 +327,11 @@ def build_score_pipeline(
     model_dir: str,
     iter_dir: str,
     user_annotations: list[Annotation],
+    iteration: int,
 ) -> Funnel:
     """Score and collect every page, discover related domains and annotate their folders; writes
-    `iter_dir/pages`, `annotations.tsv`, `domains.tsv` and `stats/score.json`."""
+    `iter_dir/pages`, `annotations.tsv`, `domains.tsv`, `stats/score.json` and `score_histogram.json`
+    (scores of iteration `iteration`)."""
     recall = config.recall
     rules = RecallRules(config)
     labels = rules.labels
@@ -322,6 +346,20 @@ def build_score_pipeline(
             score = record.scores[SCORE_PREFIX + label]
             if score >= recall.min_score:
                 yield (label, score_bin(score)), weight
+
+    # The report's histogram: every scored page, unweighted and below min_score too, in a few coarse bins.
+    (
+        scored
+        | "ScoreBins" >> beam.FlatMap(
+            lambda r: [((k, histogram_bin(r.scores[SCORE_PREFIX + k])), 1) for k in labels]
+        )
+        | "PagesPerBin" >> beam.CombinePerKey(sum)
+        | "BinList" >> beam.combiners.ToList()
+        | "HistogramJson" >> beam.Map(score_histogram_json, labels, iteration)
+        | "WriteHistogram" >> beam.io.WriteToText(
+            f"{iter_dir}/{HISTOGRAM_FILE}", shard_name_template="", append_trailing_newlines=False
+        )
+    )
 
     budgets = {label: c.budget for label, c in recall.categories.items()}
     cuts = (

@@ -136,6 +136,8 @@ class Funnel:
         self._inputs: dict[str, beam.PCollection] = {}
         self._after: dict[str, tuple[str, ...]] = {}
         self._handoffs: dict[str, beam.PCollection] = {}
+        # Statistics a composite stage adds for a stats file of its own, by name (e.g. dedup cluster sizes).
+        self.stats: dict[str, list[tuple[str, beam.PCollection]]] = {}
 
     def apply(
         self,

@@ -22,14 +22,16 @@ from typing import Any
 
 from apache_beam.io.filesystems import FileSystems
 
+from pipeline.dedup_transforms import CLUSTER_SIZES_FILE
 from pipeline.funnel import StageCounts, read_funnel
+from pipeline.recall_transforms import HISTOGRAM_FILE
 
 COUNTS = "stats/counts.json"
 MANIFEST = "mix/manifest.json"
 LANGUAGES = "stats/mix_languages.json"
 DECONTAMINATION = "stats/decontamination.json"
-DEDUP_CLUSTERS = "stats/dedup_clusters.json"
-RECALL_HISTOGRAMS = "recall/iter-*/score_histogram.json"
+DEDUP_CLUSTERS = CLUSTER_SIZES_FILE
+RECALL_HISTOGRAMS = f"recall/iter-*/{HISTOGRAM_FILE}"
 
 
 @dataclass

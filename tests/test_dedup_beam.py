@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import collections
+import json
 import random
 
 import apache_beam as beam
@@ -10,9 +11,17 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from dedup.components import union_find
 from pipeline.config import Dedup, RepoSamples
-from pipeline.dedup_transforms import ConnectedComponents, Deduplicate
+from pipeline.dedup_transforms import (
+    ClusterSizes,
+    ConnectedComponents,
+    Deduplicate,
+    cluster_sizes_json,
+    deduplicate,
+    write_cluster_sizes,
+)
 from pipeline.record import Record
 from pipeline.repo_assembly import AssembleRepoSamples
+from pipeline.stages import Funnel
 
 
 def _summed(counts: beam.PCollection, label: str) -> beam.PCollection:
@@ -122,6 +131,49 @@ def test_deduplicate_drops_with_survivor_and_counts_add_up():
                 assert (("near", "verified_edges") in c) == verify and ("near", "rejected_edges") not in c
 
             assert_that(_summed(result["counts"], f"{label}/Counts"), check_counts, label=f"{label}/Balanced")
+            # Each base has an exact copy (dropped before near dedup) and a near fork: 30 clusters of two.
+            assert_that(result["cluster_sizes"], equal_to([(2, 30)]), label=f"{label}/ClusterSizes")
+
+
+def _clusters(sizes: list[int]) -> list[tuple[str, str]]:
+    """Edges of one connected cluster per size: a chain, so sizes come from components, not from stars."""
+    edges = []
+    for c, size in enumerate(sizes):
+        edges += [(f"k{c:03d}-{i:03d}", f"k{c:03d}-{i + 1:03d}") for i in range(size - 1)]
+    return edges
+
+
+def test_cluster_sizes_count_members_per_survivor_then_clusters_per_size():
+    sizes = [2] * 7 + [3] * 4 + [5, 5, 40]
+    with TestPipeline() as p:
+        components = p | beam.Create(_clusters(sizes)) | ConnectedComponents(max_rounds=12, stage="cc")
+        counted = components["dropped"] | ClusterSizes()
+        assert_that(counted, equal_to([(2, 7), (3, 4), (5, 2), (40, 1)]))
+        empty = p | "NoEdges" >> beam.Create([]) | "NoComponents" >> ConnectedComponents(2, "none")
+        assert_that(empty["dropped"] | "NoSizes" >> ClusterSizes(), equal_to([]), label="Empty")
+
+
+def test_cluster_sizes_file_sums_stages_in_numeric_order():
+    text = cluster_sizes_json([("web", 10, 1), ("code", 2, 3), ("web", 2, 1), ("code", 10, 2)], ["code", "web", "idle"])
+    doc = json.loads(text)
+    assert list(doc["cluster_sizes"].items()) == [("2", 4), ("10", 3)]
+    assert doc["by_stage"] == {"code": {"2": 3, "10": 2}, "idle": {}, "web": {"2": 1, "10": 1}}
+    assert text == cluster_sizes_json(reversed([("web", 10, 1), ("code", 2, 3), ("web", 2, 1), ("code", 10, 2)]),
+                                      ["web", "idle", "code"])
+
+
+def test_deduplicate_registers_cluster_sizes_for_one_file_per_run(tmp_path):
+    records, _ = _corpus()
+    funnel = Funnel()
+    path = tmp_path / "stats" / "dedup_clusters.json"
+    with TestPipeline() as p:
+        created = p | beam.Create(records)
+        deduplicate(funnel, created, Dedup(max_rounds=6), seed=1, exact_stage="exact", near_stage="near")
+        pages = p | "Pages" >> beam.Create([r.replace(id=f"page-{r.id}") for r in records[:9]])
+        deduplicate(funnel, pages, Dedup(max_rounds=6), seed=1, exact_stage="web_exact", near_stage="web_near")
+        write_cluster_sizes(p, funnel, str(path))
+    doc = json.loads(path.read_text())
+    assert doc == {"cluster_sizes": {"2": 33}, "by_stage": {"near": {"2": 30}, "web_near": {"2": 3}}}
 
 
 CORE_THEN_MAIN = "# pkg/core.py\ndef add(a, b):\n    return a + b\n# pkg/main.py\nfrom pkg.core import add\n"

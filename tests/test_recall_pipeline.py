@@ -14,7 +14,14 @@ from recall_sample import make_pages, train_small_model
 from classifiers import fasttext_model
 from pipeline.cli import main
 from pipeline.config import load_config
-from pipeline.recall_transforms import META_LABEL, META_SEED, ScorePages, build_select_pipeline
+from pipeline.recall_transforms import (
+    META_LABEL,
+    META_SEED,
+    ScorePages,
+    build_select_pipeline,
+    histogram_bin,
+    score_histogram_json,
+)
 from pipeline.record import Record
 from pipeline.sinks import read_parquet_records
 from pipeline.stages import Funnel
@@ -112,7 +119,7 @@ def test_recall_command_end_to_end(sample, tmp_path):
     recall = out / "recall"
     for n in (1, 2):
         for name in ("model/model.bin", "model/tokenizer.json", "model/classifier.json", "annotations.tsv",
-                     "domains.tsv", "counts.json"):
+                     "domains.tsv", "counts.json", "score_histogram.json"):
             assert (recall / f"iter-{n}" / name).is_file(), (n, name)
         assert not (recall / f"iter-{n}" / "pages").exists()  # pages are kept once, in recall/pages
     pages = read_parquet_records(str(recall / "pages" / "*.parquet"))
@@ -137,12 +144,33 @@ def test_recall_command_end_to_end(sample, tmp_path):
     assert c1["new_fraction"] == 1.0 and summary["new_fraction"][1] == c2["new_fraction"]
     assert c1["score"]["pages"]["code"] > 0 and c1["score"]["pages"]["math"] > 0
 
+    # Each iteration's histogram holds every page's score per category; the two models score differently.
+    hists = [json.loads((recall / f"iter-{n}" / "score_histogram.json").read_text()) for n in (1, 2)]
+    for n, doc in enumerate(hists, 1):
+        assert doc["iteration"] == n and sorted(doc["classifiers"]) == ["code", "math"]
+        for h in doc["classifiers"].values():
+            assert h["edges"] == [i / 20 for i in range(21)] and sum(h["counts"]) == n_input
+        top = sum(doc["classifiers"]["code"]["counts"][10:])  # pages scoring >= 0.5 for code
+        assert 0 < top < n_input
+    assert hists[0]["classifiers"] != hists[1]["classifiers"]
+
     # Same input and config: the same bytes (here, iteration 1 of a one-iteration run on another runner).
     again = tmp_path / "again"
     run_recall_cli(write_config(tmp_path / "c2", annotations_file=str(reviewed), iterations=1), sample, again, *FAST)
     for name in ("model/model.bin", "model/tokenizer.json", "model/classifier.json", "annotations.tsv",
-                 "domains.tsv", "train/part-00000-of-00002.parquet", "train/part-00001-of-00002.parquet"):
+                 "domains.tsv", "score_histogram.json", "train/part-00000-of-00002.parquet", "train/part-00001-of-00002.parquet"):
         assert (recall / "iter-1" / name).read_bytes() == (again / "recall" / "iter-1" / name).read_bytes(), name
+
+
+def test_score_histogram_has_every_label_and_bin():
+    assert [histogram_bin(x, bins=4) for x in (0.0, 0.2499, 0.25, 0.99, 1.0)] == [0, 0, 1, 3, 3]
+    doc = json.loads(score_histogram_json([(("math", 3), 2), (("code", 0), 5), (("math", 3), 1)],
+                                          ["code", "math", "none"], 7, bins=4))
+    assert doc == {"iteration": 7, "classifiers": {
+        "code": {"edges": [0.0, 0.25, 0.5, 0.75, 1.0], "counts": [5, 0, 0, 0]},
+        "math": {"edges": [0.0, 0.25, 0.5, 0.75, 1.0], "counts": [0, 0, 0, 3]},
+        "none": {"edges": [0.0, 0.25, 0.5, 0.75, 1.0], "counts": [0, 0, 0, 0]},
+    }}
 
 
 def test_recall_over_github_files(tmp_path):

@@ -1,6 +1,7 @@
 """`codecorpus report` on a run of the bundled sample: the terminal report and the HTML file in Chromium."""
 from __future__ import annotations
 
+import collections
 import json
 import re
 import shutil
@@ -28,18 +29,13 @@ window.addEventListener('load', function () {
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory, sample_run) -> Path:
-    """A copy of the sample run, plus the dedup and recall statistics other stages write (agreed formats)."""
-    out = tmp_path_factory.mktemp("report") / "out"
-    shutil.copytree(sample_run, out)
-    (out / "stats" / "dedup_clusters.json").write_text(json.dumps({"cluster_sizes": {"2": 140, "3": 31, "7": 2}}))
-    for k, shift in ((1, 0), (2, 1)):
-        (out / "recall" / f"iter-{k}").mkdir(parents=True, exist_ok=True)
-        edges = [i / 10 for i in range(11)]
-        hist = {"edges": edges, "counts": [900 - 80 * i + 40 * shift for i in range(10)]}
-        doc = {"iteration": k, "classifiers": {"code": hist, "math": hist}}
-        (out / "recall" / f"iter-{k}" / "score_histogram.json").write_text(json.dumps(doc))
-    return out
+def run_dir(sample_run) -> Path:
+    """The sample run as the stages wrote it, their statistics files included (read only here)."""
+    return sample_run
+
+
+def _stage_counts(run: Path) -> dict[str, dict[str, int]]:
+    return {s["stage"]: s["counts"] for s in json.loads((run / "stats" / "counts.json").read_text())["stages"]}
 
 
 def test_terminal_report_fits_100_columns_and_shows_every_part(run_dir, capsys):
@@ -51,6 +47,35 @@ def test_terminal_report_fits_100_columns_and_shows_every_part(run_dir, capsys):
                  "asked", "achieved", "Shards", "Near-duplicate clusters", "iteration 2 math"):
         assert part in text, part
     assert re.search(r"^code\s+60\.0%", text, re.MULTILINE) and re.search(r"^math\s+10\.0%\s+\d+\.\d%", text, re.MULTILINE)
+    assert "absent" not in text  # every statistics file the report reads was written by the run
+
+
+def test_report_shows_the_cluster_sizes_near_dedup_found(run_dir, capsys):
+    doc = json.loads((run_dir / "stats" / "dedup_clusters.json").read_text())
+    counts = _stage_counts(run_dir)
+    assert sorted(doc["by_stage"]) == ["near_dedup", "web_near_dedup"]
+    for stage, sizes in doc["by_stage"].items():  # a cluster of n members dropped n - 1 of them
+        assert sum((int(k) - 1) * n for k, n in sizes.items()) == counts[stage].get("dropped.near_duplicate", 0)
+        assert sum(sizes.values()) == counts[stage].get("clusters", 0)
+    summed = {int(k): n for k, n in doc["cluster_sizes"].items()}
+    assert summed and summed == sum((collections.Counter({int(k): n for k, n in sizes.items()})
+                                     for sizes in doc["by_stage"].values()), collections.Counter())
+    assert main(["report", str(run_dir)]) == 0  # the sample's forked repository is a near-duplicate cluster
+    assert f"{sum(summed.values()):,} clusters; largest {max(summed):,} members" in capsys.readouterr().out
+
+
+def test_report_shows_each_recall_iterations_score_histogram(run_dir, capsys):
+    pages = _stage_counts(run_dir)["recall"]["in"]
+    assert main(["report", str(run_dir)]) == 0
+    text = capsys.readouterr().out
+    for k in (1, 2):
+        doc = json.loads((run_dir / "recall" / f"iter-{k}" / "score_histogram.json").read_text())
+        assert doc["iteration"] == k and sorted(doc["classifiers"]) == ["code", "math"]
+        for name, h in doc["classifiers"].items():
+            assert len(h["edges"]) == len(h["counts"]) + 1 and h["edges"][0] == 0.0 and h["edges"][-1] == 1.0
+            assert sum(h["counts"]) == pages  # every page scored, once per category
+            assert h["counts"][0] > 0 and sum(h["counts"][len(h["counts"]) // 2:]) > 0  # both ends are used
+            assert f"iteration {k} {name}: {pages:,} pages scored" in text
 
 
 def test_report_names_a_directory_that_is_not_a_run(tmp_path, capsys):
@@ -65,6 +90,7 @@ def test_report_lists_what_is_absent(tmp_path, run_dir, capsys):
     assert main(["report", str(bare), "--html", str(tmp_path / "r.html")]) == 0
     text = capsys.readouterr().out
     assert "mix/manifest.json: absent" in text and "recall/iter-*/score_histogram.json: absent" in text
+    assert "stats/dedup_clusters.json: absent" in text
     assert "No near-duplicate cluster statistics" in (tmp_path / "r.html").read_text()
 
 
