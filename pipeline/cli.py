@@ -66,13 +66,13 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
 
     start = time.time()
     try:
-        funnel, handoff = run_phases(config, output, run_beam, recall, resume=args.resume)
+        funnel = run_phases(config, output, run_beam, recall, resume=args.resume)
     except (ConfigError, TrainingError) as err:  # e.g. an input path that does not exist, a seed too small
         print(f"codecorpus: {err}", file=sys.stderr)
         return 2
     print(format_funnel(funnel))
     print(f"\nfinished in {time.time() - start:.1f} s; output in {output}")
-    errors = accounting_errors(funnel) + handoff
+    errors = accounting_errors(funnel)
     if errors:
         print("codecorpus: ACCOUNTING MISMATCH, records lost without a reason:", file=sys.stderr)
         for e in errors:

@@ -7,24 +7,16 @@ import time
 
 from pipeline.config import ConfigError, load_config
 
-DEFAULT_RUNNER = "DirectRunner"
-
-
-def with_default_runner(beam_args: list[str]) -> list[str]:
-    """Beam options with the DirectRunner unless a runner is named (as `codecorpus run` does)."""
-    if not any(a == "--runner" or a.startswith("--runner=") for a in beam_args):
-        return [f"--runner={DEFAULT_RUNNER}", *beam_args]
-    return beam_args
-
 
 def _recall(args: argparse.Namespace, beam_args: list[str]) -> int:
     from classifiers.fasttext_model import TrainingError
     from pipeline.recall_driver import run_recall
+    from pipeline.runner_options import assemble_beam_args
 
     try:
         config = load_config(args.config)
         start = time.time()
-        summary = run_recall(config, args.pages, args.output.rstrip("/"), with_default_runner(beam_args), print)
+        summary = run_recall(config, args.pages, args.output.rstrip("/"), assemble_beam_args(beam_args), print)
     except (ConfigError, TrainingError, ValueError, OSError) as err:  # OSError: e.g. no file matches --pages
         print(f"codecorpus recall: {err}", file=sys.stderr)
         return 2

@@ -22,14 +22,10 @@ def stage_files(output_dir: str, name: str) -> str:
     return f"{stage_dir(output_dir, name)}/part-*.parquet"
 
 
-def _to_record(row: dict) -> Record:
-    return Record.from_row(row)
-
-
 def load_stage(p: beam.Pipeline, funnel: Funnel, pattern: str, stage: str) -> beam.PCollection:
     """The Records of the Parquet shards matching `pattern`, counted as funnel stage `stage` (in == out).
 
     Counting the reload lets the funnel show that what one phase wrote is what the next one read.
     """
     rows = p | f"Read[{stage}]" >> beam.io.ReadFromParquet(pattern)
-    return funnel.apply(rows, stage, _to_record)
+    return funnel.apply(rows, stage, Record.from_row)
