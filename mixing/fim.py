@@ -2,8 +2,12 @@
 
 A document chosen with probability `rate` (seeded by the run seed and its id, so the choice and the cut
 points are the same on every run and worker) is cut at two uniformly random character positions into
-prefix, middle and suffix and rewritten as `<｜fim▁begin｜>prefix<｜fim▁hole｜>suffix<｜fim▁end｜>middle<|eos|>`.
+prefix, middle and suffix and rewritten as `<｜fim▁begin｜>prefix<｜fim▁hole｜>suffix<｜fim▁end｜>middle<end>`,
+where <end> is the tokenizer's end token (DeepSeek-V2's `<｜end▁of▁sentence｜>` by default).
 The bars are U+FF5C (fullwidth vertical line), the spaces in the names U+2581 (lower one eighth block).
+
+The piece lengths travel with the document (`fim_psm`, "prefix,suffix,middle" in code points), so the
+tokenizer can encode the pieces as plain text and only the sentinels the mix inserted as special tokens.
 """
 from __future__ import annotations
 
@@ -15,7 +19,6 @@ FIM_BEGIN = "<\uff5cfim\u2581begin\uff5c>"
 FIM_HOLE = "<\uff5cfim\u2581hole\uff5c>"
 FIM_END = "<\uff5cfim\u2581end\uff5c>"
 FIM_RATE = 0.5  # SPEC §4
-EOS_TOKEN = "<|eos|>"  # SPEC §4 writes <|eos|>; a stack with DeepSeek's tokenizer sets <｜end▁of▁sentence｜>
 
 
 def fim_rng(doc_id: str, seed: int) -> random.Random:
@@ -23,15 +26,29 @@ def fim_rng(doc_id: str, seed: int) -> random.Random:
     return random.Random(xxhash.xxh64_intdigest(f"fim\x00{seed}\x00{doc_id}".encode("utf-8", "surrogatepass")))
 
 
-def psm(prefix: str, middle: str, suffix: str, *, eos_token: str = EOS_TOKEN) -> str:
+def psm(prefix: str, middle: str, suffix: str, *, end: str) -> str:
     """The PSM layout: the model sees prefix and suffix, then learns to write the middle."""
-    return f"{FIM_BEGIN}{prefix}{FIM_HOLE}{suffix}{FIM_END}{middle}{eos_token}"
+    return f"{FIM_BEGIN}{prefix}{FIM_HOLE}{suffix}{FIM_END}{middle}{end}"
 
 
-def to_fim(text: str, doc_id: str, *, seed: int, rate: float = FIM_RATE, eos_token: str = EOS_TOKEN) -> str | None:
-    """The document in PSM form, or None when it is not chosen (or is empty) and stays as it is."""
+def to_fim(text: str, doc_id: str, *, seed: int, end: str, rate: float = FIM_RATE) -> tuple[str, str] | None:
+    """(the document in PSM form, its `fim_psm` piece lengths), or None when it is not chosen (or is empty)."""
     rng = fim_rng(doc_id, seed)
     if not text or rng.random() >= rate:
         return None
     a, b = sorted((rng.randint(0, len(text)), rng.randint(0, len(text))))
-    return psm(text[:a], text[a:b], text[b:], eos_token=eos_token)
+    return psm(text[:a], text[a:b], text[b:], end=end), f"{a},{len(text) - b},{b - a}"
+
+
+def split_psm(text: str, lengths: str, *, end: str) -> tuple[str, str, str]:
+    """(prefix, suffix, middle) of a PSM document from its `fim_psm` lengths; fails if they do not fit."""
+    p, s, m = (int(n) for n in lengths.split(","))
+    at = len(FIM_BEGIN)
+    prefix = text[at : at + p]
+    at += p + len(FIM_HOLE)
+    suffix = text[at : at + s]
+    at += s + len(FIM_END)
+    middle = text[at : at + m]
+    if psm(prefix, middle, suffix, end=end) != text:
+        raise ValueError(f"fim_psm lengths {lengths!r} do not describe this PSM document")
+    return prefix, suffix, middle

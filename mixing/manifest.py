@@ -1,19 +1,41 @@
-"""`mix/manifest.json`: the interface between this pipeline and the training package.
+"""`mix_manifest.json`: the interface between this pipeline and the training package.
 
-Plain code: the Beam wiring collects one `ShardInfo` per written shard and calls `build_manifest` once. The
-manifest holds no time stamps or absolute paths (shard paths are relative to the output directory), so the
-same input and config give the same bytes, and a copied-down output stays valid.
+Its JSON Schema is `mixing/manifest.schema.json` (validated in tests; README "The mix"). Plain code: the Beam
+wiring collects one `ShardInfo` per written shard and calls `build_manifest` once.
+
+Same input and config => same bytes: the manifest holds no time stamp and no absolute path (shard paths are
+relative to the output directory, inputs and tokenizer as the config spells them). The creation time goes to
+a separate file, `mix_created.json` (`created_file`), which names the manifest's sha256.
 """
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from importlib import resources
 from typing import Any
 
 from mixing.plan import GROUPS, MixPlan
 
-FORMAT = "codecorpus-mix/1"
+FORMAT = "codecorpus-mix/2"
+# The packages whose versions the manifest records: what made the bytes.
+SOFTWARE = ("codecorpus", "apache-beam", "pyarrow", "tokenizers", "trafilatura", "numpy", "fasttext-wheel",
+            "datasketch", "warcio")
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """One written file: path relative to the output directory, size and sha256."""
+
+    path: str
+    bytes: int
+    sha256: str
+
+    @classmethod
+    def of(cls, path: str, data: bytes) -> FileInfo:
+        return cls(path, len(data), hashlib.sha256(data).hexdigest())
 
 
 @dataclass(frozen=True)
@@ -21,23 +43,31 @@ class ShardInfo:
     category: str
     index: int
     num_shards: int
-    path: str  # relative to the output directory
+    path: str  # the Parquet file, relative to the output directory
     docs: int  # rows, repeats included
-    tokens: int
+    tokens: int  # sum of the rows' `tokens`
     text_bytes: int
     bytes: int  # the Parquet file's size
     sha256: str
-    token_ids_path: str = ""  # optional tokenized form (see README, "Tokenized shards")
-    token_ids_sha256: str = ""
-    offsets_path: str = ""
-    offsets_sha256: str = ""
+    # Token outputs by format: {"tokens": ids written (end tokens included), "files": {role: FileInfo}}.
+    token_files: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        row = asdict(self)
-        if not self.token_ids_path:
-            for key in ("token_ids_path", "token_ids_sha256", "offsets_path", "offsets_sha256"):
-                row.pop(key)
-        return row
+        return asdict(self)
+
+
+def software_versions() -> dict[str, str]:
+    """Versions of the packages that made the output ("absent" for one not installed) and of Python."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for name in SOFTWARE:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "absent"
+    return out
 
 
 def build_manifest(
@@ -46,10 +76,13 @@ def build_manifest(
     *,
     config: dict[str, Any],
     config_fingerprint: str,
-    tokenizer: str,
+    tokenizer: dict[str, Any],
     fim: dict[str, Any],
+    token_output: dict[str, Any],
+    software: dict[str, str],
+    inputs: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    """The manifest: the config, weights asked and achieved, and every shard with its counts and sha256."""
+    """The manifest: provenance, the weights asked and achieved, and every shard with its counts and sha256."""
     shards = sorted(shards, key=lambda s: (s.category, s.index))
     written_tokens = sum(s.tokens for s in shards)
     categories: dict[str, Any] = {}
@@ -83,7 +116,10 @@ def build_manifest(
         "format": FORMAT,
         "seed": plan.seed,
         "tokenizer": tokenizer,
+        "token_output": token_output,
         "fim": fim,
+        "software": software,
+        "inputs": inputs,
         "budget": {
             "asked_total_tokens": plan.budget_tokens,
             "planned_total_tokens": round(plan.total_tokens),
@@ -106,3 +142,18 @@ def build_manifest(
 
 def manifest_json(manifest: dict[str, Any]) -> str:
     return json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False)
+
+
+def created_json(manifest_bytes: bytes, now: dt.datetime | None = None) -> str:
+    """`mix_created.json`: when the manifest was written (UTC) and its sha256; kept out of the manifest so
+    the manifest stays byte-identical across runs."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return json.dumps({
+        "created_at": now.astimezone(dt.timezone.utc).isoformat(timespec="seconds"),
+        "manifest_sha256": hashlib.sha256(manifest_bytes).hexdigest(),
+    }, indent=1, sort_keys=True) + "\n"
+
+
+def manifest_schema() -> dict[str, Any]:
+    """The committed JSON Schema of the manifest (`mixing/manifest.schema.json`)."""
+    return json.loads(resources.files("mixing").joinpath("manifest.schema.json").read_text("utf-8"))

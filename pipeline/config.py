@@ -280,7 +280,30 @@ class Fim(Section):
     enabled: bool = False
     rate: float = Field(default=_fim.FIM_RATE, ge=0, le=1)
     mode: Literal["psm"] = "psm"
-    eos_token: str = Field(default=_fim.EOS_TOKEN, description="appended after the middle, as in SPEC §4")
+
+
+class SpecialTokens(Section):
+    """The strings the mix inserts as single tokens; each is checked against `tokenizer.path` at start-up."""
+
+    end: str | None = Field(
+        default=None,
+        description="ends a PSM document and (tokens.append_end) every document in token outputs; "
+        "null: DeepSeek's <\uff5cend\u2581of\u2581sentence\uff5c> when the tokenizer has it, else <|eos|>",
+    )
+    fim_begin: str = _fim.FIM_BEGIN
+    fim_hole: str = _fim.FIM_HOLE
+    fim_end: str = _fim.FIM_END
+
+
+class TokenOutput(Section):
+    """Token ids of the mix for training stacks, under `tokens/<format>/` (README "Token output")."""
+
+    formats: list[Literal["megatron", "u32"]] = Field(
+        default_factory=list,
+        description="megatron: Megatron-LM/NeMo .bin+.idx per shard; u32: .tokens.u32 + .offsets.u64; "
+        "empty: Parquet text only",
+    )
+    append_end: bool = Field(default=True, description="end every document with the end token (Megatron's append-eod)")
 
 
 class Mix(Section):
@@ -294,7 +317,8 @@ class Mix(Section):
     short_policy: Literal["upsample", "shrink"] = _plan.SHRINK
     max_repeats: float = Field(default=_plan.MAX_REPEATS, ge=1)
     target_shard_bytes: int = Field(default=_plan.TARGET_SHARD_BYTES, gt=0, description="text bytes per shard")
-    tokenized_shards: bool = Field(default=False, description="also write uint32 token ids + offsets")
+    tokens: TokenOutput = Field(default_factory=TokenOutput)
+    special_tokens: SpecialTokens = Field(default_factory=SpecialTokens)
     fim: Fim = Field(default_factory=Fim)
 
     @model_validator(mode="after")
@@ -438,8 +462,8 @@ class Config(Section):
     recall: RecallSection = Field(default_factory=RecallSection)
     @model_validator(mode="after")
     def _token_ids_need_a_tokenizer(self) -> Config:
-        if self.mix.tokenized_shards and not self.tokenizer.path:
-            raise ValueError("mix.tokenized_shards needs tokenizer.path (a tokenizer.json to encode with)")
+        if self.mix.tokens.formats and not self.tokenizer.path:
+            raise ValueError("mix.tokens.formats needs tokenizer.path (a tokenizer.json to encode with)")
         return self
 
     # The file this config was loaded from (not a YAML key); relative paths resolve against its folder.

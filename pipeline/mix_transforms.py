@@ -15,33 +15,52 @@ hash of (seed, id, copy), so it is the same whatever order the records arrive in
 """
 from __future__ import annotations
 
-import hashlib
+import dataclasses
+import glob
 import json
+import os
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import apache_beam as beam
 import numpy as np
+from apache_beam.io.filesystems import FileSystems
 
 from mixing.fim import to_fim
-from mixing.manifest import ShardInfo, build_manifest, manifest_json
+from mixing.manifest import (
+    FileInfo,
+    ShardInfo,
+    build_manifest,
+    created_json,
+    manifest_json,
+    software_versions,
+)
+from mixing.megatron import indexed_dataset, token_dtype
 from mixing.plan import MixPlan, Totals, copies, group_of, plan_mix, shuffle_key
-from mixing.tokens import TokenCounter
+from mixing.schema import mix_table
+from mixing.tokens import SpecialTokens, TokenCounter, default_end
 from pipeline.config import Config
 from pipeline.decontam_transforms import tag_category
-from pipeline.record import Drop, Record, records_to_table
+from pipeline.record import Drop, Record
 from pipeline.sinks import parquet_bytes, read_bytes, shard_path, write_bytes
 from pipeline.stages import Funnel
 
+# The mix's files under the output directory. Only Parquet lives under mix/, so `pyarrow.dataset`, Spark and
+# `datasets` can open the folder; the manifest and token outputs sit beside it.
 MIX_DIR = "mix"
+TOKENS_DIR = "tokens"
+MANIFEST_FILE = "mix_manifest.json"
+CREATED_FILE = "mix_created.json"  # the creation time: the one mix file that differs between runs
+MIX_OUTPUTS = (MIX_DIR, TOKENS_DIR, MANIFEST_FILE, CREATED_FILE)
+TIME_VARYING_FILES = (CREATED_FILE,)  # left out of byte-for-byte comparisons between runs
 
 
 class PrepareForMix:
     """The mix_prepare step: FIM for code documents when enabled, then the token count (`Record.tokens`)."""
 
-    def __init__(self, counter: TokenCounter, *, seed: int, fim_enabled: bool, fim_rate: float, eos_token: str):
+    def __init__(self, counter: TokenCounter, *, seed: int, fim_enabled: bool, fim_rate: float):
         self.counter, self.seed = counter, seed
-        self.fim_enabled, self.fim_rate, self.eos_token = fim_enabled, fim_rate, eos_token
+        self.fim_enabled, self.fim_rate = fim_enabled, fim_rate
 
     def setup(self) -> None:
         self.counter.setup()
@@ -49,10 +68,10 @@ class PrepareForMix:
     def __call__(self, record: Record) -> Record | Drop:
         text, meta = record.text, record.meta
         if self.fim_enabled and record.category == "code":
-            fim = to_fim(text, record.id, seed=self.seed, rate=self.fim_rate, eos_token=self.eos_token)
+            fim = to_fim(text, record.id, seed=self.seed, rate=self.fim_rate, end=self.counter.special.end)
             if fim is not None:
-                text, meta = fim, {**meta, "fim": "psm"}
-        tokens = self.counter.count(text)
+                text, meta = fim[0], {**meta, "fim": "psm", "fim_psm": fim[1]}
+        tokens = self.counter.count(text, meta.get("fim_psm", ""))
         if tokens == 0:
             return Drop("empty", record.id, record.category)
         return record.replace(text=text, meta=meta, tokens=tokens)
@@ -82,18 +101,14 @@ def all_shard_keys(plan: MixPlan) -> Iterator[tuple[tuple[str, int, int], None]]
             yield (category, i, cp.num_shards), None
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 class WriteMixShard(beam.DoFn):
-    """Writes one shard: rows in shuffle order as zstd Parquet, and optionally its token ids and offsets."""
+    """Writes one shard: rows in shuffle order as zstd Parquet, and its token outputs in each asked format."""
 
-    def __init__(self, output_dir: str, counter: TokenCounter | None):
-        self.output_dir, self.counter = output_dir, counter
+    def __init__(self, output_dir: str, counter: TokenCounter, formats: tuple[str, ...], append_end: bool):
+        self.output_dir, self.counter, self.formats, self.append_end = output_dir, counter, formats, append_end
 
     def setup(self) -> None:
-        if self.counter is not None:
+        if self.formats:
             self.counter.setup()
 
     def process(self, item: tuple[tuple[str, int, int], dict[str, Iterable]]) -> Iterator[ShardInfo]:
@@ -101,29 +116,46 @@ class WriteMixShard(beam.DoFn):
         rows = sorted(groups["rows"], key=lambda kr: (kr[0], kr[1].id))
         records = [r for _, r in rows]
         rel = shard_path(f"{MIX_DIR}/{category}", index, n_shards)
-        data = parquet_bytes(records_to_table(records))
+        data = parquet_bytes(mix_table(dataclasses.asdict(r) for r in records))
         write_bytes(f"{self.output_dir}/{rel}", data)
-        info: dict[str, Any] = {
-            "category": category, "index": index, "num_shards": n_shards, "path": rel, "docs": len(records),
-            "tokens": sum(r.tokens for r in records), "text_bytes": sum(_text_bytes(r) for r in records),
-            "bytes": len(data), "sha256": _sha256(data),
-        }
-        if self.counter is not None:
-            info.update(self._write_token_ids(rel, records))
-        yield ShardInfo(**info)
+        parquet = FileInfo.of(rel, data)
+        token_files = self._write_tokens(category, index, n_shards, records) if self.formats else {}
+        yield ShardInfo(
+            category=category, index=index, num_shards=n_shards, path=rel, docs=len(records),
+            tokens=sum(r.tokens for r in records), text_bytes=sum(_text_bytes(r) for r in records),
+            bytes=parquet.bytes, sha256=parquet.sha256, token_files=token_files,
+        )
 
-    def _write_token_ids(self, rel: str, records: list[Record]) -> dict[str, str]:
-        """`.tokens.u32`: all ids, little-endian uint32; `.offsets.u64`: docs+1 row starts into it."""
-        ids = self.counter.encode_batch([r.text for r in records]) if records else []
-        offsets = np.zeros(len(ids) + 1, dtype="<u8")
-        np.cumsum([len(a) for a in ids], out=offsets[1:])
-        flat = (np.concatenate(ids) if ids else np.zeros(0)).astype("<u4").tobytes()
-        stem = rel[: -len(".parquet")]
-        out = {}
-        for name, blob in (("token_ids", flat), ("offsets", offsets.tobytes())):
-            path = f"{stem}.tokens.u32" if name == "token_ids" else f"{stem}.offsets.u64"
-            write_bytes(f"{self.output_dir}/{path}", blob)
-            out[f"{name}_path"], out[f"{name}_sha256"] = path, _sha256(blob)
+    def _write_tokens(self, category: str, index: int, n_shards: int, records: list[Record]) -> dict[str, Any]:
+        """Each document's ids (plus the end token when asked and absent) in every configured format:
+        megatron: `.bin` + `.idx` (mixing/megatron.py); u32: `.tokens.u32` (little-endian uint32 ids) and
+        `.offsets.u64` (docs + 1 starts into it)."""
+        end = self.counter.end_id() if self.append_end else None
+        docs = []
+        for r in records:
+            ids = self.counter.encode(r.text, r.meta.get("fim_psm", ""))
+            if end is not None and (len(ids) == 0 or ids[-1] != end):
+                ids = np.append(ids, np.uint32(end))
+            docs.append(ids)
+        total = int(sum(len(d) for d in docs))
+        out: dict[str, Any] = {}
+        for fmt in self.formats:
+            stem = shard_path(f"{TOKENS_DIR}/{fmt}/{category}", index, n_shards)[: -len(".parquet")]
+            if fmt == "megatron":
+                vocab = self.counter.identity()["vocab_size"]
+                bin_data, idx_data = indexed_dataset(docs, token_dtype(vocab))
+                blobs = {"bin": (f"{stem}.bin", bin_data), "idx": (f"{stem}.idx", idx_data)}
+            else:
+                offsets = np.zeros(len(docs) + 1, dtype="<u8")
+                np.cumsum([len(d) for d in docs], out=offsets[1:])
+                flat = np.concatenate(docs).astype("<u4") if docs else np.zeros(0, "<u4")
+                blobs = {"ids": (f"{stem}.tokens.u32", flat.tobytes()), "offsets": (f"{stem}.offsets.u64",
+                                                                                    offsets.tobytes())}
+            files = {}
+            for role, (path, blob) in blobs.items():
+                write_bytes(f"{self.output_dir}/{path}", blob)
+                files[role] = dataclasses.asdict(FileInfo.of(path, blob))
+            out[fmt] = {"prefix": stem, "docs": len(docs), "tokens": total, "files": files}
         return out
 
 
@@ -161,20 +193,80 @@ def languages_json(items: list[tuple[tuple[str, str, str], tuple[int, int, int]]
     return json.dumps({"languages": rows}, indent=1, sort_keys=True)
 
 
+def special_tokens_for(config: Config, counter: TokenCounter) -> SpecialTokens:
+    """The configured special strings, the end defaulting to DeepSeek's when the tokenizer has it."""
+    st = config.mix.special_tokens
+    end = st.end
+    if end is None:
+        end = default_end(counter.added_tokens() if counter.tokenizer_path else None)
+    return SpecialTokens(end=end, fim_begin=st.fim_begin, fim_hole=st.fim_hole, fim_end=st.fim_end)
+
+
+def mix_counter(config: Config) -> TokenCounter:
+    """The mix's token counter, its special tokens checked against the tokenizer (a wrong one fails here, at
+    pipeline construction, naming `mix.special_tokens.<name>`)."""
+    path = config.tokenizer.path
+    counter = TokenCounter(config.resolve(path) if path else None, read_bytes=read_bytes)
+    counter.special = special_tokens_for(config, counter)
+    if path:
+        needed = (("fim_begin", "fim_hole", "fim_end", "end") if config.mix.fim.enabled else ()) + (
+            ("end",) if config.mix.tokens.formats and config.mix.tokens.append_end else ())
+        counter.check_special(tuple(dict.fromkeys(needed)))
+    return counter
+
+
+def tokenizer_json(config: Config, counter: TokenCounter) -> dict[str, Any]:
+    """The manifest's `tokenizer`: the file as the config spells it, sha256, vocabulary, special ids."""
+    out = counter.identity()
+    if counter.tokenizer_path:
+        out["path"] = config.tokenizer.path  # as spelled: moving the output or the config changes no byte
+        added = counter.added_tokens()
+        out["special_tokens"] = {
+            name: {"string": string, "id": added.get(string)} for name, string in counter.special.as_dict().items()
+        }
+    else:
+        out["special_tokens"] = {name: {"string": s, "id": None} for name, s in counter.special.as_dict().items()}
+    return out
+
+
+def input_sizes(config: Config) -> list[dict[str, Any]]:
+    """Every configured input as the config spells it, with its files and bytes (null for a git URL or a
+    path that matches nothing): what a training run can compare against its own copy of the inputs."""
+    entries = [("github", p) for p in config.inputs.github.paths] + [("text", p) for p in config.inputs.text.paths]
+    entries += [("web", p) for p in config.inputs.web.paths]
+    entries += [("web_paths_file", pf.file) for pf in config.inputs.web.paths_files]
+    if config.decontamination.enabled:
+        entries += [(f"benchmark.{b.name}", p) for b in config.decontamination.benchmarks for p in b.paths]
+    return [{"kind": kind, "path": path, **_files_and_bytes(config.resolve(path))} for kind, path in entries]
+
+
+def _files_and_bytes(path: str) -> dict[str, int | None]:
+    if "://" not in path and os.path.isdir(path):
+        sizes = [os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs]
+        return {"files": len(sizes), "bytes": sum(sizes)}
+    try:
+        found = FileSystems.match([path])[0].metadata_list if "://" in path else [
+            os.path.getsize(f) for f in glob.glob(path) if os.path.isfile(f)]
+    except Exception:  # noqa: BLE001 (a git URL or an unreachable store: its size is unknown, not fatal)
+        return {"files": None, "bytes": None}
+    sizes = [m if isinstance(m, int) else m.size_in_bytes for m in found]
+    return {"files": len(sizes), "bytes": sum(sizes)} if sizes else {"files": None, "bytes": None}
+
+
 def write_mix(
     records_by_category: dict[str, beam.PCollection], config: Config, funnel: Funnel, output_dir: str
 ) -> beam.PCollection:
-    """The mix of `records_by_category` (keys: code, code_web, math_web, text) under `output_dir/mix/`.
+    """The mix of `records_by_category` (keys: code, code_web, math_web, text): Parquet under
+    `output_dir/mix/`, token outputs under `output_dir/tokens/`, `mix_manifest.json` and `mix_created.json`.
 
-    Adds the funnel stages mix_prepare and mix_sample; writes the shards, `mix/manifest.json` and
-    `stats/mix_languages.json`. Returns the PCollection of the manifest's text (for tests to wait on).
+    Adds the funnel stages mix_prepare and mix_sample; writes `stats/mix_languages.json`. Returns the
+    PCollection of the manifest's text (for tests to wait on).
     """
     mix = config.mix
     for category in records_by_category:
         group_of(category, mix.code_web_counts_as)  # an unknown category fails here, before the run
     # Tokens are counted with the training tokenizer (`tokenizer.path`, DeepSeek-V2's); without one, estimated.
-    path = config.tokenizer.path
-    counter = TokenCounter(config.resolve(path) if path else None, read_bytes=read_bytes)
+    counter = mix_counter(config)
     p = next(iter(records_by_category.values())).pipeline if records_by_category else None
     if p is None:
         raise ValueError("write_mix needs at least one category of records")
@@ -182,12 +274,8 @@ def write_mix(
         tag_category(pc, c, f"MixTag_{c}") for c, pc in sorted(records_by_category.items())
     ] | "MixInputs" >> beam.Flatten()
     prepared = funnel.apply(
-        records,
-        "mix_prepare",
-        PrepareForMix(
-            counter, seed=config.seed, fim_enabled=mix.fim.enabled, fim_rate=mix.fim.rate,
-            eos_token=mix.fim.eos_token,
-        ),
+        records, "mix_prepare", PrepareForMix(counter, seed=config.seed, fim_enabled=mix.fim.enabled,
+                                              fim_rate=mix.fim.rate),
     )
     plan = (
         prepared
@@ -200,32 +288,31 @@ def write_mix(
     sampled = funnel.apply(prepared, "mix_sample", sample_step, side_inputs={"plan": plan_side})
     rows = sampled | "Copies" >> beam.FlatMap(keyed_copies, plan=plan_side)
     present = plan | "PlannedShards" >> beam.FlatMap(all_shard_keys)
-    shards = (
-        {"rows": rows, "present": present}
-        | "GroupShards" >> beam.CoGroupByKey()
-        | "WriteShard" >> beam.ParDo(WriteMixShard(output_dir, counter if mix.tokenized_shards else None))
-    )
-    fim = {"enabled": mix.fim.enabled, "mode": mix.fim.mode, "rate": mix.fim.rate, "eos_token": mix.fim.eos_token}
-    config_json, fingerprint = config.model_dump(mode="json"), config.fingerprint()
+    writer = WriteMixShard(output_dir, counter, tuple(mix.tokens.formats), mix.tokens.append_end)
+    shards = {"rows": rows, "present": present} | "GroupShards" >> beam.CoGroupByKey() | "WriteShard" >> beam.ParDo(
+        writer)
+    provenance = {
+        "config": config.model_dump(mode="json"), "config_fingerprint": config.fingerprint(),
+        "tokenizer": tokenizer_json(config, counter),
+        "fim": {"enabled": mix.fim.enabled, "mode": mix.fim.mode, "rate": mix.fim.rate},
+        "token_output": {"formats": list(mix.tokens.formats), "append_end": mix.tokens.append_end},
+        "software": software_versions(), "inputs": input_sizes(config),
+    }
     manifest = (
         shards
         | "CollectShards" >> beam.combiners.ToList()
-        | "Manifest"
-        >> beam.Map(
-            lambda infos, plan: manifest_json(
-                build_manifest(
-                    plan, infos, config=config_json, config_fingerprint=fingerprint,
-                    tokenizer=counter.description, fim=fim,
-                )
-            ),
-            plan=plan_side,
-        )
+        | "Manifest" >> beam.Map(lambda infos, plan: manifest_json(build_manifest(plan, infos, **provenance)),
+                                 plan=plan_side)
     )
-    manifest | "WriteManifest" >> beam.io.WriteToText(
-        f"{output_dir}/{MIX_DIR}/manifest", file_name_suffix=".json", shard_name_template=""
-    )
+    manifest | "WriteManifest" >> beam.Map(_write_manifest, output_dir)
     _write_language_stats(prepared, rows, output_dir)
     return manifest
+
+
+def _write_manifest(text: str, output_dir: str) -> None:
+    data = (text + "\n").encode("utf-8")
+    write_bytes(f"{output_dir}/{MANIFEST_FILE}", data)
+    write_bytes(f"{output_dir}/{CREATED_FILE}", created_json(data).encode("utf-8"))
 
 
 def _write_language_stats(prepared: beam.PCollection, rows: beam.PCollection, output_dir: str) -> None:

@@ -28,6 +28,7 @@ from classifiers.fasttext_model import TrainingError
 from pipeline.config import Config
 from pipeline.dedup_transforms import CLUSTER_SIZES_FILE
 from pipeline.funnel import StageCounts, parse_stages
+from pipeline.mix_transforms import MIX_OUTPUTS
 from pipeline.sinks import read_bytes, write_bytes
 from pipeline.stage_io import stage_files
 
@@ -39,14 +40,14 @@ PHASES = ("collect", "recall", "mix")
 PHASE_SECTIONS = {
     "collect": ("seed", "inputs", "github", "filters", "repo_samples", "dedup", "web", "output"),
     "recall": ("seed", "tokenizer", "recall"),
-    "mix": ("seed", "decontamination", "mix", "output"),
+    "mix": ("seed", "decontamination", "mix", "output", "tokenizer"),
 }
 
 # What a phase writes, removed before it reruns so no shard of an earlier run survives.
 PHASE_OUTPUTS = {
     "collect": ("stages/code", "stages/text", "stages/pages", "stats/collect", "rejects/collect", CLUSTER_SIZES_FILE),
     "recall": ("stats/recall",),  # run_recall rewrites recall/ itself
-    "mix": ("mix", "stats/mix", "rejects/mix", "stats/decontamination.json", "stats/mix_languages.json"),
+    "mix": (*MIX_OUTPUTS, "stats/mix", "rejects/mix", "stats/decontamination.json", "stats/mix_languages.json"),
 }
 
 

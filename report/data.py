@@ -4,7 +4,7 @@ absent one becomes a note in the report, never an error.
 
 Files and formats read:
   stats/counts.json                    the funnel (pipeline/funnel.py)
-  mix/manifest.json                    the mix (mixing/manifest.py; README "The mix")
+  mix_manifest.json                    the mix (mixing/manifest.py; README "The mix")
   stats/mix_languages.json             {"languages": [{set, category, language, docs, tokens, bytes}]}
   stats/decontamination.json           the benchmark index summary (filters/decontaminate.py)
   stats/dedup_clusters.json            {"cluster_sizes": {"<size>": <number of clusters>, ...}}: near-duplicate
@@ -27,7 +27,7 @@ from pipeline.funnel import StageCounts, read_funnel
 from pipeline.recall_transforms import HISTOGRAM_FILE
 
 COUNTS = "stats/counts.json"
-MANIFEST = "mix/manifest.json"
+MANIFEST = "mix_manifest.json"
 LANGUAGES = "stats/mix_languages.json"
 DECONTAMINATION = "stats/decontamination.json"
 DEDUP_CLUSTERS = CLUSTER_SIZES_FILE

@@ -46,7 +46,7 @@ def format_decontamination(run: RunData) -> list[str]:
 def format_mix(run: RunData) -> list[str]:
     m = run.manifest
     if not m:
-        return ["mix/manifest.json is absent: the run wrote no mix"]
+        return ["mix_manifest.json is absent: the run wrote no mix"]
     b = m["budget"]
     asked = "none (as much as the data allows)" if b["asked_total_tokens"] is None else human(b["asked_total_tokens"])
     lines = [f"tokenizer: {m['tokenizer']}"]
@@ -109,7 +109,7 @@ def format_report(run: RunData) -> str:
     lines += [w for line in format_accounting(run.funnel) for w in textwrap.wrap(line, WIDTH, subsequent_indent="    ")]
     if run.decontamination:
         lines += _title("Decontamination (stats/decontamination.json)") + format_decontamination(run)
-    lines += _title("Mix (mix/manifest.json)") + format_mix(run)
+    lines += _title("Mix (mix_manifest.json)") + format_mix(run)
     if run.manifest:
         lines += _title("Shards (Parquet, zstd; sizes in bytes)") + format_shards(run)
     if run.cluster_sizes:

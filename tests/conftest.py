@@ -30,6 +30,18 @@ def sample_run(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def tokenized_mix(tmp_path_factory) -> Path:
+    """A small mix written by `write_mix` with a tiny tokenizer, FIM and both token outputs, under
+    `<root>/a` (`<root>/tokenizer.json` beside it); shared by the mix tests (tests/mix_sample.py)."""
+    from mix_sample import run_mix, train_tokenizer
+
+    root = tmp_path_factory.mktemp("mix")
+    train_tokenizer(root / "tokenizer.json")
+    run_mix(root / "a", root / "tokenizer.json")
+    return root
+
+
 def sample_config(directory: Path, **recall: object) -> Path:
     """configs/local.yaml written into `directory` with its paths made absolute and `recall` keys replaced
     (e.g. iterations=1, or enabled=False), for tests that run the whole sample several times."""

@@ -4,85 +4,44 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 import re
 from pathlib import Path
 
-import apache_beam as beam
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
-from test_mix_plan import train_tokenizer
+from mix_sample import run_mix
 
 from mixing.plan import shuffle_key
-from pipeline.config import parse_config
-from pipeline.mix_transforms import write_mix
-from pipeline.record import Record
-from pipeline.stages import Funnel
+from mixing.tokens import DEEPSEEK_END
+from pipeline.mix_transforms import TIME_VARYING_FILES
 
 REPO = Path(__file__).resolve().parent.parent
-WORDS = ["alpha", "beta", "gamma", "delta", "value", "index", "return", "lambda", "matrix", "vector", "prime", "sum", "total", "count"]
-
-
-def make_records(seed: int = 0) -> dict[str, list[Record]]:
-    rng = random.Random(seed)
-
-    def text(n: int) -> str:
-        return " ".join(rng.choice(WORDS) for _ in range(n))
-
-    return {
-        "code": [Record(id=f"code-{i}", source="github", text=f"def f{i}(x):\n    return {text(rng.randint(10, 40))}\n",
-                        language=rng.choice(["Python", "Python", "C"]), category="code") for i in range(400)],
-        "math_web": [Record(id=f"math-{i}", source="web", text=text(rng.randint(30, 90)), category="math_web")
-                     for i in range(12)],
-        "text": [Record(id=f"text-{i}", source="text", text=text(rng.randint(8, 20))) for i in range(800)],
-    }
-
-
-def run_mix(out: Path, tokenizer: Path, reverse: bool = False) -> Funnel:
-    config = parse_config({
-        "seed": 7,
-        "mix": {
-            "weights": {"code": 0.6, "math": 0.1, "text": 0.3}, "total_tokens": 60000,
-            "short_policy": "upsample", "max_repeats": 3,
-            "target_shard_bytes": 12000, "tokenized_shards": True, "fim": {"enabled": True, "rate": 0.5},
-        },
-        "tokenizer": {"path": str(tokenizer)},
-    })
-    funnel = Funnel()
-    records = make_records()
-    with BeamTestPipeline() as p:
-        inputs = {c: p | f"Create_{c}" >> beam.Create(rs[::-1] if reverse else rs) for c, rs in records.items()}
-        write_mix(inputs, config, funnel, str(out))
-    return funnel
 
 
 @pytest.fixture(scope="module")
-def mix_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("mix")
-    train_tokenizer(root / "tokenizer.json")
-    run_mix(root / "a", root / "tokenizer.json")
-    return root
+def mix_run(tokenized_mix):
+    return tokenized_mix
 
 
 def files_of(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and p.name not in TIME_VARYING_FILES}
 
 
 def test_weights_are_reached_and_reported(mix_run):
-    m = json.loads((mix_run / "a" / "mix" / "manifest.json").read_text())
+    m = json.loads((mix_run / "a" / "mix_manifest.json").read_text())
     assert m["budget"]["asked_total_tokens"] == 60000 and m["budget"]["short_policy"] == "upsample"
     for group, w in m["weights"].items():
         assert w["achieved"] == pytest.approx(w["asked"], abs=0.04), group
     assert m["weights"]["math"]["status"] == "upsampled" and m["weights"]["code"]["status"] == "downsampled"
     assert abs(m["budget"]["achieved_total_tokens"] - 60000) < 0.05 * 60000
-    assert m["config"]["mix"]["total_tokens"] == 60000 and m["tokenizer"].startswith("tokenizer.json")
+    assert m["config"]["mix"]["total_tokens"] == 60000 and m["tokenizer"]["kind"] == "tokenizer.json"
 
 
 def test_shards_match_the_manifest(mix_run):
     out = mix_run / "a"
-    m = json.loads((out / "mix" / "manifest.json").read_text())
+    m = json.loads((out / "mix_manifest.json").read_text())
     ids_seen = []
     for category, info in m["categories"].items():
         assert len(info["shards"]) == len(list((out / "mix" / category).glob("*.parquet"))) >= 1
@@ -94,16 +53,24 @@ def test_shards_match_the_manifest(mix_run):
             assert pq.ParquetFile(out / shard["path"]).metadata.row_group(0).column(0).compression == "ZSTD"
             assert table.num_rows == shard["docs"] and sum(table.column("tokens").to_pylist()) == shard["tokens"]
             rows = table.to_pylist()
-            keys = [shuffle_key(r["id"], int(dict(r["meta"]).get("mix_copy", 0)), 7) for r in rows]
+            for r in rows:
+                r["meta"] = json.loads(r["meta"])
+            keys = [shuffle_key(r["id"], int(r["meta"].get("mix_copy", 0)), 7) for r in rows]
             assert keys == sorted(keys)  # the global shuffle order, not arrival or id order
             assert all(k % len(info["shards"]) == shard["index"] for k in keys)
-            ids = np.fromfile(out / shard["token_ids_path"], dtype="<u4")
-            offsets = np.fromfile(out / shard["offsets_path"], dtype="<u8")
+            u32 = shard["token_files"]["u32"]["files"]
+            ids = np.fromfile(out / u32["ids"]["path"], dtype="<u4")
+            offsets = np.fromfile(out / u32["offsets"]["path"], dtype="<u8")
             assert offsets[0] == 0 and offsets[-1] == len(ids) and len(offsets) == len(rows) + 1
-            assert np.diff(offsets).tolist() == [r["tokens"] for r in rows]
-            ids_seen += [(r["id"], dict(r["meta"]).get("mix_copy", "0")) for r in rows]
+            # Each document's tokens, plus the end token where the document does not end with it (PSM does).
+            assert np.diff(offsets).tolist() == [r["tokens"] + (0 if r["meta"].get("fim") else 1) for r in rows]
+            for fmt in ("u32", "megatron"):
+                for f in shard["token_files"][fmt]["files"].values():
+                    data = (out / f["path"]).read_bytes()
+                    assert len(data) == f["bytes"] and hashlib.sha256(data).hexdigest() == f["sha256"]
+            ids_seen += [(r["id"], r["meta"].get("mix_copy", "0")) for r in rows]
             if category != "code":
-                assert not any(dict(r["meta"]).get("fim") for r in rows)
+                assert not any(r["meta"].get("fim") for r in rows)
     assert len(m["categories"]["code"]["shards"]) >= 2
     assert len(ids_seen) == len(set(ids_seen))  # every copy once
     repeats = {}
@@ -115,9 +82,10 @@ def test_shards_match_the_manifest(mix_run):
 def test_fim_rewrites_about_half_of_the_code(mix_run):
     out = mix_run / "a"
     rows = [r for p in (out / "mix" / "code").glob("*.parquet") for r in pq.read_table(p).to_pylist()]
-    fim = [r for r in rows if dict(r["meta"]).get("fim") == "psm"]
+    fim = [r for r in rows if json.loads(r["meta"]).get("fim") == "psm"]
     assert 0.3 < len(fim) / len(rows) < 0.7
-    assert all(r["text"].startswith("<\uff5cfim\u2581begin\uff5c>") and r["text"].endswith("<|eos|>") for r in fim)
+    # DeepSeek's end token by default, as the tokenizer has it.
+    assert all(r["text"].startswith("<\uff5cfim\u2581begin\uff5c>") and r["text"].endswith(DEEPSEEK_END) for r in fim)
 
 
 def test_output_is_byte_identical_whatever_the_arrival_order(mix_run):
@@ -138,5 +106,5 @@ def test_the_readme_reader_example_runs_on_a_mix(mix_run, capsys):
     program = compile(code, "README.md reader example", "exec")
     exec(program, {"OUT": str(mix_run / "a")})  # noqa: S102 (running the README's example is the point)
     printed = capsys.readouterr().out
-    m = json.loads((mix_run / "a" / "mix" / "manifest.json").read_text())
+    m = json.loads((mix_run / "a" / "mix_manifest.json").read_text())
     assert f"{m['totals']['shards']} shards" in printed or str(m["totals"]["docs"]) in printed

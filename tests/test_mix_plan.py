@@ -5,9 +5,9 @@ import statistics
 
 import pytest
 
-from mixing.fim import FIM_BEGIN, FIM_END, FIM_HOLE, to_fim
+from mixing.fim import FIM_BEGIN, FIM_END, FIM_HOLE, split_psm, to_fim
 from mixing.plan import Totals, copies, group_of, plan_mix, shuffle_key
-from mixing.tokens import TokenCounter, estimate_tokens
+from mixing.tokens import DEEPSEEK_END, TokenCounter, estimate_tokens
 
 W = {"code": 0.6, "math": 0.1, "text": 0.3}
 
@@ -83,18 +83,29 @@ def test_copies_average_the_rate_and_never_depend_on_anything_but_seed_and_id():
 def test_fim_is_psm_with_deepseek_sentinels_at_the_rate_and_seeded_by_id():
     assert FIM_BEGIN == "<\uff5cfim\u2581begin\uff5c>" and "\uff5c" in FIM_HOLE and "\u2581" in FIM_END
     text = "def add(a, b):\n    return a + b\n"
-    results = [to_fim(text, f"id-{i}", seed=9, rate=0.5) for i in range(2000)]
+    results = [to_fim(text, f"id-{i}", seed=9, rate=0.5, end=DEEPSEEK_END) for i in range(2000)]
     chosen = [r for r in results if r is not None]
     assert 0.45 < len(chosen) / len(results) < 0.55
-    for r in chosen[:200]:
-        assert r.startswith(FIM_BEGIN) and r.endswith("<|eos|>")
+    for r, lengths in chosen[:200]:
+        assert r.startswith(FIM_BEGIN) and r.endswith(DEEPSEEK_END)
         prefix, rest = r[len(FIM_BEGIN):].split(FIM_HOLE)
         suffix, rest = rest.split(FIM_END)
-        middle = rest[: -len("<|eos|>")]
+        middle = rest[: -len(DEEPSEEK_END)]
         assert prefix + middle + suffix == text
-    assert to_fim(text, "id-1", seed=9) == to_fim(text, "id-1", seed=9)
-    assert to_fim("", "x", seed=9, rate=1.0) is None
-    assert to_fim(text, "x", seed=9, rate=1.0, eos_token="<E>").endswith("<E>")
+        assert split_psm(r, lengths, end=DEEPSEEK_END) == (prefix, suffix, middle)
+    assert to_fim(text, "id-1", seed=9, end="<E>") == to_fim(text, "id-1", seed=9, end="<E>")
+    assert to_fim("", "x", seed=9, rate=1.0, end="<E>") is None
+    assert to_fim(text, "x", seed=9, rate=1.0, end="<E>")[0].endswith("<E>")
+
+
+def test_fim_pieces_are_found_even_when_the_text_contains_sentinels():
+    text = f"a{FIM_HOLE}b{FIM_END}c{DEEPSEEK_END}d"
+    for i in range(50):
+        r, lengths = to_fim(text, f"id-{i}", seed=1, rate=1.0, end=DEEPSEEK_END)
+        prefix, suffix, middle = split_psm(r, lengths, end=DEEPSEEK_END)
+        assert prefix + middle + suffix == text
+    with pytest.raises(ValueError, match="fim_psm"):
+        split_psm(r, "1,1,1", end=DEEPSEEK_END)
 
 
 def test_token_counter_falls_back_to_a_byte_estimate():
@@ -103,34 +114,4 @@ def test_token_counter_falls_back_to_a_byte_estimate():
     assert counter.count("é") == 1 and counter.count("") == 0
     assert "estimate" in counter.description
     with pytest.raises(ValueError, match="tokenizer"):
-        counter.encode_batch(["x"])
-
-
-def train_tokenizer(path) -> None:
-    """A tiny byte-level BPE saved as tokenizer.json (the shape of DeepSeek's, 300 tokens)."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=300, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-                                  special_tokens=[FIM_BEGIN, FIM_HOLE, FIM_END, "<|eos|>"])
-    tok.train_from_iterator(["def add(a, b):\n    return a + b\n" * 20, "the quick brown fox " * 50], trainer)
-    tok.save(str(path))
-
-
-def test_token_counter_loads_a_tokenizer_json(tmp_path):
-    path = tmp_path / "tokenizer.json"
-    train_tokenizer(path)
-    counter = TokenCounter(str(path))
-    counter.setup()
-    text = "def add(a, b): return the quick fox"
-    ids = counter.encode_batch([text])[0]
-    assert counter.count(text) == len(ids) > 0 and ids.dtype.name == "uint32"
-    assert counter.count(FIM_BEGIN) == 1  # sentinels are single special tokens
-    import pickle
-
-    clone = pickle.loads(pickle.dumps(counter))  # workers get a copy without the loaded model
-    assert clone._tokenizer is None and clone.count(text) == len(ids)
-    with pytest.raises(ValueError, match="cannot load tokenizer .*missing.json"):
-        TokenCounter(str(tmp_path / "missing.json")).setup()
+        counter.encode("x")

@@ -43,7 +43,7 @@ def test_terminal_report_fits_100_columns_and_shows_every_part(run_dir, capsys):
     assert main(["report", str(run_dir)]) == 0
     text = capsys.readouterr().out
     assert max(len(line) for line in text.splitlines()) <= 100
-    for part in ("Funnel", "decontaminate", "contaminated.gsm8k", "Decontamination", "Mix (mix/manifest.json)",
+    for part in ("Funnel", "decontaminate", "contaminated.gsm8k", "Decontamination", "Mix (mix_manifest.json)",
                  "asked", "achieved", "Shards", "Near-duplicate clusters", "iteration 2 math"):
         assert part in text, part
     assert re.search(r"^code\s+60\.0%", text, re.MULTILINE) and re.search(r"^math\s+10\.0%\s+\d+\.\d%", text, re.MULTILINE)
@@ -89,7 +89,7 @@ def test_report_lists_what_is_absent(tmp_path, run_dir, capsys):
     (bare / "stats" / "dedup_clusters.json").unlink()
     assert main(["report", str(bare), "--html", str(tmp_path / "r.html")]) == 0
     text = capsys.readouterr().out
-    assert "mix/manifest.json: absent" in text and "recall/iter-*/score_histogram.json: absent" in text
+    assert "mix_manifest.json: absent" in text and "recall/iter-*/score_histogram.json: absent" in text
     assert "stats/dedup_clusters.json: absent" in text
     assert "No near-duplicate cluster statistics" in (tmp_path / "r.html").read_text()
 
