@@ -43,7 +43,7 @@ def read_mmidx(prefix: Path) -> list[list[int]]:
     assert len(idx) == at + 12 * n_seq + 8 * n_doc and doc_index[0] == 0 and doc_index[-1] == n_seq
     sequences = [list(struct.unpack_from(f"<{n}{fmt}", data, p)) for n, p in zip(lengths, pointers)]
     assert sum(lengths) * size == len(data)
-    return [sum(sequences[doc_index[i]:doc_index[i + 1]], []) for i in range(n_doc - 1)]
+    return [[t for seq in sequences[doc_index[i]:doc_index[i + 1]] for t in seq] for i in range(n_doc - 1)]
 
 
 def test_megatron_bytes_follow_the_layout():
