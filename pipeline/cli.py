@@ -46,7 +46,7 @@ def _on_interrupt(argv: list[str]):
     """A SIGINT handler that ends the run at once with exit 130 and the resume command, without the
     tracebacks of Beam's threads and worker processes: finished phases are on disk, `--resume` skips them."""
 
-    def handler(signum, frame) -> None:  # noqa: ARG001 - signal handler signature
+    def handler(signum, frame) -> None:
         logging.disable(logging.CRITICAL)
         print(f"\ncodecorpus: interrupted; finished phases are kept. Resume with:\n  {_resume_command(argv)}",
               file=sys.stderr, flush=True)
@@ -96,12 +96,17 @@ def _validate(args: argparse.Namespace, beam_args: list[str]) -> int:
 
 def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     import apache_beam as beam
-    from apache_beam.options.pipeline_options import PipelineOptions
 
     from classifiers.fasttext_model import TrainingError
     from pipeline.accounting import accounting_errors, format_funnel
     from pipeline.phases import run_phases
-    from pipeline.progress import HEARTBEAT_SECONDS, CounterBoard, in_process_runner, run_with_progress, timestamp
+    from pipeline.progress import (
+        HEARTBEAT_SECONDS,
+        CounterBoard,
+        in_process_runner,
+        run_with_progress,
+        timestamp,
+    )
     from pipeline.recall_driver import run_recall
     from pipeline.runner_options import is_in_process, runner_of
 

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from pipeline.config import Config, ConfigError
 
-
 # The config file's name that the pipeline's own errors start with; the report names the file once.
 _FILE_PREFIX = re.compile(r"^(invalid )?config [^\n]*?:(\n| )")
 
