@@ -49,7 +49,11 @@ def format_mix(run: RunData) -> list[str]:
         return ["mix_manifest.json is absent: the run wrote no mix"]
     b = m["budget"]
     asked = "none (as much as the data allows)" if b["asked_total_tokens"] is None else human(b["asked_total_tokens"])
-    lines = [f"tokenizer: {m['tokenizer']}"]
+    tok = m["tokenizer"]
+    if tok.get("kind") == "tokenizer.json":
+        lines = [f"tokenizer: {tok['path']} (sha256 {tok['sha256'][:12]}, {tok['vocab_size']} ids)"]
+    else:
+        lines = [f"tokenizer: {tok.get('description', tok)}"]
     lines.append(
         f"tokens: budget {asked}; planned {human(b['planned_total_tokens'])}; "
         f"written {human(b['achieved_total_tokens'])}"
