@@ -48,7 +48,7 @@ def test_page_extractor_times_out_on_a_spinning_page_and_goes_on():
         assert isinstance(drop, Drop) and drop.reason == "extract_timeout" and "spin.example" in drop.detail
         good = extractor(Record(id="g", source="web", text=page("Good").decode(), url="https://ok.example/"))
         assert isinstance(good, Record) and "Good is described here" in good.text
-        assert good.meta["extractor"].startswith("trafilatura-")
+        assert good.meta["extractor"].startswith("resiliparse-")
         empty = extractor(Record(id="e", source="web", text="<html><body></body></html>", url="https://e.example/"))
         assert isinstance(empty, Drop) and empty.reason == "extract_empty"
     finally:
