@@ -25,7 +25,7 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     from apache_beam.options.pipeline_options import PipelineOptions
 
     from classifiers.fasttext_model import TrainingError
-    from pipeline.funnel import accounting_errors, format_funnel
+    from pipeline.accounting import accounting_errors, format_funnel
     from pipeline.phases import run_phases
     from pipeline.progress import CounterBoard, in_process_runner, run_with_progress
     from pipeline.recall_driver import run_recall

@@ -4,7 +4,7 @@ from __future__ import annotations
 import statistics
 import textwrap
 
-from pipeline.funnel import format_accounting, format_funnel
+from pipeline.accounting import format_accounting, format_funnel
 from report.data import RunData
 
 WIDTH = 100
