@@ -60,7 +60,7 @@ def shell(rng: random.Random, title: str, main: str, *, head: str = "", lang: st
 # --- code --------------------------------------------------------------------------------------------------
 
 _TOKEN = re.compile(r"(\s+|[A-Za-z_]\w*|\d+|.)")
-_KEYWORDS = frozenset("def return if else elif for while in import from class not and or None True False".split())
+_KEYWORDS = frozenset(["def", "return", "if", "else", "elif", "for", "while", "in", "import", "from", "class", "not", "and", "or", "None", "True", "False"])
 
 
 def _spans(line: str) -> str:
@@ -165,7 +165,7 @@ def _code_items() -> list[tuple[str, str]]:
     with gzip.open(BENCH / "humaneval" / "HumanEval.jsonl.gz", "rt") as fh:
         for line in fh:
             row = json.loads(line)
-            doc = re.search(r'"""(.*?)"""', row["prompt"], re.S)
+            doc = re.search(r'"""(.*?)"""', row["prompt"], re.DOTALL)
             prose = " ".join((doc.group(1) if doc else row["entry_point"]).split(">>>")[0].split())
             items.append((prose, (row["prompt"] + row["canonical_solution"]).strip("\n")))
     for line in (BENCH / "mbpp" / "mbpp.jsonl").read_text().splitlines():
@@ -195,7 +195,7 @@ def code_pages(rng: random.Random, n: int) -> list[dict]:
 
 # --- math --------------------------------------------------------------------------------------------------
 
-_FORMULA = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$", re.S)
+_FORMULA = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$", re.DOTALL)
 
 
 def _mathml(tex: str, display: bool) -> str:
@@ -260,7 +260,7 @@ def _math_html(text: str, form: Callable[[str, bool], str]) -> tuple[str, str, l
         gold.append(text[pos:m.start()])
         try:
             html.append(form(tex, display))
-        except Exception:  # latex2mathml cannot parse this one: leave it as TeX, as a site would
+        except Exception:  # noqa: BLE001 - latex2mathml cannot parse it: leave it as TeX, as a site would
             html.append(esc(m.group(0)))
         gold.append(f"\\[{tex}\\]" if display else f"\\({tex}\\)")
         formulas.append(tex)

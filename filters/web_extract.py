@@ -15,11 +15,11 @@ from __future__ import annotations
 import functools
 import re
 import urllib.parse
-from pathlib import Path
 
 import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement
+
 # Imported here, not in a function: the extraction child loads it while starting (under the start-up limit).
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.html import HTMLTree
@@ -53,7 +53,6 @@ _TEX_IMAGE_SRC = re.compile(r"latex|mimetex|mathtex|codecogs|/tex\?|tex2img|math
                             r".*cht=tx", re.IGNORECASE)
 _TEX_IMAGE_CLASS = re.compile(r"latex|tex-?image|mwe-math|math-?img|\bmath\b|\btex\b", re.IGNORECASE)
 _TEX_ALT = re.compile(r"[\\^_{}=]")  # an alt that reads as TeX, not as a caption
-_MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 _TEX_ANNOTATIONS = frozenset({"application/x-tex", "tex", "latex", "text/x-tex", "application/x-latex"})
 # Invisible MathML operators (function application, invisible times/separator/plus).
 _INVISIBLE_OPS = dict.fromkeys(map(ord, "\u2061\u2062\u2063\u2064"), None)
@@ -114,27 +113,20 @@ def _wrap_math(latex: str, display: bool) -> str:
 
 # --- math ------------------------------------------------------------------------------------------------
 
+# The converter writes accents as `\overset{mark}{base}`; TeX has a command for each (MathML's `mover accent`).
+_ACCENTS = {"\\cdot": "\\dot", "\\cdot\\cdot": "\\ddot", "\\sim": "\\tilde", "\\rightarrow": "\\vec",
+            "\u20d7": "\\vec", "\\overline": "\\overline", "\u00b4": "\\acute", "`": "\\grave", " ": "\\breve",
+            "\u02c7": "\\check", "\\hat": "\\hat"}
+_OVERSET_ACCENT = re.compile(r"\\overset\{(" + "|".join(map(re.escape, _ACCENTS)) + r")\}\{")
+
+
 @functools.lru_cache(maxsize=1)
-def _mathml_xslt() -> etree.XSLT:
-    """XSLT MathML -> LaTeX (Vasil Yaroshevich's xsltml, as shipped by py-asciimath): accents, operators,
-    fences, scripts and tables as a TeX user writes them (`\\dot{x}`, `\\sum`, `\\le`)."""
-    import py_asciimath
+def _mathml_converter() -> object:
+    """mathml-to-latex (a port of the npm converter of the same name): fractions, scripts, roots, fences,
+    and Unicode operators/letters as TeX commands (`\\sum`, `\\le`, `\\alpha`)."""
+    from mathml_to_latex import MathMLToLaTeX
 
-    sheet = Path(py_asciimath.__file__).parent / "translation" / "mathml2tex" / "mmltex.xsl"
-    return etree.XSLT(etree.parse(str(sheet)))
-
-
-def _namespaced(element: etree._Element, depth: int = 0) -> etree._Element:
-    """A copy of an HTML-parsed MathML element in the MathML namespace (what the stylesheet matches)."""
-    copy = etree.Element(f"{{{_MATHML_NS}}}{_local(element.tag) or 'mrow'}",
-                         {k: v for k, v in element.attrib.items() if ":" not in k and "{" not in k})
-    copy.text = element.text
-    for child in element:
-        if isinstance(child.tag, str) and depth < MATHML_MAX_DEPTH:
-            sub = _namespaced(child, depth + 1)
-            sub.tail = child.tail
-            copy.append(sub)
-    return copy
+    return MathMLToLaTeX()
 
 
 def _too_deep(element: etree._Element) -> bool:
@@ -148,26 +140,28 @@ def _too_deep(element: etree._Element) -> bool:
 
 
 def mathml_to_latex(element: etree._Element) -> str:
-    """LaTeX for MathML presentation markup by the xsltml converter; markup nested deeper than
-    MATHML_MAX_DEPTH is flattened to its text (hostile pages nest without end)."""
+    """LaTeX for MathML presentation markup by the mathml-to-latex converter, accents as TeX accent commands;
+    markup nested deeper than MATHML_MAX_DEPTH is flattened to its text (hostile pages nest without end)."""
+    flat = " ".join("".join(element.itertext()).translate(_INVISIBLE_OPS).split())
     if _too_deep(element):
-        return " ".join("".join(element.itertext()).translate(_INVISIBLE_OPS).split())
-    root = _namespaced(element)
-    if _local(root.tag) != "math":
-        wrapper = etree.Element(f"{{{_MATHML_NS}}}math")
-        wrapper.append(root)
-        root = wrapper
-    for node in root.iter():  # the stylesheet would print a TeX annotation beside the formula
+        return flat
+    copy = etree.fromstring(etree.tostring(element))  # a detached copy: annotations go, the page keeps them
+    for node in list(copy.iter()):
         if _local(node.tag) in ("annotation", "annotation-xml") and node.getparent() is not None:
             node.getparent().remove(node)
+    for node in copy.iter():
+        if isinstance(node.tag, str):
+            node.tag = _local(node.tag)  # the converter matches plain names, not namespaced ones
+    etree.cleanup_namespaces(copy)
+    if _local(copy.tag) != "math":
+        wrapper = etree.Element("math")
+        wrapper.append(copy)
+        copy = wrapper
     try:
-        latex = str(_mathml_xslt()(root))
-    except etree.XSLTApplyError:
-        return " ".join("".join(element.itertext()).split())
-    latex = latex.translate(_INVISIBLE_OPS).strip()
-    for opening, closing in (("$", "$"), ("\\[", "\\]")):
-        if latex.startswith(opening) and latex.endswith(closing) and len(latex) >= 2 * len(opening):
-            latex = latex[len(opening):-len(closing)]
+        latex = _mathml_converter().convert(etree.tostring(copy, encoding="unicode"))
+    except Exception:  # noqa: BLE001 - the converter raises anything on odd markup: its text is left
+        return flat
+    latex = _OVERSET_ACCENT.sub(lambda m: _ACCENTS[m.group(1)] + "{", latex.translate(_INVISIBLE_OPS))
     return " ".join(latex.split())
 
 

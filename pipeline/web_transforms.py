@@ -24,6 +24,7 @@ from pipeline.sinks import WriteParquetShards
 from pipeline.sources.warc import WarcInput, expand_warc_input, read_warc_unit
 from pipeline.stages import SOURCE, Funnel
 
+
 def extract_options(settings: WebExtraction) -> dict[str, object]:
     """The section's options that `filters.web_extract.extract_text` takes (the rest is the runner's)."""
     return settings.model_dump(exclude={"timeout_s"})
