@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+from copy import deepcopy
 import urllib.parse
 
 import lxml.html
@@ -145,7 +146,8 @@ def mathml_to_latex(element: etree._Element) -> str:
     flat = " ".join("".join(element.itertext()).translate(_INVISIBLE_OPS).split())
     if _too_deep(element):
         return flat
-    copy = etree.fromstring(etree.tostring(element))  # a detached copy: annotations go, the page keeps them
+    copy = deepcopy(element)  # detached: annotations go from it, the page keeps them
+    copy.tail = None
     for node in list(copy.iter()):
         if _local(node.tag) in ("annotation", "annotation-xml") and node.getparent() is not None:
             node.getparent().remove(node)
@@ -158,7 +160,7 @@ def mathml_to_latex(element: etree._Element) -> str:
         wrapper.append(copy)
         copy = wrapper
     try:
-        latex = _mathml_converter().convert(etree.tostring(copy, encoding="unicode"))
+        latex = _mathml_converter().convert(etree.tostring(copy, encoding="unicode", with_tail=False))
     except Exception:  # noqa: BLE001 - the converter raises anything on odd markup: its text is left
         return flat
     latex = _OVERSET_ACCENT.sub(lambda m: _ACCENTS[m.group(1)] + "{", latex.translate(_INVISIBLE_OPS))

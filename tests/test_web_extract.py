@@ -128,3 +128,8 @@ def test_options_turn_the_rewrites_off_and_empty_pages_give_empty_text():
     assert "\\(x^2\\)" not in extract_text(_page(body), keep_math=False)
     assert extract_text("") == ""
     assert extract_text("<html><body></body></html>") == ""
+
+
+def test_mathml_followed_by_text_converts():
+    body = '<p>Speed <math><mover accent="true"><mi>x</mi><mo>˙</mo></mover></math> and more text follows.</p>'
+    assert "Speed \\(\\dot{x}\\) and more text follows." in extract_text(_page(body))
