@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 OUT ?= out
 
-.PHONY: install run test lint bench eval-dedup bench-scale wheel eval-classifier recall-sample eval-extract sample-warc clean chromium
+.PHONY: install run test golden lint bench eval-dedup bench-scale wheel eval-classifier recall-sample eval-extract sample-warc clean chromium
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -30,6 +30,11 @@ chromium:
 	    $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
 	      >/dev/null || echo "chromium install failed: the HTML report test will skip"; \
 	  else echo "chromium is absent and apt is not usable here: the HTML report test will skip"; fi; }
+
+# Regenerate tests/golden/sample_run.sha256 (the sample run's output hashes, checked by tests/test_golden.py)
+# after a change meant to alter the output; commit it with the change and say why.
+golden: $(STAMP)
+	$(PY) -m tests.golden_run
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check pipeline filters dedup classifiers mixing report tests benchmarks evals
