@@ -3,7 +3,7 @@ C and C++ become one sample per connected part of their dependency graph, so nea
 intact and the model sees a file's dependencies before the file.
 
 - Dependencies are parsed from code only: comments, strings and docstrings are removed first
-  (`dedup.code_scan`), so an `import` in a docstring is no edge. The patterns are line-bounded and run on
+  (`repos.code_scan`), so an `import` in a docstring is no edge. The patterns are line-bounded and run on
   RE2 (linear time whatever the file holds).
 - Python imports resolve as the interpreter would: relative imports from the importer's package; absolute
   ones from the importer's folder (a script's `sys.path[0]`), the repository root, `src/` and the folder of
@@ -38,7 +38,7 @@ from typing import Literal, get_args
 
 import re2
 
-from dedup.code_scan import code_only
+from repos.code_scan import code_only
 
 SampleMode = Literal["dependency", "random", "off"]
 RepoLanguage = Literal["Python", "Java", "C#", "C", "C++"]  # SPEC §1: the repository-level languages
