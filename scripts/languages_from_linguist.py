@@ -22,7 +22,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from evals.eval_language import RENAMED  # noqa: E402 (the name map is shared with the evaluation)
+from evals.eval_language import RENAMED  # the name map is shared with the evaluation
 
 HAND = ROOT / "configs" / "languages.yaml"
 OUT = ROOT / "configs" / "languages_linguist.yaml"
@@ -43,7 +43,7 @@ def main() -> int:
             taken[field].update(v.lower() if field == "extensions" else v for v in spec.get(field, []))
     owners: dict[str, dict[str, set[str | None]]] = {f: collections.defaultdict(set) for f in FIELDS}
     for name, spec in linguist.items():
-        ours = RENAMED[name] if name in RENAMED else (name if name in supported else None)
+        ours = RENAMED.get(name, name if name in supported else None)
         for field in FIELDS:
             for value in spec.get(field) or []:
                 owners[field][value.lower() if field == "extensions" else value].add(ours)
