@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import functools
 import re
-from copy import deepcopy
 import urllib.parse
+from copy import deepcopy
 
 import lxml.html
 from lxml import etree
