@@ -145,6 +145,11 @@ class RepoSamples(Section):
         default="dependency", description="dependency order (Coder), random concatenation (Coder-V2), or off"
     )
     languages: list[RepoLanguage] = Field(default_factory=lambda: list(REPO_LANGUAGES))
+    max_chars: int | None = Field(
+        default=None,
+        ge=1,
+        description="split a sample at file boundaries beyond this many characters; none: the papers' whole parts",
+    )
 
 
 class Dedup(Section):
