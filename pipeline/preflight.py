@@ -80,6 +80,12 @@ def tokenizer_problems(config: Config) -> list[str]:
         load_tokenizer(location)
     except ValueError as err:
         return [f"tokenizer.path: {err}"]
+    from pipeline.mix_transforms import mix_counter
+
+    try:
+        mix_counter(config)  # the special tokens the mix inserts must be tokens of it
+    except ValueError as err:
+        return [str(err)]
     return []
 
 

@@ -22,6 +22,7 @@ from mixing.reader import MixReader, shuffled_order
 from mixing.tokens import DEEPSEEK_END, SpecialTokens, TokenCounter
 from pipeline.config import parse_config
 from pipeline.mix_transforms import mix_counter
+from pipeline.preflight import tokenizer_problems
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -118,6 +119,8 @@ def test_special_tokens_are_checked_against_the_tokenizer_at_start_up(tokenized_
     wrong = {**base, "mix": {"fim": {"enabled": True}, "special_tokens": {"fim_hole": "<fim_hole>"}}}
     with pytest.raises(ValueError, match=r"mix\.special_tokens\.fim_hole: '<fim_hole>' is not a token"):
         mix_counter(parse_config(wrong))
+    problems = tokenizer_problems(parse_config(wrong))  # `codecorpus validate` says so before any work
+    assert len(problems) == 1 and problems[0].startswith("mix.special_tokens.fim_hole:")
     # A tokenizer without DeepSeek's end: the default falls back to SPEC §4's <|eos|>, when it has that one.
     plain = tmp_path / "plain.json"
     spec = json.loads(Path(path).read_text())
