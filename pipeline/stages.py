@@ -24,7 +24,7 @@ from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindows
 
-from pipeline.record import Drop, Record
+from pipeline.record import Drop, Record, repair_record
 from pipeline.sinks import WriteJsonLinesShards
 
 log = logging.getLogger(__name__)
@@ -116,8 +116,11 @@ class _StepDoFn(CountingDoFn):
                 self._bump(f"dropped.{result.reason}")
                 yield pvalue.TaggedOutput(DROPS_TAG, (self.stage, result))
             else:
-                if self.kind == SOURCE:
+                if self.kind == SOURCE:  # what enters the pipeline is made writable once, and counted
                     self._bump("in")
+                    result, repairs = repair_record(result)
+                    for repair in repairs:
+                        self._bump(f"repaired.{repair}")
                 self._bump("out")
                 yield result
 
