@@ -8,6 +8,7 @@ import shlex
 import signal
 import sys
 import time
+from collections.abc import Callable
 
 from pipeline.config import ConfigError, bundled_config_path, load_config
 from pipeline.recall_cli import add_recall_commands
@@ -43,7 +44,7 @@ def _resume_command(argv: list[str]) -> str:
     return "codecorpus " + " ".join(shlex.quote(a) for a in [*args, "--resume"])
 
 
-def _on_interrupt(argv: list[str]):
+def _on_interrupt(argv: list[str], cleanup: Callable[[], None] = lambda: None):
     """A SIGINT handler that ends the run at once with exit 130 and the resume command, without the
     tracebacks of Beam's threads and worker processes: finished phases are on disk, `--resume` skips them."""
 
@@ -52,6 +53,7 @@ def _on_interrupt(argv: list[str]):
         print(f"\ncodecorpus: interrupted; finished phases are kept. Resume with:\n  {_resume_command(argv)}",
               file=sys.stderr, flush=True)
         sys.stdout.flush()
+        cleanup()  # the output lock: the folder is free for --resume
         os._exit(EXIT_INTERRUPTED)
 
     return handler
@@ -115,10 +117,10 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
         print(f"codecorpus: {output} was locked by {lock.taken_over}, which is gone; this run takes it over",
               file=sys.stderr)
     with lock:
-        return _run_locked(args, config, beam_args, options, output)
+        return _run_locked(args, config, beam_args, options, output, lock)
 
 
-def _run_locked(args: argparse.Namespace, config, beam_args: list[str], options, output: str) -> int:
+def _run_locked(args: argparse.Namespace, config, beam_args: list[str], options, output: str, lock) -> int:
     import apache_beam as beam
 
     from classifiers.fasttext_model import TrainingError
@@ -137,7 +139,7 @@ def _run_locked(args: argparse.Namespace, config, beam_args: list[str], options,
 
     in_process = is_in_process(runner_of(beam_args))
     stream, live = _progress_mode(args.progress)
-    signal.signal(signal.SIGINT, _on_interrupt(args.argv))
+    signal.signal(signal.SIGINT, _on_interrupt(args.argv, lock.release))
 
     def say(line: str) -> None:
         if stream is not None:
