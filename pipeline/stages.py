@@ -322,3 +322,10 @@ def counts_json(
             for stage, rows in sorted(errors)
         }
     return json.dumps(doc, indent=1, sort_keys=True)
+
+
+def read_handoff(p: beam.Pipeline, funnel: Funnel, pattern: str, stage: str) -> beam.PCollection:
+    """The Records of the Parquet shards matching `pattern` (an earlier phase's hand-off), counted as funnel
+    stage `stage` (in == out), so the funnel shows that what one phase wrote is what the next one read."""
+    rows = p | f"Read[{stage}]" >> beam.io.ReadFromParquet(pattern)
+    return funnel.apply(rows, stage, Record.from_row)
