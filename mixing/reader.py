@@ -22,7 +22,7 @@ import numpy as np
 
 from mixing.megatron import IndexedTokens
 
-MANIFEST_FILE = "mix_manifest.json"  # pipeline.mix_transforms.MANIFEST_FILE (mixing/ must not import Beam)
+MANIFEST_FILE = "mix_manifest.json"  # pipeline.layout.MANIFEST (mixing/ imports nothing of pipeline/)
 _M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 
 

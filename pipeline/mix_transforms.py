@@ -39,20 +39,12 @@ from mixing.megatron import indexed_dataset, token_dtype
 from mixing.plan import MixPlan, Totals, copies, group_of, plan_mix, shuffle_key
 from mixing.schema import mix_table
 from mixing.tokens import SpecialTokens, TokenCounter, default_end
+from pipeline import layout
 from pipeline.config import Config
 from pipeline.decontam_transforms import tag_category
 from pipeline.record import Drop, Record
 from pipeline.sinks import parquet_bytes, read_bytes, shard_path, write_bytes
 from pipeline.stages import Funnel
-
-# The mix's files under the output directory. Only Parquet lives under mix/, so `pyarrow.dataset`, Spark and
-# `datasets` can open the folder; the manifest and token outputs sit beside it.
-MIX_DIR = "mix"
-TOKENS_DIR = "tokens"
-MANIFEST_FILE = "mix_manifest.json"
-CREATED_FILE = "mix_created.json"  # the creation time: the one mix file that differs between runs
-MIX_OUTPUTS = (MIX_DIR, TOKENS_DIR, MANIFEST_FILE, CREATED_FILE)
-TIME_VARYING_FILES = (CREATED_FILE,)  # left out of byte-for-byte comparisons between runs
 
 
 class PrepareForMix:
@@ -115,7 +107,7 @@ class WriteMixShard(beam.DoFn):
         (category, index, n_shards), groups = item
         rows = sorted(groups["rows"], key=lambda kr: (kr[0], kr[1].id))
         records = [r for _, r in rows]
-        rel = shard_path(f"{MIX_DIR}/{category}", index, n_shards)
+        rel = shard_path(f"{layout.MIX}/{category}", index, n_shards)
         data = parquet_bytes(mix_table(dataclasses.asdict(r) for r in records))
         write_bytes(f"{self.output_dir}/{rel}", data)
         parquet = FileInfo.of(rel, data)
@@ -140,7 +132,7 @@ class WriteMixShard(beam.DoFn):
         total = int(sum(len(d) for d in docs))
         out: dict[str, Any] = {}
         for fmt in self.formats:
-            stem = shard_path(f"{TOKENS_DIR}/{fmt}/{category}", index, n_shards)[: -len(".parquet")]
+            stem = shard_path(f"{layout.TOKENS}/{fmt}/{category}", index, n_shards)[: -len(".parquet")]
             if fmt == "megatron":
                 vocab = self.counter.identity()["vocab_size"]
                 bin_data, idx_data = indexed_dataset(docs, token_dtype(vocab))
@@ -311,8 +303,8 @@ def write_mix(
 
 def _write_manifest(text: str, output_dir: str) -> None:
     data = (text + "\n").encode("utf-8")
-    write_bytes(f"{output_dir}/{MANIFEST_FILE}", data)
-    write_bytes(f"{output_dir}/{CREATED_FILE}", created_json(data).encode("utf-8"))
+    write_bytes(layout.under(output_dir, layout.MANIFEST), data)
+    write_bytes(layout.under(output_dir, layout.MIX_CREATED), created_json(data).encode("utf-8"))
 
 
 def _write_language_stats(prepared: beam.PCollection, rows: beam.PCollection, output_dir: str) -> None:
@@ -329,5 +321,5 @@ def _write_language_stats(prepared: beam.PCollection, rows: beam.PCollection, ou
         | "LangList" >> beam.combiners.ToList()
         | "LangJson" >> beam.Map(languages_json)
         | "WriteLanguages"
-        >> beam.io.WriteToText(f"{output_dir}/stats/mix_languages", file_name_suffix=".json", shard_name_template="")
+        >> beam.io.WriteToText(*layout.text_sink(output_dir, layout.MIX_LANGUAGES), shard_name_template="")
     )

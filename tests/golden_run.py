@@ -18,11 +18,11 @@ GOLDEN_FILE = REPO / "tests" / "golden" / "sample_run.sha256"
 
 def output_hashes(output_dir: Path) -> dict[str, str]:
     """Relative path -> sha256 of every file under `output_dir` (sorted by path), but the mix's creation
-    time (`TIME_VARYING_FILES`), which differs on every run."""
-    from pipeline.mix_transforms import TIME_VARYING_FILES
+    time (`TIME_VARYING`), which differs on every run."""
+    from pipeline.layout import TIME_VARYING
 
     hashes = {}
-    for path in sorted(p for p in output_dir.rglob("*") if p.is_file() and p.name not in TIME_VARYING_FILES):
+    for path in sorted(p for p in output_dir.rglob("*") if p.is_file() and p.name not in TIME_VARYING):
         hashes[path.relative_to(output_dir).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
     return hashes
 

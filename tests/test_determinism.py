@@ -8,14 +8,14 @@ import shutil
 from pathlib import Path
 
 from pipeline.cli import main
-from pipeline.mix_transforms import TIME_VARYING_FILES
+from pipeline.layout import TIME_VARYING
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def _tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and p.name not in TIME_VARYING_FILES}
+            if p.is_file() and p.name not in TIME_VARYING}
 
 
 def _copy_project(root: Path) -> Path:

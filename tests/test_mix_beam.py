@@ -14,7 +14,7 @@ from mix_sample import run_mix
 
 from mixing.plan import shuffle_key
 from mixing.tokens import DEEPSEEK_END
-from pipeline.mix_transforms import TIME_VARYING_FILES
+from pipeline.layout import TIME_VARYING
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -26,7 +26,7 @@ def mix_run(tokenized_mix):
 
 def files_of(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and p.name not in TIME_VARYING_FILES}
+            if p.is_file() and p.name not in TIME_VARYING}
 
 
 def test_weights_are_reached_and_reported(mix_run):
@@ -94,16 +94,16 @@ def test_output_is_byte_identical_whatever_the_arrival_order(mix_run):
 
 
 def readme_reader_example() -> str:
-    text = (REPO / "README.md").read_text()
+    text = (REPO / "docs" / "output-contract.md").read_text()
     found = re.search(r"<!-- reader-example -->\s*```python\n(.*?)```", text, re.DOTALL)
-    assert found, "README.md lost its reader example (a ```python block after <!-- reader-example -->)"
+    assert found, "docs/output-contract.md lost its reader example (a ```python block after <!-- reader-example -->)"
     return found.group(1)
 
 
 def test_the_readme_reader_example_runs_on_a_mix(mix_run, capsys):
     code = readme_reader_example()
     assert len(code.strip().splitlines()) <= 12
-    program = compile(code, "README.md reader example", "exec")
+    program = compile(code, "docs/output-contract.md reader example", "exec")
     exec(program, {"OUT": str(mix_run / "a")})  # noqa: S102 (running the README's example is the point)
     printed = capsys.readouterr().out
     m = json.loads((mix_run / "a" / "mix_manifest.json").read_text())

@@ -10,14 +10,15 @@ import yaml
 import pipeline.build as build_module
 from pipeline.cli import main
 from pipeline.config import load_config, parse_config
-from pipeline.mix_transforms import TIME_VARYING_FILES
-from pipeline.phases import PHASES, marker_path, plan_phases
+from pipeline.layout import TIME_VARYING
+from pipeline.layout import marker as marker_path
+from pipeline.phases import PHASES, plan_phases
 from tests.conftest import sample_config
 
 
 def _tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and p.name not in TIME_VARYING_FILES}
+            if p.is_file() and p.name not in TIME_VARYING}
 
 
 def _boom(record):

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.accounting import accounting_errors, read_funnel
-from pipeline.mix_transforms import TIME_VARYING_FILES
+from pipeline.layout import TIME_VARYING
 from tests.conftest import sample_config
 
 pytestmark = pytest.mark.runners
@@ -75,7 +75,7 @@ def run_cli(output: Path, *beam_args: str, timeout: float = RUN_TIMEOUT_S) -> su
 def output_tree(root: Path) -> dict[str, bytes]:
     """Every output file by relative path; hidden files (a temp file left behind) are kept so they fail."""
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and p.name not in TIME_VARYING_FILES}
+            if p.is_file() and p.name not in TIME_VARYING}
 
 
 def _free_port() -> int:
