@@ -224,11 +224,12 @@ def run_datatrove(python: Path, warc: Path) -> dict:
 
 def datatrove_f1(python: Path) -> dict | None:
     """Token F1 of datatrove's Trafilatura step on the scrapinghub pages, with the eval's metric."""
-    from evals.eval_extract import DATA, load_pages, page_counts, scores
+    from evals.eval_extract import DATA, load_sets, page_counts, scores
 
     if not DATA.is_dir():
         return None
-    gold, html = load_pages()
+    articles = load_sets()["articles (scrapinghub)"]
+    gold, html = {p["id"]: p["gold"] for p in articles}, {p["id"]: p["html"] for p in articles}
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "pages.json").write_text(json.dumps(html))
         (Path(tmp) / "driver.py").write_text(DATATROVE_DRIVER)
