@@ -28,7 +28,7 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     from pipeline.funnel import accounting_errors, format_funnel
     from pipeline.phases import run_phases
     from pipeline.progress import CounterBoard, in_process_runner, run_with_progress
-    from pipeline.recall_driver import run_recall
+    from pipeline.recall_driver import RecallWeak, run_recall
     from pipeline.runner_options import (
         assemble_beam_args,
         is_in_process,
@@ -70,6 +70,9 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     except (ConfigError, TrainingError) as err:  # e.g. an input path that does not exist, a seed too small
         print(f"codecorpus: {err}", file=sys.stderr)
         return 2
+    except RecallWeak as err:
+        print(f"codecorpus: {err}", file=sys.stderr)
+        return 4
     print(format_funnel(funnel))
     print(f"\nfinished in {time.time() - start:.1f} s; output in {output}")
     errors = accounting_errors(funnel)
@@ -79,6 +82,20 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
             print(f"  {e}", file=sys.stderr)
         return 3
     print("accounting: every record is written or counted under a drop reason")
+    return _check_mix(config, output)
+
+
+def _check_mix(config, output: str) -> int:
+    """Say at the end when the written mix misses the asked weights, and why; 5 if the config says fail."""
+    from pipeline.mix_check import off_target, write_off_target
+
+    messages = off_target(config, output)
+    write_off_target(output, messages, config)
+    for line in messages:
+        print(f"codecorpus: WARNING: {line}", file=sys.stderr)
+    if messages and config.mix.on_off_target == "fail":
+        print("codecorpus: the mix is off target (mix.on_off_target: fail)", file=sys.stderr)
+        return 5
     return 0
 
 

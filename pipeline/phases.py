@@ -179,6 +179,8 @@ def run_phases(
                 try:
                     run_recall(config, pages_collected, output_dir)
                 except TrainingError as err:
+                    if config.recall.on_weak == "fail":  # no silent skip: the config asks to stop here
+                        raise
                     # Seeds that match no collected page must not sink a run whose other data is good: say so
                     # loudly, keep the reason beside the output, and mix the pages as text.
                     _remove([f"{output_dir}/recall"])
