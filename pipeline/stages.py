@@ -8,7 +8,7 @@ count totals that `Funnel.write_counts` sums into `stats/counts.json`. Counts ar
 retried bundle replaces its counts rather than adding to them.
 
 `stats/counts.json` also lists, per stage, the stages whose kept records feed it (`inputs`, found by walking
-the Beam graph back from the stage's input), so `pipeline.funnel.accounting_errors` can check that no record
+the Beam graph back from the stage's input), so `pipeline.accounting.accounting_errors` can check that no record
 is lost *between* stages either: a stage's `in` must equal the sum of its input stages' `out`.
 """
 from __future__ import annotations

@@ -18,10 +18,10 @@ from filters.url_normalize import normalize_url
 from filters.web_extract import extract_text
 from pipeline.config import Config, WebExtraction
 from pipeline.dedup_transforms import deduplicate
+from pipeline.layout import stage_dir
 from pipeline.record import Drop, Record
 from pipeline.sinks import WriteParquetShards
 from pipeline.sources.warc import WarcInput, expand_warc_input, read_warc_unit
-from pipeline.stage_io import stage_dir
 from pipeline.stages import SOURCE, Funnel
 
 # Extraction options handed to `filters.web_extract.extract_text` (the rest of the section is the runner's).

@@ -724,8 +724,8 @@ def test_source_transform_in_beam(tmp_path):
 
 def test_codecorpus_run_on_hostile_inputs_keeps_accounting(tmp_path, capsys):
     """The whole pipeline over a corpus of broken inputs: it finishes and every file is counted."""
+    from pipeline.accounting import accounting_errors, read_funnel
     from pipeline.cli import main
-    from pipeline.funnel import accounting_errors, read_funnel
 
     write_files(tmp_path / "in" / "repo", {"ok.py": "def f():\n    return 1\n", "bin.py": b"\x7fELF\x00", "u.py": b"\xff\xfe\x00\xd8"})
     os.symlink(".", tmp_path / "in" / "repo" / "loop")
