@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from classifiers.recall_loop import budget_cut, is_collected, score_bin
+from classifiers.recall_selection import budget_cut, is_collected, score_bin
 from pipeline.cli import _check_mix, main
 from pipeline.config import ConfigError, load_config, parse_config
 from pipeline.mix_check import off_target
