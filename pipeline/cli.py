@@ -16,6 +16,8 @@ from pipeline.runner_options import DEFAULT_RUNNER
 BEAM_COMMANDS = ("run", "recall", "validate")  # commands that pass the options they do not know to Beam
 
 
+EXIT_RECALL_WEAK = 6  # the recall is too weak to trust and recall.on_weak is fail
+EXIT_MIX_OFF_TARGET = 5  # the written mix misses its weights and mix.on_off_target is fail
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
 
 
@@ -143,13 +145,12 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     except (ConfigError, TrainingError) as err:  # e.g. an input path that does not exist, a seed too small
         print(f"codecorpus: {err}", file=sys.stderr)
         return 2
-<<<<<<< HEAD
-    except RecallWeak as err:
-=======
     except ErrorBudgetExceeded as err:  # a step raising on many records: a bug; its rejects name them
->>>>>>> main
         print(f"codecorpus: {err}", file=sys.stderr)
         return 4
+    except RecallWeak as err:  # too few seeds, validation below the floors, nothing collected (recall.on_weak)
+        print(f"codecorpus: {err}", file=sys.stderr)
+        return EXIT_RECALL_WEAK
     print(format_funnel(funnel))
     print(f"\nfinished in {time.time() - start:.1f} s; output in {output}")
     step_errors = format_errors(funnel, read_first_errors(output))
@@ -176,7 +177,7 @@ def _check_mix(config, output: str) -> int:
         print(f"codecorpus: WARNING: {line}", file=sys.stderr)
     if messages and config.mix.on_off_target == "fail":
         print("codecorpus: the mix is off target (mix.on_off_target: fail)", file=sys.stderr)
-        return 5
+        return EXIT_MIX_OFF_TARGET
     return 0
 
 

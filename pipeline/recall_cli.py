@@ -22,7 +22,7 @@ def _recall(args: argparse.Namespace, beam_args: list[str]) -> int:
         return 2
     except RecallWeak as err:
         print(f"codecorpus recall: {err}", file=sys.stderr)
-        return 4
+        return 6  # EXIT_RECALL_WEAK, as `codecorpus run`
     print(f"stopped: {summary['stopped']}")
     print(f"collected: {summary['collected']}")
     print(f"finished in {time.time() - start:.1f} s; pages in {args.output.rstrip('/')}/recall/pages")

@@ -149,7 +149,7 @@ def test_weakness_reasons_name_the_class_and_the_key(tmp_path):
 def test_a_weak_recall_fails_loudly_or_warns_as_configured(crawl, tmp_path, capsys):
     strict = _config(tmp_path / "strict", on_weak="fail", min_seed_pages=1000)
     assert main(["recall", "--config", str(strict), "--pages", str(crawl), "--output", str(tmp_path / "a"),
-                 *FAST]) == 4
+                 *FAST]) == 6
     err = capsys.readouterr().err
     assert "recall iteration 1 is weak" in err and "recall.min_seed_pages=1000" in err and "on_weak: fail" in err
 
