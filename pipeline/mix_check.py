@@ -12,10 +12,12 @@ import json
 
 from apache_beam.io.filesystems import FileSystems
 
+from pipeline import layout
 from pipeline.config import Config
+from pipeline.sinks import write_bytes
 
 OFF_TARGET_FILE = "stats/mix_off_target.json"
-MANIFEST = "mix/manifest.json"
+RECALL_SUMMARY = "recall/summary.json"
 # The recall category whose pages feed a mix group (code also comes from GitHub).
 RECALL_OF_GROUP = {"math": "math_web", "code": "code_web"}
 
@@ -35,10 +37,11 @@ def _recall_reason(config: Config, output_dir: str, group: str) -> str:
         return ""
     if not config.recall.enabled:
         return "recall.enabled is false, so no web page is classified as " + output_category
-    if FileSystems.exists(f"{output_dir}/stats/recall/skipped.txt"):
-        with FileSystems.open(f"{output_dir}/stats/recall/skipped.txt") as fh:
+    skipped = layout.under(output_dir, layout.RECALL_SKIPPED)
+    if FileSystems.exists(skipped):
+        with FileSystems.open(skipped) as fh:
             return "the recall was skipped: " + fh.read().decode("utf-8").strip()
-    summary = _read_json(f"{output_dir}/recall/summary.json")
+    summary = _read_json(layout.under(output_dir, RECALL_SUMMARY))
     if summary is None:
         return "the recall did not run (no web pages were collected)"
     collected = sum(summary.get("collected", {}).get(k, 0) for k in labels)
@@ -51,7 +54,7 @@ def _recall_reason(config: Config, output_dir: str, group: str) -> str:
 
 def off_target(config: Config, output_dir: str) -> list[str]:
     """One message per group whose written weight misses the asked one by more than the tolerance."""
-    manifest = _read_json(f"{output_dir}/{MANIFEST}")
+    manifest = _read_json(layout.under(output_dir, layout.MANIFEST))
     if manifest is None:
         return []
     out = []
@@ -71,5 +74,4 @@ def off_target(config: Config, output_dir: str) -> list[str]:
 
 def write_off_target(output_dir: str, messages: list[str], config: Config) -> None:
     doc = {"tolerance": config.mix.weight_tolerance, "on_off_target": config.mix.on_off_target, "off_target": messages}
-    with FileSystems.create(f"{output_dir}/{OFF_TARGET_FILE}") as fh:
-        fh.write((json.dumps(doc, indent=1, sort_keys=True) + "\n").encode("utf-8"))
+    write_bytes(layout.under(output_dir, OFF_TARGET_FILE), (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode())

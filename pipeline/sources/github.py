@@ -164,7 +164,7 @@ def expand_entry(entry: str, given: str = "") -> Iterator[RepoUnit]:
     one `missing` unit (the reader counts it). `given` is the entry as written in the config: units are
     then named by its spelling (`RepoUnit.shown`), not by where they lie."""
     for unit in _entry_units(entry):
-        yield replace(unit, shown=as_given(unit.location, entry, given)) if given else unit
+        yield replace(unit, shown=printable(as_given(unit.location, entry, given))) if given else unit
 
 
 def _entry_units(entry: str) -> Iterator[RepoUnit]:

@@ -60,7 +60,7 @@ def archive_repo_name(location: str) -> str:
     """The repository name of an archive: its file name without the archive suffix."""
     name = posixpath.basename(location.rstrip("/"))
     suffix = archive_suffix(name)
-    return name[: -len(suffix)] if suffix else name
+    return printable(name[: -len(suffix)] if suffix else name)
 
 
 class _CappedReader:

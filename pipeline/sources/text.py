@@ -22,6 +22,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipeline.config import Config, ConfigError
 from pipeline.record import Drop, Record, stable_id
+from pipeline.sources.file_text import printable
 from pipeline.sources.input_files import as_given, glob_base
 from pipeline.stages import SOURCE, Funnel
 
@@ -40,7 +41,7 @@ def expand_text_input(entry: str, given: str = "") -> Iterator[TextFile]:
     base = glob_base(entry).rstrip("/")
     for path in sorted(m.path for m in FileSystems.match([entry])[0].metadata_list):
         name = path[len(base) + 1 :] if base and path.startswith(base + "/") else posixpath.basename(path)
-        yield TextFile(path, name, as_given(path, entry, given) if given else path)
+        yield TextFile(path, printable(name), printable(as_given(path, entry, given) if given else path))
 
 
 def is_parquet(path: str, fmt: str) -> bool:
