@@ -80,6 +80,10 @@ class GithubSource(Section):
         default=2_000_000_000, gt=0, le=1 << 40, description="total uncompressed bytes read from one archive"
     )
     max_files_per_repo: int = Field(default=200_000, gt=0, le=100_000_000)
+    max_path_chars: int = Field(default=4096, gt=0, le=1 << 20, description="longer paths: path_too_long")
+    max_tar_header_bytes: int = Field(
+        default=1 << 20, gt=0, le=1 << 30, description="larger tar long-name/pax headers: archive_header_too_large"
+    )
     git_clone_timeout_s: int = Field(default=600, gt=0, le=86_400)
     metadata: str | None = Field(
         default=None,
@@ -131,6 +135,10 @@ class TextInputs(Section):
     text_field: str = "text"
     id_field: str | None = Field(default=None, description="a stable id column; default: file and row number")
     url_field: str | None = None
+    max_row_bytes: int = Field(
+        default=64_000_000, gt=0, le=1 << 31,
+        description="longer JSON lines are dropped as row_too_large without being held in memory",
+    )
 
 
 class RepoSamples(Section):
