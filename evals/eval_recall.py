@@ -41,13 +41,13 @@ BENCH = SHARED / "benchmarks"
 CATEGORIES = ("code", "math")
 MADE_SEED = 2024  # the bundled sample uses 0, its seed files 101
 
-MATH_MARKUP = re.compile(r"mathjax|katex|<math[\s>]|\\begin\{(?:equation|align)|\$\$", re.I)
+MATH_MARKUP = re.compile(r"mathjax|katex|<math[\s>]|\\begin\{(?:equation|align)|\$\$", re.IGNORECASE)
 LATEX = re.compile(r"\\(?:frac|sum|int|alpha|beta|sqrt|mathbb|partial|infty|cdot|leq|geq)\b")
-PRE = re.compile(r"<pre[^>]*>(.*?)</pre>", re.S | re.I)
-CODE_TAG = re.compile(r"<code[^>]*>", re.I)
+PRE = re.compile(r"<pre[^>]*>(.*?)</pre>", re.DOTALL | re.IGNORECASE)
+CODE_TAG = re.compile(r"<code[^>]*>", re.IGNORECASE)
 CODEY = re.compile(r"[;{}=()\[\]]|\bdef |\bimport |\breturn\b|\$ |#include|function\b")
 CJK = re.compile(r"[\u4e00-\u9fff]")
-EN_WORDS = re.compile(r"\b(?:the|and|of|to|is|in|that|with|for|this)\b", re.I)
+EN_WORDS = re.compile(r"\b(?:the|and|of|to|is|in|that|with|for|this)\b", re.IGNORECASE)
 
 
 def markup_label(html: str) -> str:
@@ -227,8 +227,8 @@ def main() -> int:
         per_iter: dict[int, dict] = {}
         started = time.time()
         summary = run_recall(config, str(crawl), str(cache / f"out-{tokens}"), ["--runner=FnApiRunner"],
-                             progress=lambda line: print(f"[{tokens}] {line}"),
-                             on_iteration=lambda k, d: per_iter.__setitem__(k, score_iteration(d, truth)))
+                             progress=lambda line, t=tokens: print(f"[{t}] {line}"),
+                             on_iteration=lambda k, d, store=per_iter: store.__setitem__(k, score_iteration(d, truth)))
         results[tokens] = {"iterations": per_iter, "validation": [r["validation"] for r in
                                                                   summary["per_iteration"]],
                            "weak": summary["weak"], "seconds": round(time.time() - started, 1)}
