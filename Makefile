@@ -37,7 +37,7 @@ golden: $(STAMP)
 	$(PY) -m tests.golden_run
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check pipeline filters dedup classifiers mixing report tests benchmarks evals scripts
+	$(VENV)/bin/ruff check pipeline filters dedup repos classifiers mixing report tests benchmarks evals scripts
 
 # Every benchmarks/bench_*.py but bench_scale (its own target) runs as a module from the repository root;
 # one that lacks its data prints why and exits 0. bench_github_source reads CODECORPUS_BENCH_REPO.

@@ -150,15 +150,20 @@ def format_accounting(funnel: list[StageCounts]) -> list[str]:
     return lines + [f"  ! {e}" for e in errors]
 
 
-def format_funnel(funnel: list[StageCounts], width: int = 100) -> str:
-    """A plain-text funnel table: one row per stage, then one indented row per drop reason."""
-    lines = [f"{'stage':<40}{'in':>14}{'out':>14}{'dropped':>14}", "-" * min(width, 82)]
+FUNNEL_WIDTH = 80  # columns: fits a default terminal
+
+
+def format_funnel(funnel: list[StageCounts]) -> str:
+    """A plain-text funnel table, 80 columns: one row per stage, then one indented row per drop reason; a
+    merge stage says how many records went into how many (they are not drops, and not lost)."""
+    name, num = FUNNEL_WIDTH - 3 * 14, 14
+    lines = [f"{'stage':<{name}}{'in':>{num}}{'out':>{num}}{'dropped':>{num}}", "-" * FUNNEL_WIDTH]
     for s in funnel:
         drops = s.drops
-        lines.append(f"{s.stage:<40}{s.n_in:>14,}{s.n_out:>14,}{sum(drops.values()):>14,}")
+        lines.append(f"{s.stage[:name - 1]:<{name}}{s.n_in:>{num},}{s.n_out:>{num},}{sum(drops.values()):>{num},}")
         if s.kind == MERGE:
             merged, samples = s.counts.get("merged", 0), s.counts.get("samples", 0)
-            lines.append(f"  ~ {merged:,} records merged into {samples:,}")
+            lines.append(f"  ~ {merged:,} records merged into {samples:,} (not dropped: out includes them)")
         for reason, n in sorted(drops.items(), key=lambda kv: (-kv[1], kv[0])):
-            lines.append(f"{'  - ' + reason:<40}{'':>28}{n:>14,}")
+            lines.append(f"{('  - ' + reason)[:name + 2 * num - 1]:<{name + 2 * num}}{n:>{num},}")
     return "\n".join(lines)

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import shlex
+import signal
 import sys
 import time
 
@@ -13,11 +16,44 @@ from pipeline.runner_options import DEFAULT_RUNNER
 BEAM_COMMANDS = ("run", "recall")  # commands that pass the options they do not know to Beam
 
 
-def _progress_stream(choice: str):
-    """Where to draw live progress: stdout when it is a terminal (or when asked), else nowhere."""
-    if choice == "always" or (choice == "auto" and sys.stdout.isatty()):
-        return sys.stdout
-    return None
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
+
+
+def _progress_mode(choice: str) -> tuple[object, bool]:
+    """(stream, live): a redrawn table on a terminal, timestamped heartbeat lines in a log, or nothing."""
+    if choice == "never":
+        return None, False
+    live = choice == "always" or (choice == "auto" and sys.stdout.isatty())
+    return sys.stdout, live
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("codecorpus")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
+def _resume_command(argv: list[str]) -> str:
+    """The command that resumes this run: the same arguments, with --resume."""
+    args = [a for a in argv if a != "--resume"]
+    return "codecorpus " + " ".join(shlex.quote(a) for a in [*args, "--resume"])
+
+
+def _on_interrupt(argv: list[str]):
+    """A SIGINT handler that ends the run at once with exit 130 and the resume command, without the
+    tracebacks of Beam's threads and worker processes: finished phases are on disk, `--resume` skips them."""
+
+    def handler(signum, frame) -> None:  # noqa: ARG001 - signal handler signature
+        logging.disable(logging.CRITICAL)
+        print(f"\ncodecorpus: interrupted; finished phases are kept. Resume with:\n  {_resume_command(argv)}",
+              file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        os._exit(EXIT_INTERRUPTED)
+
+    return handler
 
 
 def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
@@ -27,7 +63,13 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     from classifiers.fasttext_model import TrainingError
     from pipeline.accounting import accounting_errors, format_funnel
     from pipeline.phases import run_phases
-    from pipeline.progress import CounterBoard, in_process_runner, run_with_progress
+    from pipeline.progress import (
+        HEARTBEAT_SECONDS,
+        CounterBoard,
+        in_process_runner,
+        run_with_progress,
+        timestamp,
+    )
     from pipeline.recall_driver import run_recall
     from pipeline.runner_options import (
         assemble_beam_args,
@@ -51,18 +93,26 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
         return 2
     output = args.output.rstrip("/")
     in_process = is_in_process(runner_of(beam_args))
-    stream = _progress_stream(args.progress)
+    stream, live = _progress_mode(args.progress)
+    signal.signal(signal.SIGINT, _on_interrupt(args.argv))
+
+    def say(line: str) -> None:
+        if stream is not None:
+            print(f"{timestamp()} {line}", file=stream, flush=True)
 
     def run_beam(phase: str, build) -> None:
         board = CounterBoard() if in_process else None
         p = beam.Pipeline(runner=in_process_runner(options, board) if board is not None else None, options=options)
         funnel = build(p)
-        if stream is not None:
-            print(f"phase {phase}", file=stream)
-        run_with_progress(p, [stage for stage, _ in funnel.stages], board, stream)
+        say(f"phase {phase}: started")
+        started = time.monotonic()
+        run_with_progress(p, [stage for stage, _ in funnel.stages], board, stream, live=live,
+                          heartbeat_seconds=args.heartbeat or HEARTBEAT_SECONDS)
+        say(f"phase {phase}: finished in {time.monotonic() - started:.1f} s")
 
     def recall(config_, pages, out) -> dict:
-        return run_recall(config_, pages, out, beam_args, progress=lambda line: print(f"recall: {line}"))
+        say("phase recall: started")
+        return run_recall(config_, pages, out, beam_args, progress=lambda line: say(f"recall: {line}"))
 
     start = time.time()
     try:
@@ -109,6 +159,14 @@ def make_parser() -> argparse.ArgumentParser:
         allow_abbrev=False,
         description="Build a DeepSeek-Coder-V2 style pretraining corpus with Apache Beam.",
     )
+    parser.add_argument("--version", action="version", version=f"codecorpus {_version()}")
+    parser.add_argument(
+        "--log-level",
+        default="WARNING",
+        type=str.upper,
+        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+        help="Python logging level of codecorpus and Beam (default WARNING; INFO shows Beam's job ids)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = sub.add_parser(
         "run",
@@ -135,7 +193,14 @@ def make_parser() -> argparse.ArgumentParser:
         "--progress",
         choices=("auto", "always", "never"),
         default="auto",
-        help="live per-stage counts while the job runs (auto: only when stdout is a terminal)",
+        help="progress while the job runs: auto draws a live per-stage table on a terminal and prints "
+        "timestamped heartbeat lines otherwise (a batch log); always: the table; never: nothing",
+    )
+    run.add_argument(
+        "--heartbeat",
+        type=float,
+        metavar="SECONDS",
+        help="seconds between progress lines when output is not a terminal (default: progress.HEARTBEAT_SECONDS, 30)",
     )
     run.add_argument(
         "--resume",
@@ -165,11 +230,20 @@ def _not_gcp_import_noise(record: logging.LogRecord) -> bool:
     return "apitools not found" not in record.getMessage()
 
 
+# Loggers whose INFO lines an operator needs at any level: Dataflow's job id and monitoring console URL.
+ALWAYS_INFO_LOGGERS = ("apache_beam.runners.dataflow.dataflow_runner", "apache_beam.runners.dataflow.internal.apiclient")
+
+
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger().addFilter(_not_gcp_import_noise)
     parser = make_parser()
     args, rest = parser.parse_known_args(argv)
+    args.argv = argv
+    logging.getLogger().setLevel(args.log_level)
+    for name in ALWAYS_INFO_LOGGERS:
+        logging.getLogger(name).setLevel(min(logging.INFO, logging.getLevelName(args.log_level)))
     if args.command not in BEAM_COMMANDS and rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     return args.handler(args, rest)

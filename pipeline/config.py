@@ -26,8 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from classifiers.recall_loop import OTHER_LABEL
-from dedup.repo_samples import REPO_LANGUAGES, RepoLanguage, SampleMode
+from classifiers.recall_selection import OTHER_LABEL
 from dedup.survivor import SurvivorRule
 from filters import code_rules, generated
 from filters import decontaminate as _decontam
@@ -35,6 +34,7 @@ from mixing import fim as _fim
 from mixing import plan as _plan
 from pipeline.record import CATEGORIES
 from pipeline.sources.file_dumps import DumpColumns
+from repos.samples import REPO_LANGUAGES, RepoLanguage, SampleMode
 
 
 class ConfigError(ValueError):

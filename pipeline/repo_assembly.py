@@ -1,5 +1,5 @@
 """Repository samples in Beam: files of the configured languages are grouped by repository and become one
-sample per connected part of their dependency graph (`dedup.repo_samples`); other files pass unchanged.
+sample per connected part of their dependency graph (`repos.samples`); other files pass unchanged.
 
 A "merge" stage of the funnel, counted so it still adds up: `in` files, `passed` (other files, unchanged),
 `merged` (files that went into samples), `samples` (samples made), `out` = passed + samples, and
@@ -13,10 +13,10 @@ from typing import Any
 import apache_beam as beam
 from apache_beam import pvalue
 
-from dedup.repo_samples import SourceFile, build_samples
 from pipeline.config import RepoSamples
 from pipeline.record import Drop, Record, stable_id
 from pipeline.stages import COUNTS_TAG, DROPS_TAG, MERGE, CountingDoFn, Funnel
+from repos.samples import SourceFile, build_samples
 
 STAGE = "repo_samples"
 _REPO = "repo"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from dedup.repo_samples import (
+from repos.samples import (
     SourceFile,
     build_samples,
     connected_parts,

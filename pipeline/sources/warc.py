@@ -26,6 +26,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from filters.html_decode import decode_html, replacement_fraction
+from filters.html_sniff import looks_like_html
 from filters.url_normalize import normalize_url, url_domain
 from pipeline.record import Drop, Record, stable_id
 from pipeline.sources.input_files import as_given
@@ -38,7 +39,6 @@ HTTP_TIMEOUT_S = 120
 MAX_REPLACEMENT_FRACTION = 0.05
 # How much of a body without a Content-Type is looked at to recognise HTML.
 SNIFF_BYTES = 1024
-_HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
 _NON_CHUNKED_GZIP = "non-chunked gzip"
 
 
@@ -122,7 +122,7 @@ def _mime(record, body_head: bytes) -> str:
         content_type = record.rec_headers.get_header("WARC-Identified-Payload-Type")
     if content_type:
         return content_type.split(";", 1)[0].strip().lower()
-    return "text/html" if _HTML_START.match(body_head[:SNIFF_BYTES]) else ""
+    return "text/html" if looks_like_html(body_head[:SNIFF_BYTES]) else ""
 
 
 class _Damaged(Exception):
