@@ -44,6 +44,7 @@ import apache_beam as beam
 import numpy as np
 import xxhash
 from apache_beam import pvalue
+from apache_beam.transforms.window import GlobalWindows
 
 from dedup.components import bucket_edges, large_star, small_star, survivor_of, union_find
 from dedup.lsh import band_keys, bands_rows
@@ -71,7 +72,13 @@ def _by_larger(edge: tuple[str, str]) -> tuple[str, str]:
 
 
 class _SignDoFn(beam.DoFn):
-    """Record -> (content hash, (node, band keys)); the shingle set on a side output when verifying."""
+    """Record -> (content hash, (node, band keys)); the shingle set on a side output when verifying.
+
+    Records are signed in batches (`MinHasher.signatures`: one numpy pass for many documents, so a small
+    file costs no numpy overhead of its own); a batch is flushed at `_BATCH_DOCS` records or `_BATCH_BYTES`
+    of text, and at the end of the bundle."""
+
+    _BATCH_DOCS, _BATCH_BYTES = 256, 4 << 20
 
     def __init__(self, settings: Dedup, seed: int, bands: int, rows: int):
         self.settings, self.seed, self.bands, self.rows = settings, seed, bands, rows
@@ -80,17 +87,41 @@ class _SignDoFn(beam.DoFn):
         s = self.settings
         self._hasher = MinHasher(num_perm=s.num_perm, seed=self.seed, ngram=s.ngram)
 
+    def start_bundle(self) -> None:
+        self._batch: list[Record] = []
+        self._batch_bytes = 0
+
     def process(self, record: Record) -> Iterable[Any]:
+        self._batch.append(record)
+        self._batch_bytes += len(record.text)
+        if len(self._batch) >= self._BATCH_DOCS or self._batch_bytes >= self._BATCH_BYTES:
+            yield from self._flush()
+
+    def finish_bundle(self) -> Iterable[Any]:
+        for out in self._flush():
+            if isinstance(out, pvalue.TaggedOutput):
+                yield pvalue.TaggedOutput(out.tag, GlobalWindows.windowed_value(out.value))
+            else:
+                yield GlobalWindows.windowed_value(out)
+
+    def _flush(self) -> Iterable[Any]:
+        batch, self._batch, self._batch_bytes = self._batch, [], 0
+        if not batch:
+            return
         s = self.settings
-        node = node_key(record.id, rule=s.survivor, stars=record.repo_stars, length=len(record.text))
-        hashes = self._hasher.shingler.hashes(record.text)
-        keys: tuple[bytes, ...] = ()
-        if hashes.size:
-            keys = tuple(band_keys(self._hasher.from_hashes(hashes), self.bands, self.rows))
-            if s.verify_jaccard:
-                yield pvalue.TaggedOutput(_SETS, (node, np.unique(hashes).tobytes()))
-        content = xxhash.xxh3_128_digest(record.text.encode("utf-8", "surrogatepass"))
-        yield content, (node, keys)
+        flat, sizes = self._hasher.shingler.hashes_many([r.text for r in batch])
+        signatures = self._hasher.signatures_of_hashes(flat, sizes)
+        ends = np.cumsum(sizes)
+        for i, record in enumerate(batch):
+            node = node_key(record.id, rule=s.survivor, stars=record.repo_stars, length=len(record.text))
+            keys: tuple[bytes, ...] = ()
+            if sizes[i]:
+                keys = tuple(band_keys(signatures[i], self.bands, self.rows))
+                if s.verify_jaccard:
+                    hashes = flat[ends[i] - sizes[i] : ends[i]]
+                    yield pvalue.TaggedOutput(_SETS, (node, np.unique(hashes).tobytes()))
+            content = xxhash.xxh3_128_digest(record.text.encode("utf-8", "surrogatepass"))
+            yield content, (node, keys)
 
 
 def _exact_survivors(item: tuple[bytes, Iterable[tuple[str, tuple]]]) -> Iterable[Any]:
