@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 OUT ?= out
 
-.PHONY: install run test golden lint confusable-table bench eval-dedup bench-scale wheel eval-classifier recall-sample eval-extract sample-warc clean chromium
+.PHONY: install run test golden lint confusable-table bench eval-dedup eval-language bench-scale wheel eval-classifier recall-sample eval-extract sample-warc clean chromium
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -48,6 +48,11 @@ bench: $(STAMP)
 # Near-dedup precision/recall on planted near-duplicates, ours and datasketch.MinHashLSH (a few minutes).
 eval-dedup: $(STAMP)
 	$(PY) -m evals.eval_dedup
+
+# Language detection on GitHub linguist's labelled samples, from a checkout outside the repository
+# (LINGUIST_DIR, default /work/cache/linguist; docs/languages.md). Prints why and exits 0 when absent.
+eval-language: $(STAMP)
+	$(PY) -m evals.eval_language
 
 # The whole pipeline on the sample replicated 1x/4x/16x, in-process and multi_processing (README "Scaling").
 bench-scale: $(STAMP)

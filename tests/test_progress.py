@@ -123,9 +123,9 @@ def test_cli_draws_progress_only_when_asked_or_on_a_terminal(tmp_path, capsys):
     # A batch log gets timestamped lines: each phase's start and end, and the last heartbeat of each Beam job.
     stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
     for phase in ("collect", "mix"):
-        assert re.search(rf"^{stamp} phase {phase}: started$", logged, re.M), logged
-        assert re.search(rf"^{stamp} phase {phase}: finished in [0-9.]+ s$", logged, re.M), logged
-    assert re.search(rf"^{stamp} done \d:\d\d:\d\d: \d+/\d+ stages have records; latest ", logged, re.M), logged
+        assert re.search(rf"^{stamp} phase {phase}: started$", logged, re.MULTILINE), logged
+        assert re.search(rf"^{stamp} phase {phase}: finished in [0-9.]+ s$", logged, re.MULTILINE), logged
+    assert re.search(rf"^{stamp} done \d:\d\d:\d\d: \d+/\d+ stages have records; latest ", logged, re.MULTILINE), logged
     funnel = logged[logged.index("stage "):logged.index("\nfinished in")].splitlines()  # the table fits 80 columns
     assert all(len(line) <= 80 for line in funnel), [line for line in funnel if len(line) > 80]
 
