@@ -27,6 +27,7 @@ from filters.decontaminate import (
     benchmark_strings,
     read_benchmark_rows,
 )
+from pipeline import layout
 from pipeline.config import Config, ConfigError
 from pipeline.record import Drop, Record
 from pipeline.sinks import read_bytes, write_bytes
@@ -66,8 +67,8 @@ def load_benchmark_file(entry: tuple) -> Iterator[BenchmarkString]:
     )
 
 
-INDEX_FILE = "stats/decontamination_index.bin"
-SUMMARY_FILE = "stats/decontamination.json"
+INDEX_FILE = layout.DECONTAMINATION_INDEX
+SUMMARY_FILE = layout.DECONTAMINATION
 
 
 def index_key(config: Config, files: list[tuple]) -> str:
