@@ -97,9 +97,6 @@ def _validate(args: argparse.Namespace, beam_args: list[str]) -> int:
 def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     import apache_beam as beam
 
-    from classifiers.fasttext_model import TrainingError
-    from pipeline.accounting import accounting_errors, format_funnel
-    from pipeline.phases import run_phases
     from pipeline.progress import (
         HEARTBEAT_SECONDS,
         CounterBoard,
@@ -108,7 +105,9 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
         timestamp,
     )
     from pipeline.recall_driver import run_recall
+    from pipeline.run_log import RUN_LOG, RunLog
     from pipeline.runner_options import is_in_process, runner_of
+    from pipeline.sinks import write_bytes
 
     checked = _checked_setup(args, beam_args)
     if isinstance(checked, int):
@@ -123,25 +122,48 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
         if stream is not None:
             print(f"{timestamp()} {line}", file=stream, flush=True)
 
+    run_log = RunLog(["codecorpus", *args.argv], config.source_file, config.fingerprint(),
+                     config.model_dump(mode="json"), runner_of(beam_args), beam_args)
+
     def run_beam(phase: str, build) -> None:
         board = CounterBoard() if in_process else None
         p = beam.Pipeline(runner=in_process_runner(options, board) if board is not None else None, options=options)
         funnel = build(p)
         say(f"phase {phase}: started")
-        started = time.monotonic()
+        started = time.time()
         run_with_progress(p, [stage for stage, _ in funnel.stages], board, stream, live=live,
                           heartbeat_seconds=args.heartbeat or HEARTBEAT_SECONDS)
-        say(f"phase {phase}: finished in {time.monotonic() - started:.1f} s")
+        run_log.phase_done(phase, started)
+        say(f"phase {phase}: finished in {time.time() - started:.1f} s")
 
     def recall(config_, pages, out) -> dict:
         say("phase recall: started")
-        return run_recall(config_, pages, out, beam_args, progress=lambda line: say(f"recall: {line}"))
+        started = time.time()
+        summary = run_recall(config_, pages, out, beam_args, progress=lambda line: say(f"recall: {line}"))
+        run_log.phase_done("recall", started)
+        return summary
+
+    code = 1
+    try:
+        code = _run_phases_and_summarise(config, output, args.resume, run_beam, recall, run_log)
+        return code
+    finally:
+        run_log.finish(code, run_log.warnings)
+        write_bytes(f"{output}/{RUN_LOG}", run_log.to_json())
+
+
+def _run_phases_and_summarise(config, output: str, resume: bool, run_beam, recall, run_log) -> int:
+    """The phases, then the funnel and the accounting verdict; the exit code."""
+    from classifiers.fasttext_model import TrainingError
+    from pipeline.accounting import accounting_errors, format_funnel
+    from pipeline.phases import run_phases
 
     start = time.time()
     try:
-        funnel = run_phases(config, output, run_beam, recall, resume=args.resume)
-    except (ConfigError, TrainingError) as err:  # e.g. an input path that does not exist, a seed too small
+        funnel = run_phases(config, output, run_beam, recall, resume=resume)
+    except (ConfigError, TrainingError) as err:  # e.g. a seed too small to train on
         print(f"codecorpus: {err}", file=sys.stderr)
+        run_log.warnings.append(str(err))
         return 2
     print(format_funnel(funnel))
     print(f"\nfinished in {time.time() - start:.1f} s; output in {output}")
@@ -150,6 +172,7 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
         print("codecorpus: ACCOUNTING MISMATCH, records lost without a reason:", file=sys.stderr)
         for e in errors:
             print(f"  {e}", file=sys.stderr)
+        run_log.warnings += errors
         return 3
     print("accounting: every record is written or counted under a drop reason")
     return 0
