@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 OUT ?= out
 
-.PHONY: install run test golden lint confusable-table bench eval-dedup bench-scale wheel eval-classifier recall-sample eval-extract sample-warc clean chromium
+.PHONY: install run test golden lint confusable-table bench eval-dedup eval-language bench-scale wheel eval-classifier recall-sample eval-extract sample-warc clean chromium
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -49,6 +49,11 @@ bench: $(STAMP)
 eval-dedup: $(STAMP)
 	$(PY) -m evals.eval_dedup
 
+# Language detection on GitHub linguist's labelled samples, from a checkout outside the repository
+# (LINGUIST_DIR, default /work/cache/linguist; docs/languages.md). Prints why and exits 0 when absent.
+eval-language: $(STAMP)
+	$(PY) -m evals.eval_language
+
 # The whole pipeline on the sample replicated 1x/4x/16x, in-process and multi_processing (README "Scaling").
 bench-scale: $(STAMP)
 	$(PY) benchmarks/bench_scale.py
@@ -67,9 +72,13 @@ recall-sample: $(STAMP)
 	$(PY) sample/recall/make_pages.py $(OUT)/sample-recall
 	$(VENV)/bin/codecorpus recall --config configs/local.yaml --pages $(OUT)/sample-recall/pages.jsonl --output $(OUT)
 
-# Extraction quality on ../shared/data/html/scrapinghub-aeb (token P/R/F1 beside trafilatura defaults).
+# Extraction quality per page type (articles, code, math, Q&A/forum, Chinese) against trafilatura, Resiliparse
+# and datatrove (evals/eval_extract.py). The code/math/Q&A/Chinese gold sets are built outside the repository.
+EXTRACT_EVAL ?= /work/cache/extract-eval
 eval-extract: $(STAMP)
-	$(PY) evals/eval_extract.py
+	$(PY) -m pip install -q 'latex2mathml>=3.70,<4'
+	$(PY) -m evals.extract_pages --out $(EXTRACT_EVAL)
+	CODECORPUS_EXTRACT_EVAL=$(EXTRACT_EVAL) $(PY) evals/eval_extract.py
 
 # Rebuild the bundled sample WARC (deterministic; committed).
 sample-warc: $(STAMP)

@@ -105,5 +105,5 @@ def build_mix(p: beam.Pipeline, config: Config, output_dir: str, pages_pattern: 
 
 def _write_stats(p: beam.Pipeline, funnel: Funnel, config: Config, output_dir: str, phase: str) -> None:
     funnel.write_counts(p, f"{output_dir}/stats/{phase}")
-    if config.output.write_rejects:
-        funnel.write_rejects(p, f"{output_dir}/rejects/{phase}", config.output.num_shards)
+    everything = config.output.write_rejects
+    funnel.write_rejects(p, f"{output_dir}/rejects/{phase}", config.output.num_shards if everything else 1, everything)

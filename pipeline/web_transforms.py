@@ -24,16 +24,10 @@ from pipeline.sinks import WriteParquetShards
 from pipeline.sources.warc import WarcInput, expand_warc_input, read_warc_unit
 from pipeline.stages import SOURCE, Funnel
 
-# Extraction options handed to `filters.web_extract.extract_text` (the rest of the section is the runner's).
-_EXTRACT_OPTIONS = (
-    "fast",
-    "favor_recall",
-    "favor_precision",
-    "include_comments",
-    "include_tables",
-    "keep_code",
-    "keep_math",
-)
+
+def extract_options(settings: WebExtraction) -> dict[str, object]:
+    """The section's options that `filters.web_extract.extract_text` takes (the rest is the runner's)."""
+    return settings.model_dump(exclude={"timeout_s"})
 
 
 def web_inputs(config: Config) -> list[WarcInput]:
@@ -88,17 +82,24 @@ def dedup_urls(pages: beam.PCollection, funnel: Funnel) -> beam.PCollection:
     return funnel.apply(grouped, "web_url_dedup", pick_url_survivor, kind=SOURCE)
 
 
+# Extracted once in each fresh extraction child, outside the budget: lazy imports and caches are not
+# charged to whichever page comes first.
+WARMUP_PAGE = (b"<html><body><article><h1>Warm-up</h1><p>A paragraph of text.</p></article></body></html>", "")
+
+
 class PageExtractor:
     """Step `Record(html) -> Record(text) | Drop`: main text with code and math kept, under a time limit.
 
     Extraction runs in a child process (`TimedWorker`, started on first use in each worker and picklable),
-    so a page that makes trafilatura spin is killed after `timeout_s` and counted as `extract_timeout`.
+    so a page that makes trafilatura spin is killed after `timeout_s` seconds of CPU time (not wall time:
+    a busy machine drops the same pages as an idle one) and counted as `extract_timeout`.
     """
 
     def __init__(self, settings: WebExtraction):
-        options = {name: getattr(settings, name) for name in _EXTRACT_OPTIONS}
-        self.worker = TimedWorker(functools.partial(extract_text, **options), settings.timeout_s)
-        self.extractor = extractor_name()
+        self.worker = TimedWorker(
+            functools.partial(extract_text, **extract_options(settings)), settings.timeout_s, warmup=WARMUP_PAGE
+        )
+        self.extractor = extractor_name(settings.engine)
 
     def __call__(self, record: Record) -> Record | Drop:
         try:
@@ -113,11 +114,11 @@ class PageExtractor:
         return record.replace(text=text, meta={**record.meta, "extractor": self.extractor})
 
 
-def extractor_name() -> str:
+def extractor_name(engine: str) -> str:
     """The extractor and its version, recorded on every page (output depends on it)."""
     from importlib.metadata import version
 
-    return f"trafilatura-{version('trafilatura')}"
+    return f"{engine}-{version(engine)}"
 
 
 def near_dedup_pages(pages: beam.PCollection, config: Config, funnel: Funnel) -> beam.PCollection:
