@@ -1,6 +1,6 @@
 """How a run was made: versions, config, inputs, runner, phases with their wall time, and how it ended.
 
-Written to `OUT/logs/run.json` by `codecorpus run` and read by the report ("How it was made"). Everything in
+Written to `OUT/logs/run.json` (`pipeline.layout.RUN_LOG`) by `codecorpus run` and read by the report ("How it was made"). Everything in
 `logs/` varies from run to run (times, host), so it is the one folder that the byte-identity guarantee
 (same input and config -> same output bytes on every runner) does not cover; every other file is covered.
 """
@@ -12,9 +12,6 @@ import time
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
-
-LOGS_DIR = "logs"  # relative to the output folder; excluded from output comparisons
-RUN_LOG = f"{LOGS_DIR}/run.json"
 
 # The software whose version decides output bytes or speed; reported as installed.
 PACKAGES = ("codecorpus", "apache-beam", "trafilatura", "tokenizers", "fasttext-wheel", "datasketch", "pyarrow",

@@ -18,7 +18,7 @@ from filters.url_normalize import normalize_url
 from filters.web_extract import extract_text
 from pipeline.config import Config, WebExtraction
 from pipeline.dedup_transforms import deduplicate
-from pipeline.layout import stage_dir
+from pipeline.layout import handoff_dir
 from pipeline.record import Drop, Record
 from pipeline.sinks import WriteParquetShards
 from pipeline.sources.warc import WarcInput, expand_warc_input, read_warc_unit
@@ -156,5 +156,5 @@ def build_web_branch(p: beam.Pipeline, config: Config, funnel: Funnel, output_di
         pages = funnel.apply(pages, "web_extract", PageExtractor(web.extraction))
         pages = dedup_urls(pages, funnel)
     pages = near_dedup_pages(pages, config, funnel)
-    pages | "WritePages" >> WriteParquetShards(stage_dir(output_dir, "pages"), config.output.num_shards)
+    pages | "WritePages" >> WriteParquetShards(handoff_dir(output_dir, "pages"), config.output.num_shards)
     return pages

@@ -7,7 +7,7 @@ import html
 import json
 
 from pipeline.accounting import MERGE, format_accounting
-from pipeline.run_log import RUN_LOG
+from pipeline.layout import RUN_LOG
 from report import plots
 from report.data import DEDUP_CLUSTERS, LANGUAGES, MANIFEST, RECALL_HISTOGRAMS, RunData
 from report.terminal import (
