@@ -17,6 +17,8 @@ from pipeline.runner_options import DEFAULT_RUNNER
 BEAM_COMMANDS = ("run", "recall", "validate")  # commands that pass the options they do not know to Beam
 
 
+EXIT_RECALL_WEAK = 6  # the recall is too weak to trust and recall.on_weak is fail
+EXIT_MIX_OFF_TARGET = 5  # the written mix misses its weights and mix.on_off_target is fail
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
 EXIT_OUTPUT_UNWRITABLE = 5  # the output filled up or turned read-only mid-run (2 config, 3 accounting, 4 errors)
 
@@ -180,6 +182,7 @@ def _run_phases_and_summarise(config, output: str, resume: bool, run_beam, recal
     from pipeline.accounting import accounting_errors, format_errors, format_funnel, read_first_errors
     from pipeline.output_lock import write_failure
     from pipeline.phases import ErrorBudgetExceeded, run_phases
+    from pipeline.recall_driver import RecallWeak
 
     start = time.time()
     try:
@@ -192,6 +195,10 @@ def _run_phases_and_summarise(config, output: str, resume: bool, run_beam, recal
         print(f"codecorpus: {err}", file=sys.stderr)
         run_log.warnings.append(str(err))
         return 4
+    except RecallWeak as err:  # too few seeds, validation below the floors, nothing collected (recall.on_weak)
+        print(f"codecorpus: {err}", file=sys.stderr)
+        run_log.warnings.append(str(err))
+        return EXIT_RECALL_WEAK
     except Exception as err:
         failure = write_failure(err)
         if failure is None:
@@ -199,6 +206,7 @@ def _run_phases_and_summarise(config, output: str, resume: bool, run_beam, recal
         # Shards are written to temporary names and renamed: no half-written file sits under a final name.
         print(f"codecorpus: cannot write {output}: {failure}; finished phases are kept, resume with --resume",
               file=sys.stderr)
+        run_log.warnings.append(f"cannot write {output}: {failure}")
         return EXIT_OUTPUT_UNWRITABLE
     print(format_funnel(funnel))
     print(f"\nfinished in {time.time() - start:.1f} s; output in {output}")
@@ -215,6 +223,21 @@ def _run_phases_and_summarise(config, output: str, resume: bool, run_beam, recal
         run_log.warnings += errors
         return 3
     print("accounting: every record is written or counted under a drop reason")
+    return _check_mix(config, output, run_log)
+
+
+def _check_mix(config, output: str, run_log) -> int:
+    """Say at the end when the written mix misses the asked weights, and why; 5 if the config says fail."""
+    from pipeline.mix_check import off_target, write_off_target
+
+    messages = off_target(config, output)
+    write_off_target(output, messages, config)
+    run_log.warnings += messages
+    for line in messages:
+        print(f"codecorpus: WARNING: {line}", file=sys.stderr)
+    if messages and config.mix.on_off_target == "fail":
+        print("codecorpus: the mix is off target (mix.on_off_target: fail)", file=sys.stderr)
+        return EXIT_MIX_OFF_TARGET
     return 0
 
 
