@@ -20,7 +20,7 @@ BEAM_COMMANDS = ("run", "recall", "validate")  # commands that pass the options 
 EXIT_RECALL_WEAK = 6  # the recall is too weak to trust and recall.on_weak is fail
 EXIT_MIX_OFF_TARGET = 5  # the written mix misses its weights and mix.on_off_target is fail
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
-EXIT_OUTPUT_UNWRITABLE = 5  # the output filled up or turned read-only mid-run (2 config, 3 accounting, 4 errors)
+EXIT_OUTPUT_UNWRITABLE = 7  # the output filled up or turned read-only mid-run (2 config, 3 accounting, 4 errors)
 
 
 def _progress_mode(choice: str) -> tuple[object, bool]:

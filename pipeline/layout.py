@@ -24,6 +24,7 @@ MANIFEST = "mix/manifest.json"
 RUN_COUNTS = "stats/counts.json"
 CLUSTER_SIZES = "stats/dedup_clusters.json"
 DECONTAMINATION = "stats/decontamination.json"
+DECONTAMINATION_INDEX = "stats/decontamination_index.bin"  # built by the launcher, loaded by workers
 MIX_LANGUAGES = "stats/mix_languages.json"
 RECALL_SKIPPED = "stats/recall/skipped.txt"
 RECALL_HISTOGRAMS = "recall/iter-*/score_histogram.json"
