@@ -5,7 +5,7 @@ wiring collects one `ShardInfo` per written shard and calls `build_manifest` onc
 
 Same input and config => same bytes: the manifest holds no time stamp and no absolute path (shard paths are
 relative to the output directory, inputs and tokenizer as the config spells them). The creation time goes to
-a separate file, `mix_created.json` (`created_file`), which names the manifest's sha256.
+a separate file, `logs/mix_created.json` (with the run log, outside byte identity), naming the manifest's sha256.
 """
 from __future__ import annotations
 
@@ -145,7 +145,7 @@ def manifest_json(manifest: dict[str, Any]) -> str:
 
 
 def created_json(manifest_bytes: bytes, now: dt.datetime | None = None) -> str:
-    """`mix_created.json`: when the manifest was written (UTC) and its sha256; kept out of the manifest so
+    """`logs/mix_created.json`: when the manifest was written (UTC) and its sha256; kept out of the manifest so
     the manifest stays byte-identical across runs."""
     now = now or dt.datetime.now(dt.timezone.utc)
     return json.dumps({

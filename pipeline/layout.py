@@ -11,7 +11,8 @@ Plain names (no Beam), so the writers, the phases, `--resume` and the report agr
   mix/<category>/part-*.parquet     the training mix (only Parquet under mix/: readers open the folder)
   tokens/<format>/<category>/       its token ids (Megatron .bin/.idx, raw u32), as mix.tokens.formats asks
   mix_manifest.json                 the mix's manifest (schema mixing/manifest.schema.json)
-  mix_created.json                  the manifest's creation time: the one file that differs between runs
+  logs/mix_created.json             the manifest's creation time and sha256 (not byte-identical)
+  logs/run.json                     how the run was made (times, host, versions): not byte-identical
 """
 from __future__ import annotations
 
@@ -24,15 +25,19 @@ RECALL_PAGES = "recall/pages"
 MIX = "mix"
 TOKENS = "tokens"
 MANIFEST = "mix_manifest.json"
-MIX_CREATED = "mix_created.json"
+MIX_CREATED = "logs/mix_created.json"  # the manifest's creation time: under logs/, outside byte identity
 MIX_OUTPUTS = (MIX, TOKENS, MANIFEST, MIX_CREATED)
-TIME_VARYING = (MIX_CREATED,)  # left out of byte-for-byte comparisons between runs
 RUN_COUNTS = "stats/counts.json"
 CLUSTER_SIZES = "stats/dedup_clusters.json"
 DECONTAMINATION = "stats/decontamination.json"
+DECONTAMINATION_INDEX = "stats/decontamination_index.bin"  # built by the launcher, loaded by workers
 MIX_LANGUAGES = "stats/mix_languages.json"
 RECALL_SKIPPED = "stats/recall/skipped.txt"
 RECALL_HISTOGRAMS = "recall/iter-*/score_histogram.json"
+RECALL_SUMMARY = "recall/summary.json"
+# What varies from run to run (times, host, versions): the one folder byte identity does not cover.
+LOGS = "logs"
+RUN_LOG = "logs/run.json"
 
 PARQUET_PARTS = "part-*.parquet"  # the shards `pipeline.sinks.WriteParquetShards` writes
 

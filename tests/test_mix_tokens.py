@@ -138,7 +138,7 @@ def test_the_manifest_validates_against_its_committed_schema(tokenized_mix, samp
     for out in (tokenized_mix / "a", sample_run):
         m = json.loads((out / "mix_manifest.json").read_text())
         jsonschema.validate(m, schema)
-        created = json.loads((out / "mix_created.json").read_text())
+        created = json.loads((out / "logs" / "mix_created.json").read_text())
         assert created["manifest_sha256"] == hashlib.sha256((out / "mix_manifest.json").read_bytes()).hexdigest()
     m = json.loads((sample_run / "mix_manifest.json").read_text())
     assert m["tokenizer"]["kind"] == "estimate" and m["software"]["apache-beam"] != "absent"
