@@ -96,7 +96,9 @@ def _beam_parser() -> argparse.ArgumentParser:
 
     parsers: list[argparse.ArgumentParser] = []
     PipelineOptions([]).get_all_options(add_extra_args_fn=parsers.append)
-    return parsers[0]
+    parser = parsers[0]
+    parser.allow_abbrev = False  # Beam < 2.63 builds it with abbreviations: --machine_typ would pass
+    return parser
 
 
 def is_beam_option(name: str) -> bool:
