@@ -59,12 +59,11 @@ def build_collect(p: beam.Pipeline, config: Config, output_dir: str) -> Funnel:
     files = assemble_repo_samples(funnel, files, config.repo_samples, config.seed)
     if config.dedup.enabled:
         files = deduplicate(funnel, files, config.dedup, config.seed)
-    n = config.output.num_shards
-    files | "WriteCode" >> WriteParquetShards(stage_dir(output_dir, "code"), n)
+    files | "WriteCode" >> WriteParquetShards(stage_dir(output_dir, "code"), config.output)
     funnel.hand_off("code", files)
     if config.inputs.text.paths:
         text = read_text_inputs(p, config, funnel)
-        text | "WriteText" >> WriteParquetShards(stage_dir(output_dir, "text"), n)
+        text | "WriteText" >> WriteParquetShards(stage_dir(output_dir, "text"), config.output)
         funnel.hand_off("text", text)
     pages = build_web_branch(p, config, funnel, output_dir)
     if pages is not None:
@@ -106,4 +105,4 @@ def build_mix(p: beam.Pipeline, config: Config, output_dir: str, pages_pattern: 
 def _write_stats(p: beam.Pipeline, funnel: Funnel, config: Config, output_dir: str, phase: str) -> None:
     funnel.write_counts(p, f"{output_dir}/stats/{phase}")
     if config.output.write_rejects:
-        funnel.write_rejects(p, f"{output_dir}/rejects/{phase}", config.output.num_shards)
+        funnel.write_rejects(p, f"{output_dir}/rejects/{phase}", config.output)

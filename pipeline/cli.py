@@ -32,6 +32,7 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     from pipeline.runner_options import (
         assemble_beam_args,
         is_in_process,
+        job_server_problem,
         load_runner_profile,
         runner_of,
         worker_package_problem,
@@ -45,10 +46,16 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
         print(f"codecorpus: {err}", file=sys.stderr)
         return 2
     options = PipelineOptions(beam_args)
-    problem = worker_package_problem(options)
-    if problem:
-        print(f"codecorpus: {problem}", file=sys.stderr)
+    server = job_server_problem(options)
+    if server:
+        print(f"codecorpus: {server}", file=sys.stderr)
         return 2
+    problem = worker_package_problem(options)
+    if problem and problem.fatal:
+        print(f"codecorpus: {problem.message}", file=sys.stderr)
+        return 2
+    if problem:
+        print(f"codecorpus: warning: {problem.message}", file=sys.stderr)
     output = args.output.rstrip("/")
     in_process = is_in_process(runner_of(beam_args))
     stream = _progress_stream(args.progress)

@@ -24,6 +24,7 @@ from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindows
 
+from pipeline.config import Output
 from pipeline.record import Drop, Record
 from pipeline.sinks import WriteJsonLinesShards
 
@@ -238,7 +239,7 @@ class Funnel:
             >> beam.io.WriteToText(f"{stats_dir}/counts", file_name_suffix=".json", shard_name_template="")
         )
 
-    def write_rejects(self, pipeline: beam.Pipeline, rejects_dir: str, num_shards: int) -> None:
+    def write_rejects(self, pipeline: beam.Pipeline, rejects_dir: str, output: Output) -> None:
         """Write every drop's stage, reason, id and detail as JSON lines (for audit), sorted in shards."""
         (
             self.drops
@@ -254,7 +255,7 @@ class Funnel:
                     ),
                 )
             )
-            | "WriteRejects" >> WriteJsonLinesShards(f"{rejects_dir}/rejects", num_shards)
+            | "WriteRejects" >> WriteJsonLinesShards(f"{rejects_dir}/rejects", output)
         )
 
 
