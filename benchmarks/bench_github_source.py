@@ -137,7 +137,7 @@ def beam_rate(root: Path, work: Path) -> float:
             sys.stdout = stdout
     if code != 0:
         raise SystemExit(f"codecorpus run failed with {code}")
-    from pipeline.funnel import read_funnel
+    from pipeline.accounting import read_funnel
 
     return read_funnel(str(work / "out"))[0].n_in / (time.perf_counter() - start)
 

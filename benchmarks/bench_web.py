@@ -159,7 +159,7 @@ def _beam_once(warc: Path) -> dict:
         wall = time.time() - start
         if proc.returncode != 0:
             return {"error": proc.stderr[-2000:]}
-        from pipeline.funnel import read_funnel
+        from pipeline.accounting import read_funnel
 
         web = [s for s in read_funnel(f"{tmp}/out") if s.stage.startswith("web_")]
         return {"pages": web[0].n_out, "written": web[-1].n_out, "wall_s": wall,

@@ -1,1 +1,1 @@
-"""Plain-Python classification: BPE tokenizer, fastText training and scoring, recall-loop bookkeeping."""
+"""Plain-Python classification: BPE tokenizer, fastText training and scoring, recall selection."""

@@ -3,14 +3,18 @@
 A document is contaminated when it contains any `n`-gram (default 10) of a benchmark string, or contains a
 whole benchmark string of `min_exact_grams`..`n-1` grams (default 3..9) exactly.
 
-The gram unit (DeepSeek does not state one) is the word token of `normalize_tokens`: the text is NFKC
-normalised and case-folded, then split into maximal runs of Unicode word characters (`\\w+`: letters,
-digits, underscore). Punctuation, symbols and whitespace only separate tokens, so `Foo(bar,  baz)` and
-`foo bar baz` give the same grams, and indentation, line breaks and LaTeX markup do not hide a match.
+The gram unit (DeepSeek does not state one) is the word token of `normalize_tokens`: maximal runs of Unicode
+word characters (`\\w+`: letters, digits, underscore) of the text's match form (`match_form`: NFKC, case-folded,
+and outside ASCII: default-ignorable code points such as the soft hyphen removed, combining marks stripped,
+Unicode TR39 confusables folded to their prototype). Punctuation, symbols and whitespace only separate tokens,
+so `Foo(bar,  baz)` and `foo bar baz` give the same grams, and indentation, line breaks, LaTeX markup, a soft
+hyphen inside a word or Cyrillic look-alike letters do not hide a match. The text itself is never changed.
 
-Grams are hashed (xxh64 per token, then a polynomial rolling hash over the n tokens, mod 2^64), so the index
-is a sorted uint64 array (8 bytes per gram) plus a uint32 entry number per gram: the four test sets'
-default fields give ~760K grams, ~9.5 MB pickled. A false match needs a 64-bit collision (~1e-13 per gram).
+Tokens are hashed in numpy without building Python strings (a polynomial hash of the code points mod 2^64,
+then splitmix64's finaliser), grams by a polynomial rolling hash over the n token hashes, so the index is a
+sorted uint64 array (8 bytes per gram) plus a uint32 entry number per gram: the four test sets' default fields
+give ~760K grams, ~9.5 MB pickled. A false match needs a 64-bit collision (~1e-13 per gram); it could only
+drop a document, never keep a contaminated one.
 
 Trivial grams, made only of numbers and single characters (`1 2 3 4 5 6 7 8 9 10`, the first ten primes,
 `0 1 2 ... 9 a b`, `1 1 x 1 1 x ...`), are not indexed by default: MATH solutions and HumanEval prompts contain
@@ -30,12 +34,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import xxhash
 
 NGRAM = 10  # SPEC §3: any identical 10-gram
 MIN_EXACT_GRAMS = 3  # SPEC §3: shorter strings of at least 3 grams are matched exactly
 _WORD = re.compile(r"\w+")
 _POLY = np.uint64(0x100000001B3)  # odd multiplier of the rolling gram hash (FNV-64 prime)
+_PREFIX_BITS = 24  # the index prefilter: 16 MB of bools, ~5% of its slots set by ~760K benchmark grams
+_PREFIX_SHIFT = np.uint64(64 - _PREFIX_BITS)
 
 
 @dataclass(frozen=True)
@@ -72,14 +77,184 @@ KNOWN_BENCHMARKS: dict[str, BenchmarkFields] = {
 }
 
 
+# Default_Ignorable_Code_Point (Unicode DerivedCoreProperties): soft hyphen, zero-width and bidi controls,
+# variation selectors, tags. Invisible, so a writer can put them inside a word to hide it from matching.
+_IGNORABLE_RANGES = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F),
+    (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+)
+_CONFUSABLES_FILE = Path(__file__).with_name("confusables.tsv")  # scripts/make_confusable_table.py
+_confusables: dict[int, str] | None = None
+_fold_cache: dict[int, str] = {}  # code point -> its match form (non-ASCII only; ASCII is never rewritten)
+_WORD_ASCII = np.zeros(128, dtype=bool)
+for _c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_":
+    _WORD_ASCII[ord(_c)] = True
+_word_cache: dict[int, bool] = {}
+_TOKEN_BASE = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier of the per-token polynomial hash
+_powers = np.ones(1, dtype=np.uint64)  # _TOKEN_BASE ** k, grown to the longest token seen
+
+
+def _is_ignorable(cp: int) -> bool:
+    return any(lo <= cp <= hi for lo, hi in _IGNORABLE_RANGES)
+
+
+def _confusable_map() -> dict[int, str]:
+    global _confusables
+    if _confusables is None:
+        table = {}
+        for line in _CONFUSABLES_FILE.read_text(encoding="utf-8").splitlines():
+            if line and not line.startswith("#"):
+                src, target = line.split("\t")
+                table[int(src, 16)] = "".join(chr(int(t, 16)) for t in target.split())
+        _confusables = table
+    return _confusables
+
+
+def _strip(text: str) -> str:
+    """NFD with combining marks (Mn, Me) and default-ignorable code points removed."""
+    return "".join(
+        c for c in unicodedata.normalize("NFD", text)
+        if unicodedata.category(c) not in ("Mn", "Me") and not _is_ignorable(ord(c))
+    )
+
+
+def fold_char(ch: str) -> str:
+    """The match form of one non-ASCII character of NFKC, case-folded text: marks and ignorables removed,
+    then its TR39 confusable prototype (Cyrillic `а` -> `a`), case-folded again; ASCII output stays ASCII."""
+    cp = ord(ch)
+    out = _fold_cache.get(cp)
+    if out is None:
+        table = _confusable_map()
+        out = _strip(ch)
+        for _ in range(3):  # prototypes may decompose again; three rounds reach the fixed point
+            mapped = _strip("".join(c if c.isascii() else table.get(ord(c), c) for c in out)).casefold()
+            if mapped == out:
+                break
+            out = mapped
+        _fold_cache[cp] = out
+    return out
+
+
+def match_code_points(text: str) -> np.ndarray:
+    """The code points decontamination matches on (never written out): NFKC, case-folded, and every non-ASCII
+    character folded by `fold_char`, so a soft hyphen inside a word, combining accents or Cyrillic look-alike
+    letters do not hide benchmark text (issue 12). ASCII text only goes through NFKC and case folding.
+    uint8 when the result is ASCII, else uint32; the folding runs in numpy, once per distinct character."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if text.isascii():
+        return np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    high = np.flatnonzero(cps >= 128)
+    uniq, inverse = np.unique(cps[high], return_inverse=True)
+    folds = [fold_char(chr(u)) for u in uniq.tolist()]
+    if all(len(f) == 1 for f in folds):  # the common case: one character for one
+        out = cps.copy()
+        out[high] = np.array([ord(f) for f in folds], dtype=np.uint32)[inverse]
+        return out
+    # Deletions (marks, ignorables) and expansions: every position gives len(fold) code points.
+    fold_lengths = np.array([len(f) for f in folds], dtype=np.int64)
+    fold_starts = np.concatenate([[0], np.cumsum(fold_lengths)[:-1]])
+    fold_cps = np.array([ord(c) for f in folds for c in f], dtype=np.uint32)
+    lengths = np.ones(len(cps), dtype=np.int64)
+    lengths[high] = fold_lengths[inverse]
+    source = np.repeat(np.arange(len(cps)), lengths)
+    offset = np.arange(len(source)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    which = np.full(len(cps), -1, dtype=np.int64)
+    which[high] = inverse
+    w = which[source]
+    out = cps[source].copy()
+    folded = w >= 0
+    out[folded] = fold_cps[fold_starts[w[folded]] + offset[folded]]
+    return out
+
+
+def _decode(cps: np.ndarray) -> str:
+    if cps.dtype == np.uint8:
+        return cps.tobytes().decode("ascii")
+    return cps.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def match_form(text: str) -> str:
+    """`match_code_points` as a string."""
+    return _decode(match_code_points(text))
+
+
+def _code_points(form: str) -> np.ndarray:
+    if form.isascii():
+        return np.frombuffer(form.encode("ascii"), dtype=np.uint8)
+    return np.frombuffer(form.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _word_mask(cps: np.ndarray) -> np.ndarray:
+    """Which code points `\\w` matches (str.isalnum() or `_`, as Python's re does)."""
+    if cps.dtype == np.uint8:
+        return _WORD_ASCII[cps]
+    high = cps >= 128
+    mask = np.zeros(len(cps), dtype=bool)
+    mask[~high] = _WORD_ASCII[cps[~high]]
+    if high.any():
+        hi = cps[high]
+        uniq, inverse = np.unique(hi, return_inverse=True)
+        flags = []
+        for u in uniq.tolist():
+            w = _word_cache.get(u)
+            if w is None:
+                w = _word_cache[u] = chr(u).isalnum()
+            flags.append(w)
+        mask[high] = np.array(flags, dtype=bool)[inverse]
+    return mask
+
+
+def _token_powers(n: int) -> np.ndarray:
+    global _powers
+    if len(_powers) < n:
+        size = max(n, 2 * len(_powers))
+        grown = np.full(size, _TOKEN_BASE, dtype=np.uint64)
+        grown[0] = 1
+        _powers = np.cumprod(grown, dtype=np.uint64)  # wraps: powers mod 2^64
+    return _powers
+
+
+def _mix64(h: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: spreads the polynomial hash over all 64 bits (the index prefilter reads the top)."""
+    h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return h ^ (h >> np.uint64(31))
+
+
+def _segment_hashes(cps: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The hash of each run of `lengths` consecutive code points of `cps` (all word characters)."""
+    if not len(lengths):
+        return np.zeros(0, dtype=np.uint64)
+    starts = np.zeros(len(lengths), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=starts[1:])
+    offsets = np.arange(len(cps), dtype=np.int64) - np.repeat(starts, lengths)
+    vals = cps.astype(np.uint64) * _token_powers(int(lengths.max()))[offsets]
+    sums = np.add.reduceat(vals, starts)  # uint64 wraps: the polynomial hash mod 2^64
+    return _mix64(sums + lengths.astype(np.uint64) * _POLY)
+
+
+def token_spans(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(starts, ends, hashes) of the `\\w+` runs of match code points: the tokens, hashed without Python strings."""
+    mask = _word_mask(cps)
+    edges = np.flatnonzero(np.diff(mask.view(np.int8), prepend=0, append=0))
+    starts, ends = edges[0::2], edges[1::2]
+    return starts, ends, _segment_hashes(cps[mask], ends - starts)
+
+
 def normalize_tokens(text: str) -> list[str]:
-    """The gram units of `text`: NFKC, case-folded, maximal `\\w+` runs (punctuation/space only separate)."""
-    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+    """The gram units of `text`: maximal `\\w+` runs of its match form (punctuation/space only separate)."""
+    return _WORD.findall(match_form(text))
 
 
 def token_hashes(tokens: list[str]) -> np.ndarray:
-    """A stable 64-bit hash per token (xxh64, seed 0: equal across processes and machines)."""
-    return np.fromiter((xxhash.xxh64_intdigest(t.encode("utf-8", "surrogatepass")) for t in tokens), dtype=np.uint64, count=len(tokens))
+    """A stable 64-bit hash per token (equal across processes and machines; equal to `token_spans`' hashes)."""
+    if not tokens:
+        return np.zeros(0, dtype=np.uint64)
+    joined = "".join(tokens)
+    lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
+    return _segment_hashes(_code_points(joined).astype(np.uint32), lengths)
 
 
 def gram_hashes(hashes: np.ndarray, n: int) -> np.ndarray:
@@ -220,6 +395,7 @@ class StringGrams:
     long: np.ndarray  # n-gram hashes (empty when the string is shorter than n)
     short_len: int = 0  # >0: the whole string is matched exactly at this length
     short_hash: int = 0
+    short_tokens: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))  # its token hashes
     trivial_skipped: int = 0
 
 
@@ -245,6 +421,7 @@ def string_grams(
     elif s.exact and len(tokens) >= min_exact_grams:
         if index_trivial_grams or not all(is_trivial_token(t) for t in tokens):
             out.short_len, out.short_hash = len(tokens), int(gram_hashes(hashes, len(tokens))[0])
+            out.short_tokens = hashes
         else:
             out.trivial_skipped = 1
     return out
@@ -278,6 +455,7 @@ class ContaminationIndex:
     long_hashes: np.ndarray  # sorted uint64
     long_entries: np.ndarray  # uint32, parallel; for equal hashes the smallest entry comes first
     short: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # length -> (hashes, entries)
+    short_prefixes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))  # see _prefilters
     stats: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @classmethod
@@ -285,7 +463,7 @@ class ContaminationIndex:
         """Merge per-string grams; the result does not depend on the order of `parts`."""
         parts = sorted(parts, key=lambda p: p.label)
         labels, benchmarks = [], []
-        long_h, long_e, short_h, short_e, short_l = [], [], [], [], []
+        long_h, long_e, short_h, short_e, short_l, short_t = [], [], [], [], [], []
         stats: dict[str, dict[str, int]] = {}
         for entry, part in enumerate(parts):
             labels.append(part.label)
@@ -305,6 +483,7 @@ class ContaminationIndex:
                 short_h.append(part.short_hash)
                 short_e.append(entry)
                 short_l.append(part.short_len)
+                short_t.append(part.short_tokens)
             elif not part.trivial_skipped:
                 st["too_short"] += 1
         for bench, st in stats.items():
@@ -319,7 +498,9 @@ class ContaminationIndex:
             h, e = sh[mask], se[mask].astype(np.uint32)
             o = np.lexsort((e, h))
             short[length] = (h[o], e[o])
-        return cls(n, labels, benchmarks, hashes[order], entries[order], short, dict(sorted(stats.items())))
+        first = min(short_l, default=0)
+        prefixes = np.unique(np.array([gram_hashes(t, first)[0] for t in short_t], dtype=np.uint64))
+        return cls(n, labels, benchmarks, hashes[order], entries[order], short, prefixes, dict(sorted(stats.items())))
 
     @classmethod
     def build(cls, strings: Iterable[BenchmarkString], *, n: int = NGRAM, min_exact_grams: int = MIN_EXACT_GRAMS,
@@ -332,21 +513,68 @@ class ContaminationIndex:
         return len(self.long_hashes) + sum(len(h) for h, _ in self.short.values())
 
     def find(self, text: str) -> Match | None:
-        """The first benchmark match in `text` (n-grams by position first, then exact short strings)."""
-        tokens = normalize_tokens(text)
-        if not tokens or not len(self):
+        """The first benchmark match in `text` (n-grams by position first, then exact short strings by length).
+
+        Grams of every length are built incrementally (length L from length L-1: one multiply-add per token).
+        n-grams are looked up in a bitmap of the index's hash prefixes before the binary search, which then
+        runs only on the few percent whose prefix is indexed; short strings are looked up only where the
+        doc's gram of the shortest exact length starts one of them (a second, sparse bitmap).
+        """
+        if not len(self):
             return None
-        hashes = token_hashes(tokens)
-        hit = _first_hit(gram_hashes(hashes, self.n), self.long_hashes, self.long_entries)
-        if hit is not None:
-            pos, entry = hit
-            return self._match(entry, tokens[pos : pos + self.n], exact=False)
-        for length, (sh, se) in self.short.items():
-            hit = _first_hit(gram_hashes(hashes, length), sh, se)
+        cps = match_code_points(text)
+        starts, ends, hashes = token_spans(cps)
+        if not len(hashes):
+            return None
+        long_filter, short_filter = self._prefilters()
+        short_lengths = sorted(self.short)
+        first_short = short_lengths[0] if short_lengths else 0
+        grams = {1: hashes}
+        acc = hashes
+        for length in range(2, self.n + 1):
+            if len(hashes) < length:
+                break
+            acc = acc[:-1] * _POLY + hashes[length - 1 :]  # wraps mod 2^64: equal to gram_hashes(hashes, length)
+            if length == self.n or length in self.short:
+                grams[length] = acc
+        hit = None
+        if self.n in grams and len(self.long_hashes):
+            long = grams[self.n]
+            candidates = np.flatnonzero(long_filter[long >> _PREFIX_SHIFT])
+            hit = _first_hit(long[candidates], self.long_hashes, self.long_entries)
             if hit is not None:
-                pos, entry = hit
-                return self._match(entry, tokens[pos : pos + length], exact=True)
-        return None
+                hit, length = (int(candidates[hit[0]]), hit[1]), self.n
+        if hit is None and first_short in grams:
+            candidates = np.flatnonzero(short_filter[grams[first_short] >> _PREFIX_SHIFT])
+            for length in short_lengths if len(candidates) else ():
+                if length not in grams:
+                    break
+                at = candidates[candidates < len(grams[length])]
+                sh, se = self.short[length]
+                hit = _first_hit(grams[length][at], sh, se)
+                if hit is not None:
+                    hit = (int(at[hit[0]]), hit[1])
+                    break
+        if hit is None:
+            return None
+        pos, entry = hit
+        gram = [_decode(cps[a:b]) for a, b in zip(starts[pos : pos + length], ends[pos : pos + length])]
+        return self._match(entry, gram, exact=length != self.n)
+
+    def _prefilters(self) -> tuple[np.ndarray, np.ndarray]:
+        """Bitmaps (one bool per 2^-PREFIX_BITS of the hash space) of the n-gram hashes and of the hashes of the
+        first `min(short)` tokens of every exact short string; built once per process, never pickled."""
+        filters = self.__dict__.get("_filters")
+        if filters is None:
+            long_filter = np.zeros(1 << _PREFIX_BITS, dtype=bool)
+            long_filter[self.long_hashes >> _PREFIX_SHIFT] = True
+            short_filter = np.zeros(1 << _PREFIX_BITS, dtype=bool)
+            short_filter[np.asarray(self.short_prefixes, dtype=np.uint64) >> _PREFIX_SHIFT] = True
+            filters = self.__dict__["_filters"] = (long_filter, short_filter)
+        return filters
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_filters"}  # rebuilt where it is used
 
     def _match(self, entry: int, gram: list[str], exact: bool) -> Match:
         return Match(self.benchmarks[entry], self.labels[entry], " ".join(gram), exact)

@@ -49,9 +49,25 @@ _SUPERSETS = {
 _NOT_FROM_META = {"utf-16", "utf-16le", "utf-16be", "utf-32", "utf-32le", "utf-32be"}
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
-_CT_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([A-Za-z0-9._:()+-]+)", re.IGNORECASE)
-_META_CHARSET = re.compile(rb"<meta[^>]+?charset\s*=\s*[\"']?\s*([A-Za-z0-9._:()+-]+)", re.IGNORECASE)
-_XML_ENCODING = re.compile(rb"<\?xml[^>]+encoding\s*=\s*[\"']\s*([A-Za-z0-9._:()+-]+)", re.IGNORECASE)
+# Linear-time on any input (issue 12): no two adjacent quantifiers can match the same character, and tag
+# attributes are searched one tag at a time (`_tag_value`), never from every `<meta` to the end.
+_CT_CHARSET = re.compile(r"charset\s*=[\s\"']*([A-Za-z0-9._:()+-]+)", re.IGNORECASE)
+_META_CHARSET = re.compile(rb"charset\s*=[\s\"']*([A-Za-z0-9._:()+-]+)", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"encoding\s*=\s*[\"']\s*([A-Za-z0-9._:()+-]+)", re.IGNORECASE)
+
+
+def _tag_value(head: bytes, opener: bytes, attribute: re.Pattern[bytes]) -> re.Match[bytes] | None:
+    """The first `attribute` match inside a tag that starts with `opener` (lower case), up to its `>`.
+    Tags are visited left to right and the scan resumes at each tag's end, so no byte is read twice."""
+    lowered, pos = head.lower(), 0
+    while (start := lowered.find(opener, pos)) >= 0:
+        end = lowered.find(b">", start)
+        end = len(head) if end < 0 else end
+        match = attribute.search(head, start + len(opener) + 1, end)
+        if match:
+            return match
+        pos = max(end, start + 1)
+    return None
 
 
 @dataclass(frozen=True)
@@ -83,7 +99,7 @@ def charset_from_content_type(content_type: str | None) -> str | None:
 
 def charset_from_meta(head: bytes) -> str | None:
     """The charset an HTML head declares (`<meta charset>`, `http-equiv` Content-Type, XML declaration)."""
-    match = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
+    match = _tag_value(head, b"<meta", _META_CHARSET) or _tag_value(head, b"<?xml", _XML_ENCODING)
     if not match:
         return None
     label = match.group(1).decode("ascii", "replace").lower()

@@ -21,12 +21,12 @@ from pipeline.config import Config
 from pipeline.decontam_transforms import decontaminate
 from pipeline.dedup_transforms import CLUSTER_SIZES_FILE, deduplicate, write_cluster_sizes
 from pipeline.github_transforms import read_github_code
+from pipeline.layout import PAGE_CATEGORIES, load_stage, stage_dir, stage_files
 from pipeline.mix_transforms import write_mix
 from pipeline.record import Drop, Record
 from pipeline.repo_assembly import assemble_repo_samples
 from pipeline.sinks import WriteParquetShards
 from pipeline.sources.text import read_text_inputs
-from pipeline.stage_io import PAGE_CATEGORIES, load_stage, stage_dir, stage_files
 from pipeline.stages import Funnel
 from pipeline.web_transforms import build_web_branch
 
@@ -104,5 +104,4 @@ def build_mix(p: beam.Pipeline, config: Config, output_dir: str, pages_pattern: 
 
 def _write_stats(p: beam.Pipeline, funnel: Funnel, config: Config, output_dir: str, phase: str) -> None:
     funnel.write_counts(p, f"{output_dir}/stats/{phase}")
-    if config.output.write_rejects:
-        funnel.write_rejects(p, f"{output_dir}/rejects/{phase}", config.output)
+    funnel.write_rejects(p, f"{output_dir}/rejects/{phase}", config.output, config.output.write_rejects)

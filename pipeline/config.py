@@ -26,8 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from classifiers.recall_loop import OTHER_LABEL
-from dedup.repo_samples import REPO_LANGUAGES, RepoLanguage, SampleMode
+from classifiers.recall_selection import OTHER_LABEL
 from dedup.survivor import SurvivorRule
 from filters import code_rules, generated
 from filters import decontaminate as _decontam
@@ -35,6 +34,7 @@ from mixing import fim as _fim
 from mixing import plan as _plan
 from pipeline.record import CATEGORIES
 from pipeline.sources.file_dumps import DumpColumns
+from repos.samples import REPO_LANGUAGES, RepoLanguage, SampleMode
 
 
 class ConfigError(ValueError):
@@ -145,6 +145,11 @@ class RepoSamples(Section):
         default="dependency", description="dependency order (Coder), random concatenation (Coder-V2), or off"
     )
     languages: list[RepoLanguage] = Field(default_factory=lambda: list(REPO_LANGUAGES))
+    max_chars: int | None = Field(
+        default=None,
+        ge=1,
+        description="split a sample at file boundaries beyond this many characters; none: the papers' whole parts",
+    )
 
 
 class Dedup(Section):
@@ -431,6 +436,12 @@ class Config(Section):
     """The whole run. Sections are added here as stages are; each is its own model."""
 
     seed: int = Field(default=1234, description="every sample, shuffle and tie-break derives from it")
+    max_error_fraction: float = Field(
+        default=0.001,
+        ge=0,
+        le=1,
+        description="a step raising on more of a stage's records than this fails the run (fewer: error.<stage> drops)",
+    )
     inputs: Inputs = Field(default_factory=Inputs)
     github: GithubSource = Field(default_factory=GithubSource)
     filters: FileRules = Field(default_factory=FileRules)

@@ -25,6 +25,7 @@ from pipeline.sources.github import (
     expand_entry,
     read_unit,
     split_unit,
+    unique_names,
     with_metadata,
 )
 from pipeline.sources.input_files import has_glob, is_remote, match_paths
@@ -130,6 +131,12 @@ def read_github_code(p: beam.Pipeline, funnel: Funnel, config: Config) -> beam.P
             | "JoinGithubMetadata" >> beam.CoGroupByKey()
             | "AttachGithubMetadata" >> beam.FlatMap(_attach_metadata)
         )
+    units = (
+        units
+        | "KeyUnitsByName" >> beam.Map(lambda unit: ((unit.name, unit.kind in REPO_KINDS), unit))
+        | "GroupUnitsByName" >> beam.GroupByKey()
+        | "UniqueRepoNames" >> beam.FlatMap(lambda item: unique_names(sorted(item[1], key=repr)))
+    )
     if limits.created_before:
         units = units | "CountRepoDates" >> beam.Map(_count_repo_date, limits.created_before)
     units = units | "SpreadGithubUnits" >> beam.Reshuffle()

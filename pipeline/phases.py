@@ -25,13 +25,17 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from classifiers.fasttext_model import TrainingError
+from pipeline.accounting import StageCounts, error_budget_problems, first_errors, parse_stages
 from pipeline.config import Config
 from pipeline.dedup_transforms import CLUSTER_SIZES_FILE
-from pipeline.funnel import StageCounts, parse_stages
+from pipeline.layout import stage_files
 from pipeline.sinks import read_bytes, write_bytes
-from pipeline.stage_io import stage_files
 
 log = logging.getLogger(__name__)
+
+
+class ErrorBudgetExceeded(RuntimeError):
+    """A phase's steps raised on more records than `max_error_fraction` allows: a bug, not bad luck."""
 
 PHASES = ("collect", "recall", "mix")
 
@@ -123,13 +127,14 @@ def join_counts(output_dir: str) -> list[StageCounts]:
     The stages that read a phase's materialized output back are linked to the stages that produced it
     (the collect phase's `handoffs`), so the between-stage check spans phases too.
     """
-    stages, handoffs = [], {}
+    stages, handoffs, errors = [], {}, {}
     for phase in PHASES:
         path = f"{output_dir}/stats/{phase}/counts.json"
         if FileSystems.exists(path):
             doc = json.loads(read_bytes(path))
             stages.extend(doc["stages"])
             handoffs.update(doc.get("handoffs", {}))
+            errors.update(first_errors(doc))
     names = {s["stage"] for s in stages}
     links = {
         "load_code": handoffs.get("code", []),
@@ -140,7 +145,7 @@ def join_counts(output_dir: str) -> list[StageCounts]:
     for s in stages:
         if s["stage"] in links and not s.get("inputs"):
             s["inputs"] = sorted(links[s["stage"]])
-    doc = {"stages": stages}
+    doc = {"stages": stages, **({"errors": errors} if errors else {})}
     write_bytes(f"{output_dir}/stats/counts.json", (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode())
     return parse_stages(doc)
 
@@ -193,11 +198,25 @@ def run_phases(
                 report("phase recall: no web pages collected or recall disabled; pages go to the mix as text")
         else:
             run_beam("mix", lambda p: build_mix(p, config, output_dir, _pages_for_mix(output_dir)))
+        check_error_budget(output_dir, plan.name, config.max_error_fraction)
         write_bytes(
             marker_path(output_dir, plan.name),
             json.dumps({"phase": plan.name, "fingerprint": plan.fingerprint}, indent=1).encode(),
         )
     return join_counts(output_dir)
+
+
+def check_error_budget(output_dir: str, phase: str, max_error_fraction: float) -> None:
+    """Raise `ErrorBudgetExceeded` when a stage of `phase` raised on more than `max_error_fraction` of its
+    records (naming the stage and its first failing records); fewer errors stay counted drops. The phase's
+    completion marker is not written, so `--resume` reruns it after the fix."""
+    path = f"{output_dir}/stats/{phase}/counts.json"
+    if not FileSystems.exists(path):
+        return
+    doc = json.loads(read_bytes(path))
+    problems = error_budget_problems(parse_stages(doc), first_errors(doc), max_error_fraction)
+    if problems:
+        raise ErrorBudgetExceeded(f"phase {phase}: too many records raised an exception:\n  " + "\n  ".join(problems))
 
 
 def _recall_pages(output_dir: str) -> str:

@@ -9,7 +9,8 @@ while the job runs:
 - remote runners whose results have live metrics (Dataflow): `result.metrics().query()`, polled.
 - portable runners (Flink, Spark, Prism, the local job service): Beam's job API returns metrics only when
   the job ends, so only the state and the clock are shown; the counters are in the runner's own UI.
-The display redraws in place on a terminal and prints nothing otherwise.
+On a terminal the display redraws in place; elsewhere (nohup, a batch log) it prints one timestamped line
+per heartbeat instead, so a log shows the run is alive and where it is.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 # How often the table is redrawn, and how often a remote service is asked for metrics (API quotas).
 REDRAW_SECONDS = 0.5
 REMOTE_POLL_SECONDS = 10.0
+HEARTBEAT_SECONDS = 30.0  # a log line this often when output is not a terminal
 
 
 @dataclass
@@ -152,10 +154,8 @@ def _stage_is_running(stage: str, running: frozenset[str]) -> bool:
 
 def render_progress(stages: list[str], snap: Snapshot, elapsed: float) -> list[str]:
     """The progress table as lines: a header with state and elapsed time, then one row per stage."""
-    minutes, seconds = divmod(int(elapsed), 60)
-    hours, minutes = divmod(minutes, 60)
     lines = [
-        f"codecorpus: {snap.state.lower()}, {hours:d}:{minutes:02d}:{seconds:02d} elapsed",
+        f"codecorpus: {snap.state.lower()}, {_clock(elapsed)} elapsed",
         f"  {'stage':<34}{'in':>14}{'out':>14}{'dropped':>14}",
     ]
     for stage in stages:
@@ -167,9 +167,35 @@ def render_progress(stages: list[str], snap: Snapshot, elapsed: float) -> list[s
     return lines
 
 
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours:d}:{minutes:02d}:{secs:02d}"
+
+
+def timestamp() -> str:
+    """UTC wall time for log lines (a batch log is read beside other machines' logs)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def render_heartbeat(stages: list[str], snap: Snapshot, elapsed: float) -> str:
+    """One log line: time, state, elapsed, the stages that have seen records and the one(s) running now."""
+    started = [s for s in stages if snap.counters.get((s, "in"), 0) or snap.counters.get((s, "out"), 0)]
+    running = [s for s in stages if _stage_is_running(s, snap.running)]
+    last = started[-1] if started else None
+    where = ""
+    if last is not None:
+        n_in, n_out = snap.counters.get((last, "in"), 0), snap.counters.get((last, "out"), 0)
+        where = f"; latest {last}: in {n_in:,} out {n_out:,}"
+    now = f"; running {', '.join(running)}" if running else ""
+    return (f"{timestamp()} {snap.state.lower()} {_clock(elapsed)}: "
+            f"{len(started)}/{len(stages)} stages have records{where}{now}")
+
+
 class ProgressDisplay:
-    """Redraws `render_progress` in place on a terminal from a background thread between `start()` and
-    `stop()`, which leaves the final table on screen; `source` may be replaced while it runs."""
+    """Between `start()` and `stop()`, from a background thread: on a terminal (`live`), redraws
+    `render_progress` in place and leaves the final table on screen; otherwise prints a `render_heartbeat`
+    line every `heartbeat_seconds` and a last one at the end. `source` may be replaced while it runs."""
 
     def __init__(
         self,
@@ -177,9 +203,12 @@ class ProgressDisplay:
         stages: list[str],
         source: Callable[[], Snapshot],
         redraw_seconds: float = REDRAW_SECONDS,
+        live: bool = True,
+        heartbeat_seconds: float = HEARTBEAT_SECONDS,
     ) -> None:
         self.stream, self.stages, self.source = stream, stages, source
-        self._redraw_seconds = redraw_seconds
+        self.live = live
+        self._redraw_seconds = redraw_seconds if live else heartbeat_seconds
         self._start = time.monotonic()
         self._drawn = 0
         self._stop = threading.Event()
@@ -202,6 +231,10 @@ class ProgressDisplay:
         snap = self.source()
         if final_state:
             snap.state = final_state
+        if not self.live:
+            self.stream.write(render_heartbeat(self.stages, snap, time.monotonic() - self._start) + "\n")
+            self.stream.flush()
+            return
         lines = render_progress(self.stages, snap, time.monotonic() - self._start)
         # Move up over the previous frame and clear each line before writing the new one.
         up = f"\x1b[{self._drawn}F" if self._drawn else ""
@@ -210,8 +243,16 @@ class ProgressDisplay:
         self._drawn = len(lines)
 
 
-def run_with_progress(pipeline, stages: list[str], board: CounterBoard | None, stream: TextIO | None):
-    """Run `pipeline` to the end and return its result; with a `stream`, show progress on it meanwhile.
+def run_with_progress(
+    pipeline,
+    stages: list[str],
+    board: CounterBoard | None,
+    stream: TextIO | None,
+    live: bool = True,
+    heartbeat_seconds: float = HEARTBEAT_SECONDS,
+):
+    """Run `pipeline` to the end and return its result; with a `stream`, show progress on it meanwhile
+    (a redrawn table when `live`, else heartbeat lines).
 
     `board` is the CounterBoard of a `LiveFnApiRunner` (in-process runs, where `run()` blocks), or None
     for runners whose `run()` returns at once (then the result itself is polled). A failed job raises.
@@ -227,7 +268,7 @@ def run_with_progress(pipeline, stages: list[str], board: CounterBoard | None, s
             return board.snapshot()
         return holder["result"].snapshot() if "result" in holder else Snapshot(state="STARTING")
 
-    display = ProgressDisplay(stream, stages, source)
+    display = ProgressDisplay(stream, stages, source, live=live, heartbeat_seconds=heartbeat_seconds)
     display.start()
     try:
         result = pipeline.run()

@@ -26,9 +26,9 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from classifiers.bpe_tokenizer import load_tokenizer, train_bpe
 from classifiers.fasttext_model import FastTextParams, PageTokens, train_classifier
-from classifiers.recall_loop import OTHER_LABEL, Annotation, parse_annotations, seeded_rank
+from classifiers.recall_selection import OTHER_LABEL, Annotation, parse_annotations, seeded_rank
+from pipeline.accounting import accounting_errors, parse_stages
 from pipeline.config import Config
-from pipeline.funnel import accounting_errors, parse_stages
 from pipeline.recall_transforms import build_score_pipeline, build_select_pipeline
 
 log = logging.getLogger(__name__)

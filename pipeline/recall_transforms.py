@@ -27,7 +27,7 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from classifiers.fasttext_model import META_FILE, MODEL_FILE, TOKENIZER_FILE, TextClassifier
-from classifiers.recall_loop import (
+from classifiers.recall_selection import (
     OTHER_LABEL,
     SCORE_BINS,
     Annotation,

@@ -1,5 +1,5 @@
 """Repository samples in Beam: files of the configured languages are grouped by repository and become one
-sample per connected part of their dependency graph (`dedup.repo_samples`); other files pass unchanged.
+sample per connected part of their dependency graph (`repos.samples`); other files pass unchanged.
 
 A "merge" stage of the funnel, counted so it still adds up: `in` files, `passed` (other files, unchanged),
 `merged` (files that went into samples), `samples` (samples made), `out` = passed + samples, and
@@ -13,10 +13,10 @@ from typing import Any
 import apache_beam as beam
 from apache_beam import pvalue
 
-from dedup.repo_samples import SourceFile, build_samples
 from pipeline.config import RepoSamples
 from pipeline.record import Drop, Record, stable_id
 from pipeline.stages import COUNTS_TAG, DROPS_TAG, MERGE, CountingDoFn, Funnel
+from repos.samples import SourceFile, build_samples
 
 STAGE = "repo_samples"
 _REPO = "repo"
@@ -42,9 +42,9 @@ class _RouteDoFn(CountingDoFn):
 class _SampleDoFn(CountingDoFn):
     """One repository's files -> its samples (Records carrying the repository's provenance)."""
 
-    def __init__(self, stage: str, mode: str, seed: int):
+    def __init__(self, stage: str, mode: str, seed: int, max_chars: int | None):
         super().__init__(stage)
-        self.mode, self.seed = mode, seed
+        self.mode, self.seed, self.max_chars = mode, seed, max_chars
 
     def process(self, item: tuple[tuple[str, str], Iterable[Record]]) -> Iterable[Any]:
         (repo, _), group = item
@@ -58,24 +58,39 @@ class _SampleDoFn(CountingDoFn):
                 continue
             by_path[record.path] = record
         files = [SourceFile(r.path, r.language, r.text) for r in by_path.values()]
-        for sample in build_samples(files, mode=self.mode, seed=self.seed, repo=repo):
-            first = by_path[sample.paths[0]]
+        samples = build_samples(files, mode=self.mode, seed=self.seed, repo=repo, max_chars=self.max_chars)
+        for sample in samples:
+            members = [by_path[p] for p in sample.paths]
             self._bump("merged", len(sample.paths))
             self._bump("samples")
             self._bump("out")
-            yield first.replace(
+            yield members[0].replace(
                 id=stable_id(repo, "repo-sample", min(sample.paths)),
                 text=sample.text,
                 language=sample.language,
                 scores={},
                 tokens=0,
                 meta={
+                    **sample_meta(members),
                     "sample_files": str(len(sample.paths)),
                     "sample_mode": self.mode,
                     # The files in sample order, so any sample can be traced back to its sources.
                     "sample_paths": "\n".join(sample.paths),
                 },
             )
+
+
+def sample_meta(members: list[Record]) -> dict[str, str]:
+    """The files' provenance a sample keeps: every meta value its files share (commit, license_file, ...),
+    and their encodings when any is not UTF-8 (one value, or one per file in sample order)."""
+    shared = dict(members[0].meta)
+    for record in members[1:]:
+        shared = {k: v for k, v in shared.items() if record.meta.get(k) == v}
+    shared.pop("encoding", None)
+    encodings = [r.meta.get("encoding", "utf-8") for r in members]
+    if set(encodings) != {"utf-8"}:
+        shared["encoding"] = encodings[0] if len(set(encodings)) == 1 else "\n".join(encodings)
+    return shared
 
 
 class AssembleRepoSamples(beam.PTransform):
@@ -93,7 +108,7 @@ class AssembleRepoSamples(beam.PTransform):
             routed[_REPO]
             | "GroupRepos" >> beam.GroupByKey()
             | "Samples"
-            >> beam.ParDo(_SampleDoFn(self.stage, self.settings.mode, self.seed)).with_outputs(
+            >> beam.ParDo(_SampleDoFn(self.stage, self.settings.mode, self.seed, self.settings.max_chars)).with_outputs(
                 COUNTS_TAG, DROPS_TAG, main="samples"
             )
         )

@@ -18,10 +18,10 @@ from filters.url_normalize import normalize_url
 from filters.web_extract import extract_text
 from pipeline.config import Config, WebExtraction
 from pipeline.dedup_transforms import deduplicate
+from pipeline.layout import stage_dir
 from pipeline.record import Drop, Record
 from pipeline.sinks import WriteParquetShards
 from pipeline.sources.warc import WarcInput, expand_warc_input, read_warc_unit
-from pipeline.stage_io import stage_dir
 from pipeline.stages import SOURCE, Funnel
 
 # Extraction options handed to `filters.web_extract.extract_text` (the rest of the section is the runner's).
@@ -88,16 +88,22 @@ def dedup_urls(pages: beam.PCollection, funnel: Funnel) -> beam.PCollection:
     return funnel.apply(grouped, "web_url_dedup", pick_url_survivor, kind=SOURCE)
 
 
+# Extracted once in each fresh extraction child, outside the budget: lazy imports and caches are not
+# charged to whichever page comes first.
+WARMUP_PAGE = (b"<html><body><article><h1>Warm-up</h1><p>A paragraph of text.</p></article></body></html>", "")
+
+
 class PageExtractor:
     """Step `Record(html) -> Record(text) | Drop`: main text with code and math kept, under a time limit.
 
     Extraction runs in a child process (`TimedWorker`, started on first use in each worker and picklable),
-    so a page that makes trafilatura spin is killed after `timeout_s` and counted as `extract_timeout`.
+    so a page that makes trafilatura spin is killed after `timeout_s` seconds of CPU time (not wall time:
+    a busy machine drops the same pages as an idle one) and counted as `extract_timeout`.
     """
 
     def __init__(self, settings: WebExtraction):
         options = {name: getattr(settings, name) for name in _EXTRACT_OPTIONS}
-        self.worker = TimedWorker(functools.partial(extract_text, **options), settings.timeout_s)
+        self.worker = TimedWorker(functools.partial(extract_text, **options), settings.timeout_s, warmup=WARMUP_PAGE)
         self.extractor = extractor_name()
 
     def __call__(self, record: Record) -> Record | Drop:

@@ -3,7 +3,7 @@ output, or a Dataflow run copied down, reads the same). Every file but `stats/co
 absent one becomes a note in the report, never an error.
 
 Files and formats read:
-  stats/counts.json                    the funnel (pipeline/funnel.py)
+  stats/counts.json                    the funnel (pipeline/accounting.py)
   mix/manifest.json                    the mix (mixing/manifest.py; README "The mix")
   stats/mix_languages.json             {"languages": [{set, category, language, docs, tokens, bytes}]}
   stats/decontamination.json           the benchmark index summary (filters/decontaminate.py)
@@ -22,8 +22,8 @@ from typing import Any
 
 from apache_beam.io.filesystems import FileSystems
 
+from pipeline.accounting import StageCounts, read_funnel
 from pipeline.dedup_transforms import CLUSTER_SIZES_FILE
-from pipeline.funnel import StageCounts, read_funnel
 from pipeline.recall_transforms import HISTOGRAM_FILE
 
 COUNTS = "stats/counts.json"

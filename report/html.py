@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import html
 
-from pipeline.funnel import format_accounting
+from pipeline.accounting import format_accounting
 from report import plots
 from report.data import DEDUP_CLUSTERS, LANGUAGES, MANIFEST, RECALL_HISTOGRAMS, RunData
 from report.terminal import format_decontamination, format_mix, format_shards

@@ -7,7 +7,7 @@ from typing import Any
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from pipeline.funnel import StageCounts
+from pipeline.accounting import StageCounts
 from report.data import ScoreHistogram
 
 DPI = 100

@@ -4,7 +4,7 @@ from __future__ import annotations
 import statistics
 import textwrap
 
-from pipeline.funnel import format_accounting, format_funnel
+from pipeline.accounting import format_accounting, format_funnel
 from report.data import RunData
 
 WIDTH = 100
@@ -104,7 +104,7 @@ def format_report(run: RunData) -> str:
     """The whole terminal report; no line is wider than 100 columns."""
     lines = [f"codecorpus report: {run.output_dir}"]
     lines += _title("Funnel (stats/counts.json): records in, out and dropped by reason")
-    lines += format_funnel(run.funnel, width=WIDTH).splitlines()
+    lines += format_funnel(run.funnel).splitlines()
     lines += _title("Accounting: records in = out + dropped, per stage, between stages and for the whole run")
     lines += [w for line in format_accounting(run.funnel) for w in textwrap.wrap(line, WIDTH, subsequent_indent="    ")]
     if run.decontamination:

@@ -10,8 +10,7 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 
 from pipeline import web_transforms
-from pipeline.cli import main
-from pipeline.funnel import (
+from pipeline.accounting import (
     KINDS,
     StageCounts,
     accounting_errors,
@@ -19,6 +18,7 @@ from pipeline.funnel import (
     read_funnel,
     run_totals,
 )
+from pipeline.cli import main
 from pipeline.record import Drop, Record
 from pipeline.stages import FILTER, MERGE, SOURCE, Funnel, StepError
 

@@ -60,8 +60,6 @@ def test_gram_hashes_are_positional_and_stable():
     assert len(grams) == 5 and len(gram_hashes(h, 8)) == 0
     assert grams[2] == gram_hashes(token_hashes(["c", "d", "e"]), 3)[0]  # same gram, same hash anywhere
     assert grams[0] != gram_hashes(token_hashes(["b", "a", "c"]), 3)[0]  # order matters
-    # xxh64 is seeded constantly: a known value pins it across processes and machines.
-    assert int(token_hashes(["a"])[0]) == 0xD24EC4F1A98C6E5B
 
 
 def test_loaders_read_every_published_format(tmp_path):

@@ -6,8 +6,8 @@ import json
 import pyarrow.parquet as pq
 import yaml
 
+from pipeline.accounting import StageCounts, accounting_errors, format_funnel, read_funnel
 from pipeline.cli import main
-from pipeline.funnel import StageCounts, accounting_errors, format_funnel, read_funnel
 from tests.conftest import REPO
 
 

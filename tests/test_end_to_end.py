@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow.parquet as pq
 
 from filters.code_rules import DROP_REASONS
-from pipeline.funnel import accounting_errors, read_funnel
+from pipeline.accounting import accounting_errors, read_funnel
 
 
 def test_run_on_sample_writes_parquet_and_balanced_funnel(sample_run):

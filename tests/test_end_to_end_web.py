@@ -4,8 +4,8 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+from pipeline.accounting import accounting_errors, read_funnel
 from pipeline.cli import main
-from pipeline.funnel import accounting_errors, read_funnel
 from pipeline.sinks import read_parquet_records
 
 REPO = Path(__file__).resolve().parent.parent

@@ -724,8 +724,8 @@ def test_source_transform_in_beam(tmp_path):
 
 def test_codecorpus_run_on_hostile_inputs_keeps_accounting(tmp_path, capsys):
     """The whole pipeline over a corpus of broken inputs: it finishes and every file is counted."""
+    from pipeline.accounting import accounting_errors, read_funnel
     from pipeline.cli import main
-    from pipeline.funnel import accounting_errors, read_funnel
 
     write_files(tmp_path / "in" / "repo", {"ok.py": "def f():\n    return 1\n", "bin.py": b"\x7fELF\x00", "u.py": b"\xff\xfe\x00\xd8"})
     os.symlink(".", tmp_path / "in" / "repo" / "loop")
@@ -743,3 +743,52 @@ def test_codecorpus_run_on_hostile_inputs_keeps_accounting(tmp_path, capsys):
     assert source.n_out == 2  # ok.py and the tar's good.py
     assert {"binary", "undecodable", "symlink_in_repo", "unsafe_path", "archive_too_large", "unreadable"} <= set(source.drops)
     assert "accounting" in capsys.readouterr().out
+
+
+def test_git_archive_without_prefix_keeps_its_first_folder(tmp_path):
+    files = {".github/workflows/x.yml": "on: push\n", ".devcontainer/d.json": "{}\n", "src/a.py": "a = 1\n", **SAMPLE}
+    bare = bare_repo(tmp_path, files)
+    for fmt, suffix in (("tar.gz", ".tar.gz"), ("zip", ".zip")):
+        archive = tmp_path / f"proj{suffix}"
+        git("archive", f"--format={fmt}", "-o", str(archive), "HEAD", cwd=bare)
+        records, drops = read_all(next(expand_entry(str(archive))))
+        assert drops == [] and sorted(records) == sorted(files), fmt
+    with tarfile.open(tmp_path / "one.tar", "w") as tar:  # a single top folder of files only is the wrapper
+        tar_add(tar, "one-main", type=tarfile.DIRTYPE)
+        tar_add(tar, "one-main/x.py", b"x = 1\n")
+    records, _ = read_all(next(expand_entry(str(tmp_path / "one.tar"))))
+    assert sorted(records) == ["x.py"]
+
+
+def test_repositories_with_the_same_folder_name_stay_apart(tmp_path):
+    for owner, body in (("x", "all:\n\techo x\n"), ("y", "all:\n\techo y\n")):
+        bare = bare_repo(tmp_path / owner, {"Makefile": body, "main.c": f"int {owner};\n"}, name="repo")
+        (tmp_path / "mirrors" / owner).mkdir(parents=True)
+        shutil.move(str(bare), str(tmp_path / "mirrors" / owner / "repo.git"))
+        with tarfile.open(tmp_path / "mirrors" / owner / "proj-main.tar.gz", "w:gz") as tar:
+            tar.add(write_files(tmp_path / owner / "p", {"Makefile": body}), arcname="proj-main")
+    units = [u for owner in "xy" for entry in ("repo.git", "proj-main.tar.gz")
+             for u in expand_entry(str(tmp_path / "mirrors" / owner / entry), f"mirrors/{owner}/{entry}")]
+    assert sorted(u.name for u in units) == ["proj-main", "proj-main", "repo", "repo"]
+    from pipeline.sources.github import unique_names
+
+    named = [u for name in ("repo", "proj-main") for u in unique_names([u for u in units if u.name == name])]
+    assert sorted(u.name for u in named) == ["x/proj-main", "x/repo", "y/proj-main", "y/repo"]
+    assert unique_names(list(reversed(units[:1] + units[2:3]))) == unique_names(units[:1] + units[2:3])[::-1]
+    assert unique_names([units[0], units[0]]) == [units[0], units[0]]  # the same input twice: one repository
+    config = parse_config(
+        {"inputs": {"github": {"paths": ["mirrors/x/repo.git", "mirrors/y/repo.git", "mirrors/*/proj-main.tar.gz"]}}},
+        str(tmp_path / "c.yaml"),
+    )
+    with BeamTestPipeline() as p:
+        records = read_github_code(p, Funnel(), config)
+        assert_that(
+            records | beam.Map(lambda r: (r.repo, r.path, r.text.split()[-1])),
+            equal_to(
+                [
+                    ("x/repo", "Makefile", "x"), ("x/repo", "main.c", "x;"),
+                    ("y/repo", "Makefile", "y"), ("y/repo", "main.c", "y;"),
+                    ("x/proj-main", "Makefile", "x"), ("y/proj-main", "Makefile", "y"),
+                ]
+            ),
+        )

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 from hostile_corpus import HostileCorpus, write_hostile_corpus
 
+from pipeline.accounting import KINDS, accounting_errors, read_funnel, run_totals
 from pipeline.cli import main
-from pipeline.funnel import KINDS, accounting_errors, read_funnel, run_totals
 from pipeline.sinks import read_parquet_records
 
 REPO = Path(__file__).resolve().parent.parent

@@ -9,6 +9,7 @@ from filters.language import (
     LanguageTableError,
     bundled_table,
     detect_language,
+    load_table,
     parse_table,
     shebang_interpreter,
 )
@@ -220,3 +221,41 @@ def test_malformed_tables_are_refused_with_the_key(data, message):
     with pytest.raises(LanguageTableError) as err:
         parse_table(data, "t.yaml")
     assert "t.yaml" in str(err.value) and message in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "expected"),
+    [
+        # A comment mentioning a C++ keyword is no evidence: the rules are anchored at line starts.
+        ("mm/vmem.h", "/* Remove pages by physical or virtual address */\nvoid vmem_free(void *p);\n", "C"),
+        ("mm/a.h", "/* the class of errors; std::string in C++ */\nint f(void);\n", "C++"),  # std:: still counts
+        ("mm/b.h", "class Widget {\n  public:\n    virtual void draw() = 0;\n};\n", "C++"),
+        ("config.h.in", "#undef HAVE_STDINT_H\n", "C"),  # a configure template is what it becomes
+        ("lib/init.tcl.in", "proc x {} {}\n", "Tcl"),
+        ("Makefile.linux", "all:\n\tcc x.c\n", "Makefile"),
+        ("makefile.win", "all:\n", "Makefile"),
+        ("Makefile.PL", "use ExtUtils::MakeMaker;\n", "Perl"),  # an exact name still wins
+        ("tools/run.txt", "#!/bin/sh\necho hi\n", "Shell"),
+        ("notes.txt", "# heading\nwords\n", "Text"),
+        ("Warp.sc", "Warp {\n\t*new {|p|\n\t\t^super.new.init();\n\t}\n}\n", "SuperCollider"),
+        ("Main.sc", "import scala.io.Source\nobject Main\n", "Scala"),
+        ("lib/A.pm", "unit module A;\nsub f() is export { }\n", "Perl 6"),
+        ("lib/B.pm", "class B {\n  has $.x;\n}\n", "Perl 6"),
+        ("lib/C.pm", "package C;\nuse strict;\nsub new { bless {}, shift }\n1;\n", "Perl"),
+        ("App.vcxproj", "<?xml version=\"1.0\"?>\n<Project/>\n", "XML"),
+        ("App.vcxproj.filters", "<?xml version=\"1.0\"?>\n<Project/>\n", "XML"),
+        ("Types.natvis", "<AutoVisualizer/>\n", "XML"),
+        ("App.slnx", "<Solution/>\n", "XML"),
+    ],
+)
+def test_reported_language_classes(path, text, expected):
+    assert detect_language(path, text) == expected
+
+
+def test_linguist_supplement_never_overrides_the_hand_table(tmp_path):
+    hand = tmp_path / "hand.yaml"
+    hand.write_text("languages:\n  C: {extensions: [.c]}\n  XML: {extensions: [.xml]}\n")
+    extra = tmp_path / "extra.yaml"
+    extra.write_text("languages:\n  XML: {extensions: [.c, .natvis], filenames: [x.c]}\n  Gone: {extensions: [.g]}\n")
+    table = load_table(hand, extra)
+    assert table.detect("a.c") == "C" and table.detect("a.natvis") == "XML" and table.detect("a.g") is None

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import io
+import re
+import time
 import types
 
 import apache_beam as beam
@@ -15,6 +17,7 @@ from pipeline.progress import (
     Snapshot,
     counters_from_query,
     in_process_runner,
+    render_heartbeat,
     render_progress,
 )
 from pipeline.record import Drop, Record
@@ -115,4 +118,26 @@ def test_cli_draws_progress_only_when_asked_or_on_a_terminal(tmp_path, capsys):
     shown = capsys.readouterr().out
     assert "codecorpus: done" in shown and "\x1b[2K" in shown
     assert main(["run", "--config", config, "--output", str(tmp_path / "b")]) == 0  # stdout is not a terminal
-    assert "\x1b[" not in capsys.readouterr().out
+    logged = capsys.readouterr().out
+    assert "\x1b[" not in logged
+    # A batch log gets timestamped lines: each phase's start and end, and the last heartbeat of each Beam job.
+    stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
+    for phase in ("collect", "mix"):
+        assert re.search(rf"^{stamp} phase {phase}: started$", logged, re.MULTILINE), logged
+        assert re.search(rf"^{stamp} phase {phase}: finished in [0-9.]+ s$", logged, re.MULTILINE), logged
+    assert re.search(rf"^{stamp} done \d:\d\d:\d\d: \d+/\d+ stages have records; latest ", logged, re.MULTILINE), logged
+    funnel = logged[logged.index("stage "):logged.index("\nfinished in")].splitlines()  # the table fits 80 columns
+    assert all(len(line) <= 80 for line in funnel), [line for line in funnel if len(line) > 80]
+
+
+def test_heartbeat_lines_when_not_a_terminal():
+    stream = io.StringIO()
+    snap = Snapshot({("read", "in"): 5, ("read", "out"): 5, ("rules", "in"): 3}, frozenset({"rules/ParDo(x)"}))
+    display = ProgressDisplay(stream, ["read", "rules", "dedup"], lambda: snap, live=False, heartbeat_seconds=0.01)
+    display.start()
+    time.sleep(0.2)
+    display.stop()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) >= 2 and "\x1b[" not in stream.getvalue()
+    assert lines[-1].endswith("2/3 stages have records; latest rules: in 3 out 0; running rules"), lines[-1]
+    assert render_heartbeat(["a"], Snapshot(), 0).split(" ", 1)[1] == "running 0:00:00: 0/1 stages have records"

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from dedup.repo_samples import (
+from repos.samples import (
     SourceFile,
     build_samples,
     connected_parts,
     dependencies,
     dependency_order,
+    order_violations,
     random_order,
 )
 
@@ -113,3 +114,106 @@ def test_random_order_is_seeded_and_keeps_the_parts():
     assert len(others) > 1
     with pytest.raises(ValueError, match="mode"):
         build_samples(files, mode="off")
+
+
+def test_dependencies_never_follow_a_file_outside_its_cycle():
+    # A C file joins a cycle of two headers; Algorithm 1 alone would emit `app.c` (in-degree 0 once ...)
+    # before `base.h`. Random acyclic graphs with planted cycles: no edge outside a cycle is violated.
+    import random as _random
+
+    rng = _random.Random(5)
+    for trial in range(40):
+        n = rng.randrange(2, 25)
+        names = [f"m{i}" for i in range(n)]
+        deps = {a: {b for b in names if b != a and rng.random() < 0.15} for a in names}
+        order = dependency_order(sorted(names), deps)
+        assert sorted(order) == sorted(names)
+        _, outside = order_violations(order, deps)
+        assert outside == 0, (trial, deps, order)
+    files = [
+        SourceFile("a.h", "C", '#include "b.h"\n'),
+        SourceFile("b.h", "C", '#include "a.h"\n#include "base.h"\n'),
+        SourceFile("base.h", "C", "int x;\n"),
+        SourceFile("app.c", "C", '#include "a.h"\n'),
+    ]
+    assert _orders(files) == [["base.h", "a.h", "b.h", "app.c"]]
+
+
+def test_python_resolves_as_the_interpreter_would():
+    files = [
+        _py("src/flask/__init__.py", "from .app import Flask\n"),
+        _py("src/flask/app.py", "from flask.helpers import h\nfrom . import sessions\n"),
+        _py("src/flask/helpers.py", ""),
+        _py("src/flask/sessions.py", "from .. import nothing\n"),
+        _py("tests/test_app/flask.py", "x = 1\n"),  # a fixture named like the package
+        _py("tests/test_basic.py", "import flask\nfrom flask import app\nimport helpers_local\n"),
+        _py("tests/helpers_local.py", ""),  # found beside the importer, as a script's sys.path[0]
+        _py("pkg/sub/mod.py", "import pkg.other.leaf\n"),
+        _py("pkg/__init__.py", ""),
+        _py("pkg/other/__init__.py", ""),
+        _py("pkg/other/leaf.py", ""),
+    ]
+    deps = dependencies(files)
+    assert deps["tests/test_basic.py"] == {"src/flask/__init__.py", "src/flask/app.py", "tests/helpers_local.py"}
+    assert deps["src/flask/app.py"] == {"src/flask/__init__.py", "src/flask/helpers.py", "src/flask/sessions.py"}
+    assert deps["src/flask/sessions.py"] == set()  # `..` leaves the package: src/ has no __init__
+    assert deps["pkg/sub/mod.py"] == {"pkg/__init__.py", "pkg/other/__init__.py", "pkg/other/leaf.py"}
+    assert "tests/test_app/flask.py" not in set().union(*deps.values())
+
+
+def test_imports_in_docstrings_comments_and_strings_are_not_edges():
+    files = [
+        _py("a.py", '"""Usage:\n\nimport b\nfrom c import d\n"""\n# import b\nx = "import b"\ns = r\'\'\'\nimport c\n\'\'\'\n'),
+        _py("b.py", ""),
+        _py("c.py", ""),
+        SourceFile("Main.java", "Java", '/*\nimport x.Util;\n*/\n// import x.Util;\nString s = "\\nimport x.Util;";\n'),
+        SourceFile("x/Util.java", "Java", ""),
+        SourceFile("P.cs", "C#", '// using Acme;\nvar s = @"\nusing Acme;\n";\n'),
+        SourceFile("Acme.cs", "C#", "namespace Acme {}\n"),
+        SourceFile("m.c", "C", '/* #include "h.h" */\nconst char *s = "\\n#include \\"h.h\\"";\n#include "k.h" // "h.h"\n'),
+        SourceFile("h.h", "C", ""),
+        SourceFile("k.h", "C", ""),
+    ]
+    deps = dependencies(files)
+    assert deps["a.py"] == set() and deps["Main.java"] == set() and deps["P.cs"] == set()
+    assert deps["m.c"] == {"k.h"}
+
+
+def test_java_static_wildcard_and_csharp_alias():
+    files = [
+        SourceFile("src/a/App.java", "Java", "import static a.util.Strings.*;\nimport a.model.*;\n"),
+        SourceFile("src/a/util/Strings.java", "Java", ""),
+        SourceFile("src/a/model/User.java", "Java", ""),
+        SourceFile("P.cs", "C#", "using W = Acme.Core.Widget;\nusing static Acme.Core.Gadget;\n"),
+        SourceFile("Core/Widget.cs", "C#", "namespace Acme.Core { public sealed class Widget {} }\n"),
+        SourceFile("Core/Gadget.cs", "C#", "namespace Acme.Core;\nstatic class Gadget {}\n"),
+        SourceFile("Core/Other.cs", "C#", "namespace Acme.Core;\nclass Other {}\n"),
+    ]
+    deps = dependencies(files)
+    assert deps["src/a/App.java"] == {"src/a/util/Strings.java", "src/a/model/User.java"}
+    assert deps["P.cs"] == {"Core/Widget.cs", "Core/Gadget.cs"}
+
+
+def test_max_chars_splits_parts_at_file_boundaries_in_order():
+    files = [_py(f"m{i}.py", f"import m{i - 1}\n" + "x = 1\n" * 10) for i in range(1, 8)] + [_py("m0.py", "y = 2\n")]
+    whole = build_samples(files, mode="dependency", repo="r")
+    assert len(whole) == 1
+    split = build_samples(files, mode="dependency", repo="r", max_chars=200)
+    assert [p for s in split for p in s.paths] == list(whole[0].paths)  # same files, same order
+    assert "".join(s.text for s in split) == whole[0].text  # every file whole, none cut
+    assert all(len(s.text) <= 200 for s in split) and len(split) > 1
+    big = build_samples([_py("big.py", "z = 0\n" * 100)], repo="r", max_chars=50)
+    assert len(big) == 1 and big[0].paths == ("big.py",)  # a file past the bound is a sample of its own
+
+
+def test_samples_keep_the_provenance_their_files_share():
+    from pipeline.record import Record
+    from pipeline.repo_assembly import sample_meta
+
+    def rec(path: str, **meta: str) -> Record:
+        return Record(id=path, source="github", text="", path=path, meta={"commit": "abc", "license_file": "LICENSE", **meta})
+
+    assert sample_meta([rec("a.py"), rec("b.py")]) == {"commit": "abc", "license_file": "LICENSE"}
+    assert sample_meta([rec("a.py", encoding="latin-1"), rec("b.py", encoding="latin-1")])["encoding"] == "latin-1"
+    assert sample_meta([rec("a.py"), rec("b.py", encoding="cp1252")])["encoding"] == "utf-8\ncp1252"  # per file
+    assert "cutoff" not in sample_meta([rec("a.py", cutoff="created_at_unknown"), rec("b.py")])

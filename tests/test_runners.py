@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.funnel import accounting_errors, read_funnel
+from pipeline.accounting import accounting_errors, read_funnel
 from tests.conftest import sample_config
 
 pytestmark = pytest.mark.runners

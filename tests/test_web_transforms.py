@@ -10,8 +10,8 @@ from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import assert_that, equal_to
 from warc_fixtures import Fetch, page, warc_bytes
 
+from pipeline.accounting import accounting_errors, read_funnel
 from pipeline.config import WebExtraction, parse_config
-from pipeline.funnel import accounting_errors, read_funnel
 from pipeline.record import Drop, Record
 from pipeline.sinks import read_parquet_records
 from pipeline.stages import Funnel

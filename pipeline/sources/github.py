@@ -202,6 +202,28 @@ def split_unit(unit: RepoUnit) -> Iterator[RepoUnit]:
         yield replace(unit, part=i)
 
 
+def unique_names(units: list[RepoUnit]) -> list[RepoUnit]:
+    """Units that share a repository name (mirrors `x/repo.git` and `y/repo.git`, archives
+    `x/proj-main.tar.gz` and `y/proj-main.tar.gz`) renamed apart by the folders before them in the input as
+    the config spells it (`x/repo`, `y/repo`), the fewest that make every name distinct; so two projects
+    never merge into one repository and no file of either is dropped as a duplicate. The same input listed
+    twice is one repository. Deterministic: the result depends on the set of units, never on their order."""
+    distinct = sorted({u.ref for u in units if u.kind in REPO_KINDS})
+    if len(distinct) < 2:
+        return units
+    name = units[0].name
+    depth = len(name.split("/"))
+    parents = {ref: [c for c in clean_url(ref).rstrip("/").split("/")[:-depth] if c] for ref in distinct}
+    renamed: dict[str, str] = {}
+    for k in range(1, max(len(p) for p in parents.values()) + 1):
+        renamed = {ref: "/".join([*parents[ref][-k:], name]) for ref in distinct}
+        if len(set(renamed.values())) == len(distinct):
+            break
+    if len(set(renamed.values())) != len(distinct):
+        renamed = {ref: f"{name}@{stable_id(ref)[:12]}" for ref in distinct}
+    return [replace(u, name=renamed[u.ref]) if u.kind in REPO_KINDS else u for u in units]
+
+
 def with_metadata(unit: RepoUnit, meta: RepoMeta | None) -> RepoUnit:
     """`unit` carrying the side file's metadata for its repository (dumps keep their own columns)."""
     if meta is None or unit.kind not in REPO_KINDS:

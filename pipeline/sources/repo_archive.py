@@ -105,6 +105,9 @@ def _link_skip(rel: str, name: str, target: str, top: str | None, *, hard: bool)
     return Skipped(rel, "symlink_in_repo", f"{kind} to {printable(target)} (not followed)")
 
 
+_UNKNOWN = object()
+
+
 class TarTree:
     """The members of a tar archive, streamed (see the module docstring)."""
 
@@ -113,21 +116,50 @@ class TarTree:
     def __init__(self, location: str, *, max_archive_bytes: int):
         self.location = location
         self.max_archive_bytes = max_archive_bytes
+        self._top: str | None | object = _UNKNOWN
 
-    def _members(self) -> Iterator[tuple[tarfile.TarFile, tarfile.TarInfo, str | None]]:
-        """`(tar, member, top folder)` for every member after the top folder entry."""
+    def _stream(self) -> Iterator[tuple[tarfile.TarFile, tarfile.TarInfo]]:
         compression = TAR_SUFFIXES[archive_suffix(self.location) or ".tar"]
         with open_input(self.location) as raw:
             inner = _decompressed(raw, compression)
             stream = _CappedReader(inner, self.max_archive_bytes)
             with tarfile.open(fileobj=stream, mode="r|") as tar:
-                top = None
-                for i, member in enumerate(tar):
-                    name = member.name.strip("/") if member.isdir() else member.name
-                    if i == 0 and member.isdir() and name and "/" not in name and name not in (".", ".."):
-                        top = name
-                        continue
-                    yield tar, member, top
+                for member in tar:
+                    yield tar, member
+
+    def top_folder(self) -> str | None:
+        """The one folder every member lies under (GitHub's `<name>-<ref>/`), else None: a `git archive`
+        without `--prefix` starts with the repository's own first folder (`.github/`), which is kept. One
+        pass over the headers, stopped at the first member outside the candidate."""
+        if self._top is not _UNKNOWN:
+            return self._top
+        top: str | None = None
+        seen = False
+        try:
+            for _, member in self._stream():
+                raw = member.name.removeprefix("./")
+                if unsafe_member_reason(raw):
+                    continue  # counted when read; it must not hide the top folder (as for zip)
+                name = raw.strip("/")
+                first = name.split("/", 1)[0]
+                if not seen:
+                    seen = True
+                    top = first if first and (member.isdir() or "/" in name) else None
+                if top is None or first != top or (name == top and not member.isdir()):
+                    top = None
+                    break
+        except (ArchiveTooLarge, *READ_ERRORS):
+            pass  # the reading pass counts the damage; the members before it decide the top folder
+        self._top = top
+        return top
+
+    def _members(self) -> Iterator[tuple[tarfile.TarFile, tarfile.TarInfo, str | None]]:
+        """`(tar, member, top folder)` for every member but the top folder itself."""
+        top = self.top_folder()
+        for tar, member in self._stream():
+            if top and member.isdir() and member.name.removeprefix("./").strip("/") == top:
+                continue
+            yield tar, member, top
 
     def entries(self) -> Iterator[FileEntry | Skipped]:
         try:

@@ -26,6 +26,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from filters.html_decode import decode_html, replacement_fraction
+from filters.html_sniff import looks_like_html
 from filters.url_normalize import normalize_url, url_domain
 from pipeline.record import Drop, Record, stable_id
 from pipeline.sources.input_files import as_given
@@ -38,8 +39,11 @@ HTTP_TIMEOUT_S = 120
 MAX_REPLACEMENT_FRACTION = 0.05
 # How much of a body without a Content-Type is looked at to recognise HTML.
 SNIFF_BYTES = 1024
-_HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
 _NON_CHUNKED_GZIP = "non-chunked gzip"
+GZIP_MAGIC = b"\x1f\x8b\x08"  # a gzip member header (deflate): where reading resumes after a damaged member
+# Resynchronisations tried per file before the rest of it is given up (a hostile file can hold a false
+# member header every few bytes; each try re-opens the file).
+MAX_RESYNCS = 100
 
 
 @dataclass(frozen=True)
@@ -122,7 +126,7 @@ def _mime(record, body_head: bytes) -> str:
         content_type = record.rec_headers.get_header("WARC-Identified-Payload-Type")
     if content_type:
         return content_type.split(";", 1)[0].strip().lower()
-    return "text/html" if _HTML_START.match(body_head[:SNIFF_BYTES]) else ""
+    return "text/html" if looks_like_html(body_head[:SNIFF_BYTES]) else ""
 
 
 class _Damaged(Exception):
@@ -146,12 +150,42 @@ class _CheckedArchiveIterator(ArchiveIterator):
         super().close()
 
 
-def _iter_records(path: str) -> Iterator[tuple[int, object]]:
-    """(index, warcio record) for every record of `path`, in order. A whole-file gzip (one member holding
-    many records, which warcio refuses) is re-read through Python's gzip, skipping what was yielded."""
-    done = 0
+class _Position:
+    """Where the record being read starts in the file (the point to resynchronise from after damage)."""
+
+    def __init__(self) -> None:
+        self.reader: ArchiveIterator | None = None  # None: no resync possible (a whole-file gzip)
+        self.base = 0
+
+    def offset(self) -> int | None:
+        return None if self.reader is None else self.base + self.reader.offset
+
+
+def _skip_to(fh: BinaryIO, offset: int) -> None:
+    """Move `fh` to byte `offset`: a seek where the stream allows it, else reading forward."""
+    if offset == 0:
+        return
+    try:
+        fh.seek(offset)
+        return
+    except (AttributeError, OSError, ValueError):
+        pass
+    while offset > 0:
+        chunk = fh.read(min(offset, 1 << 20))
+        if not chunk:
+            return
+        offset -= len(chunk)
+
+
+def _iter_records(path: str, position: _Position, start: int = 0, first: int = 0) -> Iterator[tuple[int, object]]:
+    """(index, warcio record) for every record of `path` from byte `start` on, numbered from `first`.
+    A whole-file gzip (one member holding many records, which warcio refuses) is re-read through Python's
+    gzip, skipping what was yielded. `position` tells where the current record starts."""
+    done = first
     with open_input(path) as fh:
+        _skip_to(fh, start)
         records = _CheckedArchiveIterator(fh)
+        position.reader, position.base = records, start - records.offset  # offset is 0 on unseekable streams
         try:
             for record in records:
                 yield done, record
@@ -160,12 +194,28 @@ def _iter_records(path: str) -> Iterator[tuple[int, object]]:
                 raise _EndsMidMember("the file ends inside a gzip member (truncated)")
             return
         except ArchiveLoadFailed as err:
-            if _NON_CHUNKED_GZIP not in str(err):
+            if _NON_CHUNKED_GZIP not in str(err) or start:
                 raise
+    position.reader = None
     with open_input(path) as fh, gzip.GzipFile(fileobj=fh) as plain:
         for index, record in enumerate(ArchiveIterator(plain)):
             if index >= done:
                 yield index, record
+
+
+def next_gzip_member(path: str, start: int) -> int | None:
+    """The offset of the first gzip member header (`1f 8b 08`) at or after byte `start`, or None."""
+    carry, offset = b"", start
+    with open_input(path) as fh:
+        _skip_to(fh, start)
+        while chunk := fh.read(1 << 20):
+            data = carry + chunk
+            found = data.find(GZIP_MAGIC)
+            if found >= 0:
+                return offset - len(carry) + found
+            carry = data[-(len(GZIP_MAGIC) - 1):]
+            offset += len(chunk)
+    return None
 
 
 def _page_or_drop(
@@ -237,33 +287,55 @@ def read_warc_file(
     and `meta.warc_file` name the file `name` (default: `path`).
 
     Never raises for bad input: an unreadable file is one `warc_unreadable` drop, a file without records one
-    `warc_empty` drop, and damage (truncation, corrupt gzip, malformed headers) ends the file with one
-    `warc_damaged` drop after the records before it.
+    `warc_empty` drop, and damage (truncation, corrupt gzip, malformed headers) is one `warc_damaged` drop
+    naming the bytes lost. In a gzipped file reading resumes at the next gzip member header after the damage
+    (WARC members are independent streams; at most MAX_RESYNCS times); elsewhere damage ends the file.
     """
     allowed = frozenset(m.lower() for m in allowed_mime)
     name = name or path
     file_id = stable_id("warc-file", name)
-    seen = 0
+    seen, start, resyncs = 0, 0, 0
     item: Record | Drop | None = None
-    try:
-        for index, record in _iter_records(path):
-            seen = index + 1
-            item = _page_or_drop(record, index, name, max_record_bytes=max_record_bytes, allowed_mime=allowed)
-            yield item
-    except _EndsMidMember as err:
-        if not (isinstance(item, Drop) and item.reason == "warc_record_truncated"):  # else already counted
-            yield Drop("warc_damaged", file_id, f"{name}: after {seen} records: {err}")
-        return
-    except _Damaged as err:
-        yield Drop("warc_damaged", file_id, f"{name}: {err}")
-        return
-    except Exception as err:  # noqa: BLE001 (warcio's parse errors, anything a hostile file provokes)
-        unreadable = seen == 0 and isinstance(err, OSError) and not isinstance(err, gzip.BadGzipFile)
-        detail = f"{name}: after {seen} records: {type(err).__name__}: {_printable(str(err))}"
-        yield Drop("warc_unreadable" if unreadable else "warc_damaged", file_id, detail)
-        return
-    if seen == 0:
+    while True:
+        position = _Position()
+        try:
+            for index, record in _iter_records(path, position, start, seen):
+                seen = index + 1
+                item = _page_or_drop(record, index, name, max_record_bytes=max_record_bytes, allowed_mime=allowed)
+                yield item
+            break
+        except _EndsMidMember as err:
+            if not (isinstance(item, Drop) and item.reason == "warc_record_truncated"):  # else already counted
+                yield Drop("warc_damaged", file_id, f"{name}: after {seen} records: {err}")
+            return
+        except Exception as err:  # noqa: BLE001 (warcio's parse errors, anything a hostile file provokes)
+            unreadable = seen == 0 and isinstance(err, OSError) and not isinstance(err, gzip.BadGzipFile)
+            if unreadable and start == 0:
+                yield Drop("warc_unreadable", file_id, f"{name}: {type(err).__name__}: {_printable(str(err))}")
+                return
+            message = str(err) if isinstance(err, _Damaged) else f"{type(err).__name__}: {_printable(str(err))}"
+            damaged_at = position.offset()
+            resume = None
+            if damaged_at is not None and resyncs < MAX_RESYNCS and _is_gzip(path):
+                damaged_at = max(damaged_at, start)  # warcio's offset inside a member can lag: always progress
+                resume = next_gzip_member(path, damaged_at + 1)
+            drop_id = file_id if resyncs == 0 else stable_id("warc-damage", f"{name}@{damaged_at}")
+            if resume is None:
+                yield Drop("warc_damaged", drop_id, f"{name}: after {seen} records: {message}")
+                return
+            resyncs += 1
+            # Members are independent gzip streams: the records after the damaged one are still readable.
+            yield Drop("warc_damaged", drop_id,
+                       f"{name}: after {seen} records: {resume - damaged_at} damaged bytes skipped "
+                       f"(offset {damaged_at} to {resume}): {message}")
+            start = resume
+    if seen == 0 and resyncs == 0:
         yield Drop("warc_empty", file_id, name)
+
+
+def _is_gzip(path: str) -> bool:
+    with open_input(path) as fh:
+        return fh.read(2) == GZIP_MAGIC[:2]
 
 
 def read_warc_unit(unit: WarcFile, **limits) -> Iterator[Record | Drop]:

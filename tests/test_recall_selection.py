@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from classifiers.recall_loop import (
+from classifiers.recall_selection import (
     Annotation,
     PrefixTable,
     budget_cut,
