@@ -63,7 +63,7 @@ taskmanager:
   rpc: {{port: "{ports['tm_rpc']}"}}
   data: {{port: {ports['tm_data']}}}
   # Beam's batch graphs have many edges, each wanting its network buffers: small segments, a fixed pool.
-  memory: {{process: {{size: 2048m}}, segment-size: 16kb, network: {{min: 256m, max: 256m}}}}
+  memory: {{process: {{size: 3072m}}, segment-size: 8kb, network: {{min: 1024m, max: 1024m}}}}
 blob: {{server: {{port: "{ports['blob']}"}}}}
 parallelism: {{default: 1}}
 # Shared CI machines can be loaded far beyond their cores: RPCs and heartbeats wait instead of failing the job.
