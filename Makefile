@@ -96,13 +96,13 @@ eval-language: $(STAMP)
 bench-scale: flink
 	nice -n 10 $(PY) -m benchmarks.bench_scale --flink-home $(FLINK_HOME_DIR) --job-server-jar $(JOB_SERVER_JAR)
 
-# The wheel workers install with --extra_package (README "Shipping the package to workers").
+# The wheel workers install with --extra_package (docs/runners.md "Shipping the package to workers").
 wheel: $(STAMP)
 	rm -rf build dist/codecorpus-*.whl  # a stale build/lib would put deleted modules in the wheel
 	$(PY) -m pip wheel -q --no-deps --no-build-isolation --wheel-dir dist .
 	@ls dist/codecorpus-*.whl
 
-# Recall of code and math pages: BPE vs whitespace tokens on the generated sample (README).
+# Recall of code and math pages: BPE vs whitespace tokens on the generated sample (docs/user-guide.md, "Recall of code and math pages").
 eval-classifier: $(STAMP)
 	$(PY) benchmarks/eval_recall_tokens.py --out $(OUT)
 
@@ -110,9 +110,13 @@ recall-sample: $(STAMP)
 	$(PY) sample/recall/make_pages.py $(OUT)/sample-recall
 	$(VENV)/bin/codecorpus recall --config configs/local.yaml --pages $(OUT)/sample-recall/pages.jsonl --output $(OUT)
 
-# Extraction quality on ../shared/data/html/scrapinghub-aeb (token P/R/F1 beside trafilatura defaults).
+# Extraction quality per page type (articles, code, math, Q&A/forum, Chinese) against trafilatura, Resiliparse
+# and datatrove (evals/eval_extract.py). The code/math/Q&A/Chinese gold sets are built outside the repository.
+EXTRACT_EVAL ?= /work/cache/extract-eval
 eval-extract: $(STAMP)
-	$(PY) evals/eval_extract.py
+	$(PY) -m pip install -q 'latex2mathml>=3.70,<4'
+	$(PY) -m evals.extract_pages --out $(EXTRACT_EVAL)
+	CODECORPUS_EXTRACT_EVAL=$(EXTRACT_EVAL) $(PY) evals/eval_extract.py
 
 # Rebuild the bundled sample WARC (deterministic; committed).
 sample-warc: $(STAMP)

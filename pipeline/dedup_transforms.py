@@ -54,7 +54,6 @@ from pipeline.stages import COUNTS_TAG, DROPS_TAG, FILTER, CountingDoFn, Funnel
 EXACT_STAGE, NEAR_STAGE = "exact_dedup", "near_dedup"
 EXACT_DUPLICATE, NEAR_DUPLICATE, DUPLICATE_ID = "exact_duplicate", "near_duplicate", "duplicate_id"
 CLUSTER_STATS = "dedup_clusters"  # Funnel.stats key of (near stage, (size, clusters)) tables
-CLUSTER_SIZES_FILE = "stats/dedup_clusters.json"  # under the output directory; read by report/data.py
 _VERDICTS, _SETS = "verdicts", "sets"
 
 
@@ -262,7 +261,7 @@ class _ApplyVerdictsDoFn(CountingDoFn):
 
     def process(self, item: tuple[str, dict[str, Iterable]]) -> Iterable[Any]:
         rid, groups = item
-        records = sorted(groups["record"], key=lambda r: r.text)
+        records = sorted(groups["record"], key=lambda r: (r.text, repr(r.to_row())))  # ties by content
         verdicts = sorted(v for v in groups["verdict"] if v[1] != rid)
         for extra in records[1:]:
             yield self._drop(self.exact_stage, DUPLICATE_ID, extra, f"id {rid} seen more than once")

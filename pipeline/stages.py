@@ -26,7 +26,7 @@ from apache_beam.transforms.window import GlobalWindows
 
 from pipeline.accounting import ERROR_PREFIX, FILTER, MERGE, SOURCE  # noqa: F401 - the kinds, re-exported
 from pipeline.config import Output
-from pipeline.record import Drop, Record
+from pipeline.record import Drop, Record, repair_record
 from pipeline.sinks import WriteJsonLinesShards
 
 log = logging.getLogger(__name__)
@@ -121,8 +121,11 @@ class _StepDoFn(CountingDoFn):
                     self._bump(f"dropped.{result.reason}")
                     yield pvalue.TaggedOutput(DROPS_TAG, (self.stage, result))
                 else:
-                    if self.kind == SOURCE:
+                    if self.kind == SOURCE:  # what enters the pipeline is made writable once, and counted
                         self._bump("in")
+                        result, repairs = repair_record(result)
+                        for repair in repairs:
+                            self._bump(f"repaired.{repair}")
                     self._bump("out")
                     yield result
         except StepError:
@@ -323,3 +326,10 @@ def counts_json(
             for stage, rows in sorted(errors)
         }
     return json.dumps(doc, indent=1, sort_keys=True)
+
+
+def read_handoff(p: beam.Pipeline, funnel: Funnel, pattern: str, stage: str) -> beam.PCollection:
+    """The Records of the Parquet shards matching `pattern` (an earlier phase's hand-off), counted as funnel
+    stage `stage` (in == out), so the funnel shows that what one phase wrote is what the next one read."""
+    rows = p | f"Read[{stage}]" >> beam.io.ReadFromParquet(pattern)
+    return funnel.apply(rows, stage, Record.from_row)
