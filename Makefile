@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 OUT ?= out
 
-.PHONY: install run test test-flink flink golden lint confusable-table bench eval-dedup eval-language bench-scale wheel eval-classifier recall-sample eval-extract sample-warc clean chromium
+.PHONY: install run test test-flink flink golden lint confusable-table bench eval-dedup eval-language bench-scale wheel eval-classifier recall-sample eval-recall eval-extract sample-warc clean chromium
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -113,6 +113,11 @@ recall-sample: $(STAMP)
 # Extraction quality per page type (articles, code, math, Q&A/forum, Chinese) against trafilatura, Resiliparse
 # and datatrove (evals/eval_extract.py). The code/math/Q&A/Chinese gold sets are built outside the repository.
 EXTRACT_EVAL ?= /work/cache/extract-eval
+# The recall loop (3 iterations) on labelled real pages (../shared/data) and made EN/ZH pages, BPE vs whitespace
+# tokens; the crawl and outputs go to /work/cache/eval-recall (CACHE=...), never into the repository.
+eval-recall: $(STAMP)
+	nice -n 10 $(PY) evals/eval_recall.py --cache $(or $(CACHE),/work/cache/eval-recall)
+
 eval-extract: $(STAMP)
 	$(PY) -m pip install -q 'latex2mathml>=3.70,<4'
 	$(PY) -m evals.extract_pages --out $(EXTRACT_EVAL)

@@ -17,8 +17,10 @@ from pipeline.runner_options import DEFAULT_RUNNER
 BEAM_COMMANDS = ("run", "recall", "validate")  # commands that pass the options they do not know to Beam
 
 
+EXIT_RECALL_WEAK = 6  # the recall is too weak to trust and recall.on_weak is fail
+EXIT_MIX_OFF_TARGET = 5  # the written mix misses its weights and mix.on_off_target is fail
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
-EXIT_OUTPUT_UNWRITABLE = 5  # the output filled up or turned read-only mid-run (2 config, 3 accounting, 4 errors)
+EXIT_OUTPUT_UNWRITABLE = 7  # the output filled up or turned read-only mid-run (2 config, 3 accounting, 4 errors)
 
 
 def _progress_mode(choice: str) -> tuple[object, bool]:
@@ -143,7 +145,7 @@ def _run_locked(args: argparse.Namespace, config, beam_args: list[str], options,
         run_with_progress,
         timestamp,
     )
-    from pipeline.recall_driver import run_recall
+    from pipeline.recall_driver import RecallWeak, run_recall
     from pipeline.runner_options import is_in_process, runner_of
 
     in_process = is_in_process(runner_of(beam_args))
@@ -185,6 +187,9 @@ def _run_locked(args: argparse.Namespace, config, beam_args: list[str], options,
         print(f"codecorpus: cannot write {output}: {failure}; finished phases are kept, resume with --resume",
               file=sys.stderr)
         return EXIT_OUTPUT_UNWRITABLE
+    except RecallWeak as err:  # too few seeds, validation below the floors, nothing collected (recall.on_weak)
+        print(f"codecorpus: {err}", file=sys.stderr)
+        return EXIT_RECALL_WEAK
     print(format_funnel(funnel))
     print(f"\nfinished in {time.time() - start:.1f} s; output in {output}")
     step_errors = format_errors(funnel, read_first_errors(output))
@@ -198,6 +203,20 @@ def _run_locked(args: argparse.Namespace, config, beam_args: list[str], options,
             print(f"  {e}", file=sys.stderr)
         return 3
     print("accounting: every record is written or counted under a drop reason")
+    return _check_mix(config, output)
+
+
+def _check_mix(config, output: str) -> int:
+    """Say at the end when the written mix misses the asked weights, and why; 5 if the config says fail."""
+    from pipeline.mix_check import off_target, write_off_target
+
+    messages = off_target(config, output)
+    write_off_target(output, messages, config)
+    for line in messages:
+        print(f"codecorpus: WARNING: {line}", file=sys.stderr)
+    if messages and config.mix.on_off_target == "fail":
+        print("codecorpus: the mix is off target (mix.on_off_target: fail)", file=sys.stderr)
+        return EXIT_MIX_OFF_TARGET
     return 0
 
 

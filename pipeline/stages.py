@@ -328,6 +328,20 @@ def counts_json(
     return json.dumps(doc, indent=1, sort_keys=True)
 
 
+class Branch(beam.PTransform):
+    """One named node of the job graph holding a branch of it (the code path, the web path, the statistics):
+    `build(pipeline)` adds the branch's transforms, which nest under this node, so the runner's UI shows a
+    handful of nodes, each unfolding into its stages (one named node per stage)."""
+
+    def __init__(self, build: Callable[[beam.Pipeline], Any]):
+        super().__init__()
+        self.build = build
+
+    def expand(self, pbegin: beam.pvalue.PBegin) -> Any:
+        out = self.build(pbegin.pipeline)
+        return out if out is not None else pvalue.PDone(pbegin.pipeline)
+
+
 def read_handoff(p: beam.Pipeline, funnel: Funnel, pattern: str, stage: str) -> beam.PCollection:
     """The Records of the Parquet shards matching `pattern` (an earlier phase's hand-off), counted as funnel
     stage `stage` (in == out), so the funnel shows that what one phase wrote is what the next one read."""

@@ -34,6 +34,7 @@ CONFIG = {
     "recall": {
         "iterations": 2,
         "min_new_fraction": 0.0,
+        "on_weak": "warn",
         "categories": {
             "code": {"url_patterns": ["stackoverflow.com/questions", "docs.python.org", "segmentfault.com/q"],
                      "budget": 120, "output_category": "code_web"},
@@ -85,7 +86,8 @@ def test_select_pipeline_caps_positives_and_samples_negatives_exactly(sample, tm
     examples = read_parquet_records(str(tmp_path / "iter-1" / "train" / "*.parquet"))
     counts = json.loads((tmp_path / "iter-1" / "stats" / "select.json").read_text())
     by_label = {label: sum(e.category == label for e in examples) for label in ("code", "math", "other")}
-    assert by_label == {"code": 20, "math": 20, "other": 60} == counts["examples"]
+    # Negatives balanced per class: the ratio times the largest category's positives, not their sum.
+    assert by_label == {"code": 20, "math": 20, "other": 30} == counts["examples"]
     lines = (sample / "pages.jsonl").read_text(encoding="utf-8").splitlines()
     pages = {json.loads(line)["id"]: json.loads(line) for line in lines}
     seed_sites = {"stackoverflow.com": "code", "docs.python.org": "code", "segmentfault.com": "code",
