@@ -170,9 +170,8 @@ class Funnel:
 
         `side_inputs` (name -> beam.pvalue.AsSingleton(...) etc.) reach the step as keyword arguments.
         """
-        out = pcoll | stage >> beam.ParDo(_StepDoFn(stage, kind, step), **(side_inputs or {})).with_outputs(
-            COUNTS_TAG, DROPS_TAG, main="kept"
-        )
+        step_fn = beam.ParDo(_StepDoFn(stage, kind, step), **(side_inputs or {})).with_output_types(Record)
+        out = pcoll | stage >> step_fn.with_outputs(COUNTS_TAG, DROPS_TAG, main="kept")  # kept: RecordCoder
         self.counts.append(out[COUNTS_TAG])
         self.drops.append(out[DROPS_TAG])
         self.stages.append((stage, kind))
