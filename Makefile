@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 OUT ?= out
 
-.PHONY: install run test golden lint confusable-table bench eval-dedup eval-language bench-scale wheel eval-classifier recall-sample eval-recall eval-extract sample-warc clean chromium
+.PHONY: install run test golden lint confusable-table bench bench-cost eval-dedup eval-language bench-scale wheel eval-classifier recall-sample eval-recall eval-extract sample-warc clean chromium
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -42,8 +42,14 @@ lint: $(STAMP)
 # Every benchmarks/bench_*.py but bench_scale (its own target) runs as a module from the repository root;
 # one that lacks its data prints why and exits 0. bench_github_source reads CODECORPUS_BENCH_REPO.
 bench: $(STAMP)
-	@for f in benchmarks/bench_*.py; do case $$f in *bench_scale.py) continue;; esac; \
+	@for f in benchmarks/bench_*.py; do case $$f in *bench_scale.py|*bench_cost.py) continue;; esac; \
 	  echo "== $$f"; $(PY) -m benchmarks.$$(basename $$f .py) || exit 1; done
+
+# The whole pipeline on real data fetched outside the repository (repositories under /work/cache/bench-cost/repos
+# or REPOS=..., ../shared's WARC of ordinary pages): CPU-seconds per MB per phase and CPU-hours per TB (docs/cost.md).
+REPOS ?= /work/cache/bench-cost/repos
+bench-cost: $(STAMP)
+	nice -n 10 $(PY) -m benchmarks.bench_cost --repos $(REPOS)
 
 # Near-dedup precision/recall on planted near-duplicates, ours and datasketch.MinHashLSH (a few minutes).
 eval-dedup: $(STAMP)

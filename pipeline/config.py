@@ -166,7 +166,10 @@ class Dedup(Section):
     false_positive_weight: float = Field(default=0.5, ge=0, le=1, description="LSH bands x rows optimisation")
     false_negative_weight: float = Field(default=0.5, ge=0, le=1)
     verify_jaccard: bool = Field(default=False, description="check candidate pairs' exact Jaccard first")
-    max_rounds: int = Field(default=20, ge=1, le=100, description="bound on connected-components rounds")
+    max_rounds: int = Field(
+        default=3, ge=1, le=100,
+        description="connected-components star rounds in the job graph; what is still open is solved by union-find",
+    )
     survivor: SurvivorRule = Field(default="most_stars", description="who is kept; ties: smallest id")
 
     @model_validator(mode="after")

@@ -169,9 +169,8 @@ class Funnel:
 
         `side_inputs` (name -> beam.pvalue.AsSingleton(...) etc.) reach the step as keyword arguments.
         """
-        out = pcoll | stage >> beam.ParDo(_StepDoFn(stage, kind, step), **(side_inputs or {})).with_outputs(
-            COUNTS_TAG, DROPS_TAG, main="kept"
-        )
+        step_fn = beam.ParDo(_StepDoFn(stage, kind, step), **(side_inputs or {})).with_output_types(Record)
+        out = pcoll | stage >> step_fn.with_outputs(COUNTS_TAG, DROPS_TAG, main="kept")  # kept: RecordCoder
         self.counts.append(out[COUNTS_TAG])
         self.drops.append(out[DROPS_TAG])
         self.stages.append((stage, kind))
@@ -322,6 +321,20 @@ def counts_json(
             for stage, rows in sorted(errors)
         }
     return json.dumps(doc, indent=1, sort_keys=True)
+
+
+class Branch(beam.PTransform):
+    """One named node of the job graph holding a branch of it (the code path, the web path, the statistics):
+    `build(pipeline)` adds the branch's transforms, which nest under this node, so the runner's UI shows a
+    handful of nodes, each unfolding into its stages (one named node per stage)."""
+
+    def __init__(self, build: Callable[[beam.Pipeline], Any]):
+        super().__init__()
+        self.build = build
+
+    def expand(self, pbegin: beam.pvalue.PBegin) -> Any:
+        out = self.build(pbegin.pipeline)
+        return out if out is not None else pvalue.PDone(pbegin.pipeline)
 
 
 def read_handoff(p: beam.Pipeline, funnel: Funnel, pattern: str, stage: str) -> beam.PCollection:
