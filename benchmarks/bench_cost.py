@@ -87,10 +87,13 @@ def phase_costs(config: Path, out: Path) -> dict[str, float]:
     total = cli_cpu(config, out, resume=False)
     fixed = cli_cpu(config, out, resume=True)  # every phase complete: nothing reruns
     markers = out / "stages" / "_complete"
+    index = out / "stats" / "decontamination_index.bin"  # reused by key: remove it so the mix pays its build
     (markers / "mix.json").unlink()
+    index.unlink(missing_ok=True)
     m = cli_cpu(config, out, resume=True)
     for phase in ("recall", "mix"):
         (markers / f"{phase}.json").unlink(missing_ok=True)
+    index.unlink(missing_ok=True)
     rm = cli_cpu(config, out, resume=True)
     return {"fixed": fixed, "collect": total - rm, "recall": rm - m, "mix": m - fixed, "total": total}
 

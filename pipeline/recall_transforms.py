@@ -191,11 +191,14 @@ class ScorePages:
         if self._classifier is None:  # a runner that never called setup (plain use outside Beam)
             self.setup()
         scores = dict(record.scores)
-        for label, prob in self._classifier.scores(record.text).items():
+        page_tokens = self._classifier.tokens
+        words = page_tokens(record.text)  # the first max_chars characters
+        for label, prob in self._classifier.scores_of_tokens(words).items():
             scores[SCORE_PREFIX + label] = prob
         tokens = record.tokens
         if self.count_tokens and not tokens:
-            tokens = self._classifier.tokens.count(record.text)
+            # A page within max_chars was just encoded whole: count those tokens instead of encoding it again.
+            tokens = len(words) if len(record.text) <= page_tokens.max_chars else page_tokens.count(record.text)
         return record.replace(scores=scores, tokens=tokens)
 
     def __getstate__(self) -> dict[str, Any]:
