@@ -386,7 +386,7 @@ def build_select_pipeline(p: beam.Pipeline, config: Config, pages_pattern: str, 
         kept_neg | "NegativeExamples" >> beam.Map(
             lambda r: _example(r, OTHER_LABEL, seed=seed, max_chars=max_chars)),
     ) | "Examples" >> beam.Flatten()
-    examples | "WriteExamples" >> WriteParquetShards(f"{iter_dir}/train", config.output.num_shards)
+    examples | "WriteExamples" >> WriteParquetShards(f"{iter_dir}/train", config.output)
     write_json(
         {
             "seed_pages_found": _count_per_key(positives | "FoundLabels" >> beam.Keys(), "found"),
@@ -506,7 +506,7 @@ def build_score_pipeline(
         lambda items: [(parse_prefix(a.prefix, recall.source), a.label) for a in items]
     )
     final = collected | "GrowSeed" >> beam.Map(rules.add_to_seed, annotated=beam.pvalue.AsDict(annotated))
-    final | "WritePages" >> WriteParquetShards(f"{iter_dir}/pages", config.output.num_shards)
+    final | "WritePages" >> WriteParquetShards(f"{iter_dir}/pages", config.output)
 
     domain_rows = (
         domain_counts
