@@ -354,7 +354,13 @@ class Mix(Section):
 
 
 class Output(Section):
-    num_shards: int = Field(default=4, gt=0, description="Parquet shards per output table")
+    num_shards: int = Field(default=4, gt=0, description="at least this many shards per output table")
+    # Bounds memory by design: the writer of a shard sorts it whole (by a content key, for byte-identical
+    # output), so the shard count grows with the input instead of the shards growing with it.
+    shard_bytes: int = Field(
+        default=256 * 2**20, gt=0,
+        description="text bytes per shard of stages/, recall/ and rejects/ (more shards as the input grows)",
+    )
     write_rejects: bool = Field(default=False, description="write dropped records' ids and reasons")
 
 
