@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import argparse
 import collections
-import os
 import itertools
 import json
+import os
 import sys
 import tempfile
 import time
@@ -165,7 +165,7 @@ def real_code_removals(settings, seed: int) -> bool:
         low = sum(j < 0.5 for j, _, _ in js)
         below = sum(j < settings.threshold for j, _, _ in js)
         worst = f"{js[0][0]:.2f} ({js[0][1]} ~ {js[0][2]})" if js else "-"
-        print(f"  {str(verify):<16}{len(removed):>8}{low:>9}{below:>10}   {worst}")
+        print(f"  {verify!s:<16}{len(removed):>8}{low:>9}{below:>10}   {worst}")
         ok &= not (verify and low)
     return ok
 
