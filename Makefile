@@ -77,9 +77,13 @@ recall-sample: $(STAMP)
 	$(PY) sample/recall/make_pages.py $(OUT)/sample-recall
 	$(VENV)/bin/codecorpus recall --config configs/local.yaml --pages $(OUT)/sample-recall/pages.jsonl --output $(OUT)
 
-# Extraction quality on ../shared/data/html/scrapinghub-aeb (token P/R/F1 beside trafilatura defaults).
+# Extraction quality per page type (articles, code, math, Q&A/forum, Chinese) against trafilatura, Resiliparse
+# and datatrove (evals/eval_extract.py). The code/math/Q&A/Chinese gold sets are built outside the repository.
+EXTRACT_EVAL ?= /work/cache/extract-eval
 eval-extract: $(STAMP)
-	$(PY) evals/eval_extract.py
+	$(PY) -m pip install -q 'latex2mathml>=3.70,<4'
+	$(PY) -m evals.extract_pages --out $(EXTRACT_EVAL)
+	CODECORPUS_EXTRACT_EVAL=$(EXTRACT_EVAL) $(PY) evals/eval_extract.py
 
 # Rebuild the bundled sample WARC (deterministic; committed).
 sample-warc: $(STAMP)

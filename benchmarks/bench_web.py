@@ -95,12 +95,12 @@ def run_plain_steps(warc: Path, *, time_limit: bool = True) -> dict:
     from pipeline.config import WebExtraction, WebSource
     from pipeline.record import Drop, Record
     from pipeline.sources.warc import read_warc_file
-    from pipeline.web_transforms import _EXTRACT_OPTIONS, PageExtractor, normalize_url, pick_url_survivor
+    from pipeline.web_transforms import PageExtractor, extract_options, normalize_url, pick_url_survivor
 
     source, settings = WebSource(), WebExtraction()
     extractor = PageExtractor(settings)
     if not time_limit:
-        extractor.worker = functools.partial(extract_text, **{k: getattr(settings, k) for k in _EXTRACT_OPTIONS})
+        extractor.worker = functools.partial(extract_text, **extract_options(settings))
     extractor.worker(b"<html><body><p>warm up</p></body></html>", "")  # start the child outside the clock
     child = getattr(extractor.worker, "pid", None)
     child_start, start_cpu, start = _cpu_of(child) if child else 0.0, _self_cpu(), time.time()

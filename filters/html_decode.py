@@ -1,11 +1,13 @@
 """Bytes of an HTML response to text: the HTTP header charset, then the HTML meta charset, then detection.
 
+Labels resolve by the WHATWG Encoding Standard's table (`webencodings`, the library html5lib uses):
+gb2312/gbk decode as gb18030, iso-8859-1/ascii as windows-1252, shift_jis as windows-31j, a BOM wins.
 Two departures from taking declarations at their word, both because the web lies about charsets:
-- a declared charset that cannot decode the bytes (strictly) is skipped, not obeyed with replacement marks;
+- a declared charset that decodes the bytes strictly wins; one that needs replacement characters is obeyed
+  (with them, as a browser would) only while they stay under MAX_DECLARED_ERROR_FRACTION of the text,
+  otherwise the bytes go to detection;
 - bytes that are valid UTF-8 and not plain ASCII are UTF-8 whatever the page declares: legacy-encoded
   text is almost never valid UTF-8 by accident, while UTF-8 labelled `iso-8859-1` is common.
-Legacy labels map to the superset browsers use (WHATWG Encoding): gb2312/gbk decode as gb18030,
-iso-8859-1/ascii as windows-1252, so gb2312 pages come out as correct Chinese.
 """
 from __future__ import annotations
 
@@ -13,38 +15,19 @@ import codecs
 import re
 from dataclasses import dataclass
 
+import webencodings
+
 # How far into the page the meta charset is looked for (WHATWG prescans 1024 bytes; real heads run longer).
 META_SCAN_BYTES = 4096
 # How many bytes the statistical detector sees; it is slow and the head of a page is representative.
 DETECT_BYTES = 32_768
 
-# Browser (WHATWG) label -> the Python codec that decodes what browsers decode under that label.
-_SUPERSETS = {
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "x-gbk": "gb18030",
-    "gb_2312-80": "gb18030",
-    "iso-8859-1": "cp1252",
-    "iso8859-1": "cp1252",
-    "latin1": "cp1252",
-    "latin-1": "cp1252",
-    "l1": "cp1252",
-    "us-ascii": "cp1252",
-    "ascii": "cp1252",
-    "iso-8859-9": "cp1254",
-    "latin5": "cp1254",
-    "tis-620": "cp874",
-    "iso-8859-11": "cp874",
-    "euc-kr": "cp949",
-    "ks_c_5601-1987": "cp949",
-    "shift_jis": "cp932",
-    "shift-jis": "cp932",
-    "sjis": "cp932",
-    "x-sjis": "cp932",
-    "windows-31j": "cp932",
-    "big5": "big5hkscs",
-    "x-user-defined": "cp1252",
-}
+# Where the WHATWG decoder for an encoding is not the Python codec webencodings names: the GBK decoder is
+# the gb18030 decoder (Encoding Standard §10.1.1), so gb2312/gbk pages decode gb18030's wider repertoire.
+_WHATWG_DECODER = {"gbk": "gb18030"}
+# A declared charset whose decoding needs more replacement characters than this share of the text is not
+# believed (the page lies); fewer, and they are what a browser shows (WHATWG decoders replace on error).
+MAX_DECLARED_ERROR_FRACTION = 0.002
 # A page cannot declare these in a meta tag and mean it (its bytes would not be ASCII-compatible).
 _NOT_FROM_META = {"utf-16", "utf-16le", "utf-16be", "utf-32", "utf-32le", "utf-32be"}
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
@@ -80,14 +63,17 @@ class Decoded:
 
 
 def python_codec(label: str | None) -> str | None:
-    """The Python codec name for a charset label, with browser supersets; None if unknown."""
+    """The Python codec that decodes what browsers decode under a charset label (the WHATWG Encoding
+    Standard's label table, from `webencodings`); None for unknown labels and the "replacement" encoding."""
     if not label:
         return None
-    label = label.strip().strip("\"'").lower()
-    label = _SUPERSETS.get(label, label)
+    encoding = webencodings.lookup(label.strip().strip("\"'"))
+    if encoding is None or encoding.name == "replacement":
+        return None
+    name = _WHATWG_DECODER.get(encoding.name, encoding.codec_info.name)
     try:
-        return codecs.lookup(label).name
-    except LookupError:
+        return codecs.lookup(name).name
+    except LookupError:  # x-user-defined: webencodings' own codec, unknown to Python's registry
         return None
 
 
@@ -119,6 +105,15 @@ def _strict(body: bytes, codec: str) -> str | None:
         return body.decode(codec)
     except (UnicodeDecodeError, LookupError):
         return None
+
+
+def _tolerant(body: bytes, codec: str) -> str | None:
+    """The body decoded with replacement characters, when they stay under MAX_DECLARED_ERROR_FRACTION."""
+    try:
+        text = body.decode(codec, "replace")
+    except LookupError:
+        return None
+    return text if replacement_fraction(text) <= MAX_DECLARED_ERROR_FRACTION else None
 
 
 def _detect(body: bytes, detect_bytes: int) -> str | None:
@@ -162,6 +157,10 @@ def decode_html(body: bytes, content_type: str | None = None, *, detect_bytes: i
         return Decoded(as_utf8, "utf-8", source)
     for codec, source in declared:
         text = _strict(body, codec)
+        if text is not None:
+            return Decoded(text, codec, source)
+    for codec, source in declared:  # a few bad bytes in a page that is what it says it is
+        text = _tolerant(body, codec)
         if text is not None:
             return Decoded(text, codec, source)
     codec = _detect(body, detect_bytes)

@@ -20,9 +20,13 @@ from dataclasses import dataclass, field
 
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.stages import FILTER, MERGE, SOURCE
-
+# Stage kinds: a "filter" maps one record to one record or one drop, so in == out + drops must hold;
+# a "source" expands inputs, so its "in" is what it emitted plus what it dropped; a "merge" joins many
+# records into one (repository samples): in == passed + merged + drops and out == passed + samples.
+FILTER, SOURCE, MERGE = "filter", "source", "merge"
 KINDS = (FILTER, SOURCE, MERGE)
+# An exception in a step on one record is the drop reason error.<stage> (`pipeline.stages.error_drop`).
+ERROR_PREFIX = "error."
 
 
 @dataclass
@@ -49,6 +53,11 @@ class StageCounts:
         """Records that left this stage inside another (a merge stage's merged files minus samples made)."""
         return self.counts.get("merged", 0) - self.counts.get("samples", 0) if self.kind == MERGE else 0
 
+    @property
+    def errors(self) -> int:
+        """Records this stage's step raised on (isolated as `error.<stage>` drops)."""
+        return sum(n for reason, n in self.drops.items() if reason.startswith(ERROR_PREFIX))
+
     def imbalance(self) -> str:
         """Why this stage's counts do not add up, or "" when they do."""
         if self.kind not in KINDS:
@@ -70,10 +79,21 @@ class StageCounts:
         return not self.imbalance()
 
 
-def read_funnel(output_dir: str) -> list[StageCounts]:
+def read_counts(output_dir: str) -> dict:
+    """The parsed `stats/counts.json` of a finished run."""
     with FileSystems.open(f"{output_dir}/stats/counts.json") as fh:
-        doc = json.loads(fh.read().decode("utf-8"))
-    return parse_stages(doc)
+        return json.loads(fh.read().decode("utf-8"))
+
+
+def read_funnel(output_dir: str) -> list[StageCounts]:
+    return parse_stages(read_counts(output_dir))
+
+
+def read_first_errors(output_dir: str) -> dict[str, list[dict[str, str]]]:
+    """Per stage, the first records its step raised on (empty when none did, or when there is no run)."""
+    if not FileSystems.exists(f"{output_dir}/stats/counts.json"):
+        return {}
+    return first_errors(read_counts(output_dir))
 
 
 def parse_stages(doc: dict) -> list[StageCounts]:
@@ -167,3 +187,34 @@ def format_funnel(funnel: list[StageCounts]) -> str:
         for reason, n in sorted(drops.items(), key=lambda kv: (-kv[1], kv[0])):
             lines.append(f"{('  - ' + reason)[:name + 2 * num - 1]:<{name + 2 * num}}{n:>{num},}")
     return "\n".join(lines)
+
+
+def first_errors(doc: dict) -> dict[str, list[dict[str, str]]]:
+    """Per stage, the first records (by id) its step raised on, as counts.json lists them (`errors`)."""
+    return {stage: list(rows) for stage, rows in doc.get("errors", {}).items()}
+
+
+def error_budget_problems(
+    funnel: list[StageCounts], first: dict[str, list[dict[str, str]]], max_error_fraction: float
+) -> list[str]:
+    """One message per stage whose step raised on more than `max_error_fraction` of its input records,
+    naming the first failing records; empty when the run may go on."""
+    problems = []
+    for s in funnel:
+        if s.errors and s.errors > max_error_fraction * max(s.n_in, 1):
+            named = "; ".join(f"{row['id']}: {row['detail']}" for row in first.get(s.stage, [])[:3])
+            problems.append(
+                f"stage {s.stage}: {s.errors:,} of {s.n_in:,} records raised an exception "
+                f"({s.errors / max(s.n_in, 1):.2%} > max_error_fraction {max_error_fraction:g}); first: {named}"
+            )
+    return problems
+
+
+def format_errors(funnel: list[StageCounts], first: dict[str, list[dict[str, str]]]) -> list[str]:
+    """The summary's error lines: per stage with errors, the count and the first records (empty: none)."""
+    lines = []
+    for s in funnel:
+        if s.errors:
+            lines.append(f"stage {s.stage}: {s.errors:,} records raised an exception (error.{s.stage} drops)")
+            lines.extend(f"  - {row['id']}: {row['detail']}" for row in first.get(s.stage, []))
+    return lines

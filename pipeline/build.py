@@ -17,18 +17,21 @@ from apache_beam.io.filesystems import FileSystems
 
 from filters.code_rules import file_drop_reason
 from filters.language import detect_language
+from pipeline import layout
 from pipeline.config import Config
 from pipeline.decontam_transforms import decontaminate
-from pipeline.dedup_transforms import CLUSTER_SIZES_FILE, deduplicate, write_cluster_sizes
+from pipeline.dedup_transforms import deduplicate, write_cluster_sizes
 from pipeline.github_transforms import read_github_code
-from pipeline.layout import PAGE_CATEGORIES, load_stage, stage_dir, stage_files
 from pipeline.mix_transforms import write_mix
 from pipeline.record import Drop, Record
 from pipeline.repo_assembly import assemble_repo_samples
 from pipeline.sinks import WriteParquetShards
 from pipeline.sources.text import read_text_inputs
-from pipeline.stages import Funnel
+from pipeline.stages import Funnel, read_handoff
 from pipeline.web_transforms import build_web_branch
+
+# The categories a classified page can carry into the mix; anything else counts as text.
+PAGE_CATEGORIES = ("code_web", "math_web", "text")
 
 
 def language_step(record: Record) -> Record | Drop:
@@ -60,16 +63,16 @@ def build_collect(p: beam.Pipeline, config: Config, output_dir: str) -> Funnel:
     if config.dedup.enabled:
         files = deduplicate(funnel, files, config.dedup, config.seed)
     n = config.output.num_shards
-    files | "WriteCode" >> WriteParquetShards(stage_dir(output_dir, "code"), n)
+    files | "WriteCode" >> WriteParquetShards(layout.handoff_dir(output_dir, "code"), n)
     funnel.hand_off("code", files)
     if config.inputs.text.paths:
         text = read_text_inputs(p, config, funnel)
-        text | "WriteText" >> WriteParquetShards(stage_dir(output_dir, "text"), n)
+        text | "WriteText" >> WriteParquetShards(layout.handoff_dir(output_dir, "text"), n)
         funnel.hand_off("text", text)
     pages = build_web_branch(p, config, funnel, output_dir)
     if pages is not None:
         funnel.hand_off("pages", pages)
-    write_cluster_sizes(p, funnel, f"{output_dir}/{CLUSTER_SIZES_FILE}")
+    write_cluster_sizes(p, funnel, layout.under(output_dir, layout.CLUSTER_SIZES))
     _write_stats(p, funnel, config, output_dir, "collect")
     return funnel
 
@@ -81,12 +84,12 @@ def build_mix(p: beam.Pipeline, config: Config, output_dir: str, pages_pattern: 
     text; or the collected pages, all text, when there is no recall), or None when there are none.
     """
     funnel = Funnel()
-    inputs = {"code": load_stage(p, funnel, stage_files(output_dir, "code"), "load_code")}
+    inputs = {"code": read_handoff(p, funnel, layout.handoff_files(output_dir, "code"), "load_code")}
     texts = []
-    if FileSystems.match([stage_files(output_dir, "text")])[0].metadata_list:
-        texts.append(load_stage(p, funnel, stage_files(output_dir, "text"), "load_text"))
+    if FileSystems.match([layout.handoff_files(output_dir, "text")])[0].metadata_list:
+        texts.append(read_handoff(p, funnel, layout.handoff_files(output_dir, "text"), "load_text"))
     if pages_pattern:
-        pages = load_stage(p, funnel, pages_pattern, "load_pages")
+        pages = read_handoff(p, funnel, pages_pattern, "load_pages")
         by_category = pages | "SplitPages" >> beam.Partition(
             lambda r, _: PAGE_CATEGORIES.index(r.category if r.category in PAGE_CATEGORIES else "text"),
             len(PAGE_CATEGORIES),
@@ -104,6 +107,6 @@ def build_mix(p: beam.Pipeline, config: Config, output_dir: str, pages_pattern: 
 
 
 def _write_stats(p: beam.Pipeline, funnel: Funnel, config: Config, output_dir: str, phase: str) -> None:
-    funnel.write_counts(p, f"{output_dir}/stats/{phase}")
-    if config.output.write_rejects:
-        funnel.write_rejects(p, f"{output_dir}/rejects/{phase}", config.output.num_shards)
+    funnel.write_counts(p, layout.under(output_dir, layout.phase_stats(phase)))
+    everything = config.output.write_rejects
+    funnel.write_rejects(p, layout.under(output_dir, layout.phase_rejects(phase)), config.output.num_shards if everything else 1, everything)

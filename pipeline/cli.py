@@ -98,8 +98,8 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     import apache_beam as beam
 
     from classifiers.fasttext_model import TrainingError
-    from pipeline.accounting import accounting_errors, format_funnel
-    from pipeline.phases import run_phases
+    from pipeline.accounting import accounting_errors, format_errors, format_funnel, read_first_errors
+    from pipeline.phases import ErrorBudgetExceeded, run_phases
     from pipeline.progress import (
         HEARTBEAT_SECONDS,
         CounterBoard,
@@ -143,8 +143,15 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     except (ConfigError, TrainingError) as err:  # e.g. an input path that does not exist, a seed too small
         print(f"codecorpus: {err}", file=sys.stderr)
         return 2
+    except ErrorBudgetExceeded as err:  # a step raising on many records: a bug; its rejects name them
+        print(f"codecorpus: {err}", file=sys.stderr)
+        return 4
     print(format_funnel(funnel))
     print(f"\nfinished in {time.time() - start:.1f} s; output in {output}")
+    step_errors = format_errors(funnel, read_first_errors(output))
+    if step_errors:  # within max_error_fraction, yet a bug to look at: said at the end, where it is seen
+        print("\nerrors (records a step raised on, counted as drops; details in the rejects):")
+        print("\n".join(f"  {line}" for line in step_errors))
     errors = accounting_errors(funnel)
     if errors:
         print("codecorpus: ACCOUNTING MISMATCH, records lost without a reason:", file=sys.stderr)

@@ -25,6 +25,7 @@ from filters.decontaminate import (
     read_benchmark_rows,
     string_grams,
 )
+from pipeline import layout
 from pipeline.config import Config, ConfigError
 from pipeline.record import Drop, Record
 from pipeline.sinks import read_bytes
@@ -118,9 +119,7 @@ def decontaminate(
         index
         | "IndexSummary" >> beam.Map(lambda ix: json.dumps(ix.summary(), indent=1, sort_keys=True))
         | "WriteIndexSummary"
-        >> beam.io.WriteToText(
-            f"{output_dir}/stats/decontamination", file_name_suffix=".json", shard_name_template=""
-        )
+        >> beam.io.WriteToText(*layout.text_sink(output_dir, layout.DECONTAMINATION), shard_name_template="")
     )
     tagged = [tag_category(records_by_category[c], c, f"DecontamTag_{c}") for c in categories]
     records = tagged | "DecontamInputs" >> beam.Flatten()

@@ -54,7 +54,6 @@ from pipeline.stages import COUNTS_TAG, DROPS_TAG, FILTER, CountingDoFn, Funnel
 EXACT_STAGE, NEAR_STAGE = "exact_dedup", "near_dedup"
 EXACT_DUPLICATE, NEAR_DUPLICATE, DUPLICATE_ID = "exact_duplicate", "near_duplicate", "duplicate_id"
 CLUSTER_STATS = "dedup_clusters"  # Funnel.stats key of (near stage, (size, clusters)) tables
-CLUSTER_SIZES_FILE = "stats/dedup_clusters.json"  # under the output directory; read by report/data.py
 _VERDICTS, _SETS = "verdicts", "sets"
 
 

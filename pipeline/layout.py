@@ -1,31 +1,73 @@
-"""Where a run's phases materialize their records, and how the next phase reads them back.
+"""The layout of a run's output folder: every path a run writes, named once, relative to the output folder.
 
-Every phase output is Parquet of `Record`s (the schema of `pipeline.record`) under `OUT/stages/<name>/`,
-written by `WriteParquetShards`; a later phase (or a resumed run) reads it with `load_stage`.
+Plain names (no Beam), so the writers, the phases, `--resume` and the report agree on one spelling:
+
+  stages/<handoff>/part-*.parquet   records a phase materializes for a later one (code, text, pages)
+  stages/_complete/<phase>.json     a finished phase's fingerprint (`pipeline.phases`)
+  stats/<phase>/counts.json         one phase's funnel; stats/counts.json joins them in phase order
+  stats/*.json                      statistics of one stage (dedup clusters, decontamination, mix languages)
+  rejects/<phase>/rejects-*.jsonl   every drop (output.write_rejects); errors-*.jsonl: only step errors
+  recall/                           the recall's iterations and its classified pages (recall/pages/)
+  mix/                              the training mix and its manifest
 """
 from __future__ import annotations
 
-import apache_beam as beam
+HANDOFFS = "stages"
+MARKERS = "stages/_complete"
+STATS = "stats"
+REJECTS = "rejects"
+RECALL = "recall"
+RECALL_PAGES = "recall/pages"
+MIX = "mix"
+MANIFEST = "mix/manifest.json"
+RUN_COUNTS = "stats/counts.json"
+CLUSTER_SIZES = "stats/dedup_clusters.json"
+DECONTAMINATION = "stats/decontamination.json"
+MIX_LANGUAGES = "stats/mix_languages.json"
+RECALL_SKIPPED = "stats/recall/skipped.txt"
+RECALL_HISTOGRAMS = "recall/iter-*/score_histogram.json"
 
-from pipeline.record import Record
-from pipeline.stages import Funnel
-
-# The categories a classified page can carry into the mix; anything else counts as text.
-PAGE_CATEGORIES = ("code_web", "math_web", "text")
+PARQUET_PARTS = "part-*.parquet"  # the shards `pipeline.sinks.WriteParquetShards` writes
 
 
-def stage_dir(output_dir: str, name: str) -> str:
-    return f"{output_dir}/stages/{name}"
+def under(output_dir: str, rel: str) -> str:
+    return f"{output_dir}/{rel}"
 
 
-def stage_files(output_dir: str, name: str) -> str:
-    return f"{stage_dir(output_dir, name)}/part-*.parquet"
+def handoff(name: str) -> str:
+    """The folder (relative) of hand-off `name`."""
+    return f"{HANDOFFS}/{name}"
 
 
-def load_stage(p: beam.Pipeline, funnel: Funnel, pattern: str, stage: str) -> beam.PCollection:
-    """The Records of the Parquet shards matching `pattern`, counted as funnel stage `stage` (in == out).
+def handoff_dir(output_dir: str, name: str) -> str:
+    return under(output_dir, handoff(name))
 
-    Counting the reload lets the funnel show that what one phase wrote is what the next one read.
-    """
-    rows = p | f"Read[{stage}]" >> beam.io.ReadFromParquet(pattern)
-    return funnel.apply(rows, stage, Record.from_row)
+
+def handoff_files(output_dir: str, name: str) -> str:
+    return f"{handoff_dir(output_dir, name)}/{PARQUET_PARTS}"
+
+
+def recall_pages_files(output_dir: str) -> str:
+    return under(output_dir, f"{RECALL_PAGES}/{PARQUET_PARTS}")
+
+
+def phase_stats(phase: str) -> str:
+    return f"{STATS}/{phase}"
+
+
+def phase_counts(output_dir: str, phase: str) -> str:
+    return under(output_dir, f"{phase_stats(phase)}/counts.json")
+
+
+def phase_rejects(phase: str) -> str:
+    return f"{REJECTS}/{phase}"
+
+
+def marker(output_dir: str, phase: str) -> str:
+    return under(output_dir, f"{MARKERS}/{phase}.json")
+
+
+def text_sink(output_dir: str, rel: str) -> tuple[str, str]:
+    """(prefix, suffix) for Beam's WriteToText writing the single file `rel` (e.g. stats/x.json)."""
+    stem, dot, suffix = rel.rpartition(".")
+    return under(output_dir, stem), dot + suffix

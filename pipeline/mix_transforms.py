@@ -27,6 +27,7 @@ from mixing.fim import to_fim
 from mixing.manifest import ShardInfo, build_manifest, manifest_json
 from mixing.plan import MixPlan, Totals, copies, group_of, plan_mix, shuffle_key
 from mixing.tokens import TokenCounter
+from pipeline import layout
 from pipeline.config import Config
 from pipeline.decontam_transforms import tag_category
 from pipeline.record import Drop, Record, records_to_table
@@ -242,5 +243,5 @@ def _write_language_stats(prepared: beam.PCollection, rows: beam.PCollection, ou
         | "LangList" >> beam.combiners.ToList()
         | "LangJson" >> beam.Map(languages_json)
         | "WriteLanguages"
-        >> beam.io.WriteToText(f"{output_dir}/stats/mix_languages", file_name_suffix=".json", shard_name_template="")
+        >> beam.io.WriteToText(*layout.text_sink(output_dir, layout.MIX_LANGUAGES), shard_name_template="")
     )

@@ -11,6 +11,10 @@ skips a phase whose marker matches and reruns the rest, so a changed config inva
 it touches and every phase after them. Inputs themselves are not fingerprinted: resume assumes they did not
 change (rerun without `--resume` when they did). Each phase's counts land in `stats/<phase>/counts.json`
 and are joined, in phase order, into `stats/counts.json`.
+
+The phases are data: `PHASES` lists each one's config sections, outputs (paths of `pipeline.layout`), links
+to earlier phases' hand-offs and run function; `run_phases` and `--resume` walk that list. A new phase is
+one entry.
 """
 from __future__ import annotations
 
@@ -25,54 +29,137 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from classifiers.fasttext_model import TrainingError
-from pipeline.accounting import StageCounts, parse_stages
+from pipeline import layout
+from pipeline.accounting import StageCounts, error_budget_problems, first_errors, parse_stages
 from pipeline.config import Config
-from pipeline.dedup_transforms import CLUSTER_SIZES_FILE
-from pipeline.layout import stage_files
 from pipeline.sinks import read_bytes, write_bytes
 
 log = logging.getLogger(__name__)
 
-PHASES = ("collect", "recall", "mix")
 
-# The config sections each phase reads; a change in one of them reruns that phase and every later one.
-PHASE_SECTIONS = {
-    "collect": ("seed", "inputs", "github", "filters", "repo_samples", "dedup", "web", "output"),
-    "recall": ("seed", "tokenizer", "recall"),
-    "mix": ("seed", "decontamination", "mix", "output"),
-}
+class ErrorBudgetExceeded(RuntimeError):
+    """A phase's steps raised on more records than `max_error_fraction` allows: a bug, not bad luck."""
 
-# What a phase writes, removed before it reruns so no shard of an earlier run survives.
-PHASE_OUTPUTS = {
-    "collect": ("stages/code", "stages/text", "stages/pages", "stats/collect", "rejects/collect", CLUSTER_SIZES_FILE),
-    "recall": ("stats/recall",),  # run_recall rewrites recall/ itself
-    "mix": ("mix", "stats/mix", "rejects/mix", "stats/decontamination.json", "stats/mix_languages.json"),
-}
+
+@dataclass(frozen=True)
+class Link:
+    """A stage of a later phase that reads hand-off `handoff` back: its input stages are the ones that
+    produced the hand-off or, when stage `via` ran in between (the recall), that stage."""
+
+    reader: str
+    handoff: str
+    via: str = ""
+
+
+@dataclass
+class PhaseRun:
+    """What a phase's `run` function receives."""
+
+    config: Config
+    output_dir: str
+    run_beam: Callable[[str, Callable], None]
+    run_recall: Callable[[Config, str, str], dict]
+    report: Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One phase of a run: `run` and `--resume` walk `PHASES`, a list of these, in order."""
+
+    name: str
+    sections: tuple[str, ...]  # the config sections it reads: a change reruns it and every later phase
+    outputs: tuple[str, ...]  # what it writes (relative to the output folder), removed before it reruns
+    links: tuple[Link, ...]  # its stages that read an earlier phase's hand-offs
+    run: Callable[[PhaseRun], None]
+
+
+def _run_collect(ctx: PhaseRun) -> None:
+    from pipeline.build import build_collect
+
+    ctx.run_beam("collect", lambda p: build_collect(p, ctx.config, ctx.output_dir))
+
+
+def _run_recall(ctx: PhaseRun) -> None:
+    config, output_dir = ctx.config, ctx.output_dir
+    pages_collected = layout.handoff_files(output_dir, "pages")
+    if not (config.recall.enabled and _has_files(pages_collected) and parquet_rows(pages_collected)):
+        _remove([layout.under(output_dir, layout.RECALL)])
+        ctx.report("phase recall: no web pages collected or recall disabled; pages go to the mix as text")
+        return
+    try:
+        ctx.run_recall(config, pages_collected, output_dir)
+    except TrainingError as err:
+        # Seeds that match no collected page must not sink a run whose other data is good: say so
+        # loudly, keep the reason beside the output, and mix the pages as text.
+        _remove([layout.under(output_dir, layout.RECALL)])
+        write_bytes(layout.under(output_dir, layout.RECALL_SKIPPED), f"{err}\n".encode())
+        ctx.report(f"phase recall: SKIPPED, the classifier could not be trained: {err}")
+        ctx.report("phase recall: every collected page goes to the mix as text; fix the seeds and --resume")
+    else:
+        counts = _recall_counts(pages_collected, layout.recall_pages_files(output_dir))
+        write_bytes(layout.phase_counts(output_dir, "recall"), json.dumps(counts, indent=1).encode())
+
+
+def _run_mix(ctx: PhaseRun) -> None:
+    from pipeline.build import build_mix
+
+    ctx.run_beam("mix", lambda p: build_mix(p, ctx.config, ctx.output_dir, _pages_for_mix(ctx.output_dir)))
+
+
+PHASES: tuple[Phase, ...] = (
+    Phase(
+        "collect",
+        sections=("seed", "inputs", "github", "filters", "repo_samples", "dedup", "web", "output"),
+        outputs=(
+            layout.handoff("code"), layout.handoff("text"), layout.handoff("pages"),
+            layout.phase_stats("collect"), layout.phase_rejects("collect"), layout.CLUSTER_SIZES,
+        ),
+        links=(),
+        run=_run_collect,
+    ),
+    Phase(
+        "recall",
+        sections=("seed", "tokenizer", "recall"),
+        outputs=(layout.phase_stats("recall"),),  # run_recall rewrites recall/ itself
+        links=(Link("recall", "pages"),),
+        run=_run_recall,
+    ),
+    Phase(
+        "mix",
+        sections=("seed", "decontamination", "mix", "output"),
+        outputs=(
+            layout.MIX, layout.phase_stats("mix"), layout.phase_rejects("mix"),
+            layout.DECONTAMINATION, layout.MIX_LANGUAGES,
+        ),
+        links=(Link("load_code", "code"), Link("load_text", "text"), Link("load_pages", "pages", via="recall")),
+        run=_run_mix,
+    ),
+)
 
 
 @dataclass(frozen=True)
 class PhasePlan:
-    name: str
+    phase: Phase
     fingerprint: str
     skip: bool  # resumed: a marker with this fingerprint exists
 
+    @property
+    def name(self) -> str:
+        return self.phase.name
 
-def phase_fingerprint(config: Config, phase: str, upstream: str) -> str:
+
+def phase_fingerprint(config: Config, phase: Phase, upstream: str) -> str:
     dumped = config.model_dump(mode="json")
     blob = json.dumps(
-        {"phase": phase, "upstream": upstream, "config": {k: dumped[k] for k in PHASE_SECTIONS[phase]}},
+        {"phase": phase.name, "upstream": upstream, "config": {k: dumped[k] for k in phase.sections}},
         sort_keys=True,
     )
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def marker_path(output_dir: str, phase: str) -> str:
-    return f"{output_dir}/stages/_complete/{phase}.json"
-
-
 def read_marker(output_dir: str, phase: str) -> str | None:
     """The fingerprint recorded by a finished phase, or None."""
-    path = marker_path(output_dir, phase)
+    path = layout.marker(output_dir, phase)
     if not FileSystems.exists(path):
         return None
     try:
@@ -86,7 +173,7 @@ def plan_phases(config: Config, output_dir: str, resume: bool) -> list[PhasePlan
     plans, upstream, still_skipping = [], "", resume
     for phase in PHASES:
         fingerprint = phase_fingerprint(config, phase, upstream)
-        still_skipping = still_skipping and read_marker(output_dir, phase) == fingerprint
+        still_skipping = still_skipping and read_marker(output_dir, phase.name) == fingerprint
         plans.append(PhasePlan(phase, fingerprint, still_skipping))
         upstream = fingerprint
     return plans
@@ -123,25 +210,25 @@ def join_counts(output_dir: str) -> list[StageCounts]:
     The stages that read a phase's materialized output back are linked to the stages that produced it
     (the collect phase's `handoffs`), so the between-stage check spans phases too.
     """
-    stages, handoffs = [], {}
+    stages, handoffs, errors = [], {}, {}
     for phase in PHASES:
-        path = f"{output_dir}/stats/{phase}/counts.json"
+        path = layout.phase_counts(output_dir, phase.name)
         if FileSystems.exists(path):
             doc = json.loads(read_bytes(path))
             stages.extend(doc["stages"])
             handoffs.update(doc.get("handoffs", {}))
+            errors.update(first_errors(doc))
     names = {s["stage"] for s in stages}
     links = {
-        "load_code": handoffs.get("code", []),
-        "load_text": handoffs.get("text", []),
-        "recall": handoffs.get("pages", []),
-        "load_pages": ["recall"] if "recall" in names else handoffs.get("pages", []),
+        link.reader: [link.via] if link.via in names else handoffs.get(link.handoff, [])
+        for phase in PHASES
+        for link in phase.links
     }
     for s in stages:
         if s["stage"] in links and not s.get("inputs"):
             s["inputs"] = sorted(links[s["stage"]])
-    doc = {"stages": stages}
-    write_bytes(f"{output_dir}/stats/counts.json", (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode())
+    doc = {"stages": stages, **({"errors": errors} if errors else {})}
+    write_bytes(layout.under(output_dir, layout.RUN_COUNTS), (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode())
     return parse_stages(doc)
 
 
@@ -159,54 +246,41 @@ def run_phases(
     pages_pattern, output_dir)` runs the recall loop. What one phase wrote is checked against what the next
     read by the links `join_counts` adds between phases.
     """
-    from pipeline.build import build_collect, build_mix
-
     plans = plan_phases(config, output_dir, resume)
     if not resume:
-        _remove([f"{output_dir}/stages/_complete"])
-    pages_collected = stage_files(output_dir, "pages")
-    recall_pages = _recall_pages(output_dir)
+        _remove([layout.under(output_dir, layout.MARKERS)])
+    ctx = PhaseRun(config, output_dir, run_beam, run_recall, report)
     for plan in plans:
         if plan.skip:
             report(f"phase {plan.name}: complete in an earlier run with this config, skipped (--resume)")
             continue
-        _remove([marker_path(output_dir, plan.name)])
-        _remove([f"{output_dir}/{rel}" for rel in PHASE_OUTPUTS[plan.name]])
-        if plan.name == "collect":
-            run_beam("collect", lambda p: build_collect(p, config, output_dir))
-        elif plan.name == "recall":
-            if config.recall.enabled and _has_files(pages_collected) and parquet_rows(pages_collected):
-                try:
-                    run_recall(config, pages_collected, output_dir)
-                except TrainingError as err:
-                    # Seeds that match no collected page must not sink a run whose other data is good: say so
-                    # loudly, keep the reason beside the output, and mix the pages as text.
-                    _remove([f"{output_dir}/recall"])
-                    write_bytes(f"{output_dir}/stats/recall/skipped.txt", f"{err}\n".encode())
-                    report(f"phase recall: SKIPPED, the classifier could not be trained: {err}")
-                    report("phase recall: every collected page goes to the mix as text; fix the seeds and --resume")
-                else:
-                    counts = _recall_counts(pages_collected, recall_pages)
-                    write_bytes(f"{output_dir}/stats/recall/counts.json", json.dumps(counts, indent=1).encode())
-            else:
-                _remove([f"{output_dir}/recall"])
-                report("phase recall: no web pages collected or recall disabled; pages go to the mix as text")
-        else:
-            run_beam("mix", lambda p: build_mix(p, config, output_dir, _pages_for_mix(output_dir)))
+        _remove([layout.marker(output_dir, plan.name)])
+        _remove([layout.under(output_dir, rel) for rel in plan.phase.outputs])
+        plan.phase.run(ctx)
+        check_error_budget(output_dir, plan.name, config.max_error_fraction)
         write_bytes(
-            marker_path(output_dir, plan.name),
+            layout.marker(output_dir, plan.name),
             json.dumps({"phase": plan.name, "fingerprint": plan.fingerprint}, indent=1).encode(),
         )
     return join_counts(output_dir)
 
 
-def _recall_pages(output_dir: str) -> str:
-    return f"{output_dir}/recall/pages/*.parquet"
+def check_error_budget(output_dir: str, phase: str, max_error_fraction: float) -> None:
+    """Raise `ErrorBudgetExceeded` when a stage of `phase` raised on more than `max_error_fraction` of its
+    records (naming the stage and its first failing records); fewer errors stay counted drops. The phase's
+    completion marker is not written, so `--resume` reruns it after the fix."""
+    path = layout.phase_counts(output_dir, phase)
+    if not FileSystems.exists(path):
+        return
+    doc = json.loads(read_bytes(path))
+    problems = error_budget_problems(parse_stages(doc), first_errors(doc), max_error_fraction)
+    if problems:
+        raise ErrorBudgetExceeded(f"phase {phase}: too many records raised an exception:\n  " + "\n  ".join(problems))
 
 
 def _pages_for_mix(output_dir: str) -> str | None:
-    recall_pages = _recall_pages(output_dir)
+    recall_pages = layout.recall_pages_files(output_dir)
     if _has_files(recall_pages):
         return recall_pages
-    collected = stage_files(output_dir, "pages")
+    collected = layout.handoff_files(output_dir, "pages")
     return collected if _has_files(collected) else None

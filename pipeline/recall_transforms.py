@@ -54,7 +54,7 @@ META_SEED = "recall_seed"  # the category a page is a positive seed of (URL patt
 META_LABEL = "recall_label"  # the category the last iteration collected the page under, or "other"
 NOTHING_COLLECTED = (SCORE_BINS + 1, 0.0)  # the cut of a category no page reached
 HISTOGRAM_BINS = 20  # bins of the score histogram the report plots (the budget cut uses SCORE_BINS)
-HISTOGRAM_FILE = "score_histogram.json"  # in recall/iter-<k>/; read by report/data.py
+HISTOGRAM_FILE = "score_histogram.json"  # in recall/iter-<k>/ (pipeline.layout.RECALL_HISTOGRAMS)
 
 
 # ---------------------------------------------------------------- reading

@@ -24,6 +24,7 @@ from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindows
 
+from pipeline.accounting import ERROR_PREFIX, FILTER, MERGE, SOURCE  # noqa: F401 - the kinds, re-exported
 from pipeline.record import Drop, Record
 from pipeline.sinks import WriteJsonLinesShards
 
@@ -32,14 +33,21 @@ log = logging.getLogger(__name__)
 COUNTS_TAG = "counts"
 DROPS_TAG = "drops"
 
-# Stage kinds: a "filter" maps one record to one record or one drop, so in == out + drops must hold;
-# a "source" expands inputs, so its "in" is what it emitted plus what it dropped; a "merge" joins many
-# records into one (repository samples): in == passed + merged + drops and out == passed + samples.
-FILTER, SOURCE, MERGE = "filter", "source", "merge"
+FIRST_ERRORS = 5  # records named per stage in counts.json's `errors` (the rest are in the rejects)
 
 
 class StepError(RuntimeError):
     """A step raised: the message names the stage and the record or input it was working on."""
+
+
+def error_drop(stage: str, element: Any, err: BaseException, limit: int = 2000) -> Drop:
+    """The drop that stands for `element` when stage `stage` raised `err` on it: reason `error.<stage>`,
+    id the record's (or the input's description), detail the exception and where it happened."""
+    record_id = element.id if isinstance(element, Record) else describe_element(element, 200)
+    text = f"{type(err).__name__}: {err}"
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return Drop(f"{ERROR_PREFIX}{stage}", record_id, f"{text} (on {describe_element(element)})")
 
 
 def describe_element(element: Any, limit: int = 300) -> str:
@@ -92,34 +100,41 @@ class _StepDoFn(CountingDoFn):
 
     def _results(self, element: Any, side_inputs: dict[str, Any]) -> Iterator[Any]:
         """The step's results; a source's generator stays lazy, so a big repository streams."""
-        try:
-            if self.kind == FILTER:
-                yield self.step(element, **side_inputs)
-            else:
-                yield from self.step(element, **side_inputs)
-        except Exception as err:  # a step's bug or bad input: name the stage and the record, then fail
-            message = f"stage {self.stage}: {type(err).__name__} on {describe_element(element)}: {err}"
-            log.error(message)
-            raise StepError(message) from err
+        if self.kind == FILTER:
+            yield self.step(element, **side_inputs)
+        else:
+            yield from self.step(element, **side_inputs)
 
     def process(self, element: Any, **side_inputs):  # unannotated: Beam type-checks annotated kwargs
         if self.kind == FILTER:
             self._bump("in")
-        for result in self._results(element, side_inputs):
-            if result is None:  # a step that forgot to return would pass None on as a record
-                message = f"stage {self.stage}: the step returned None for {describe_element(element)}"
-                log.error(message)
-                raise StepError(message + " (a step returns a Record or a Drop)")
-            if isinstance(result, Drop):
-                if self.kind == SOURCE:
-                    self._bump("in")
-                self._bump(f"dropped.{result.reason}")
-                yield pvalue.TaggedOutput(DROPS_TAG, (self.stage, result))
-            else:
-                if self.kind == SOURCE:
-                    self._bump("in")
-                self._bump("out")
-                yield result
+        try:
+            for result in self._results(element, side_inputs):
+                if result is None:  # a step that forgot to return would pass None on as a record
+                    message = f"stage {self.stage}: the step returned None for {describe_element(element)}"
+                    log.error(message)
+                    raise StepError(message + " (a step returns a Record or a Drop)")
+                if isinstance(result, Drop):
+                    if self.kind == SOURCE:
+                        self._bump("in")
+                    self._bump(f"dropped.{result.reason}")
+                    yield pvalue.TaggedOutput(DROPS_TAG, (self.stage, result))
+                else:
+                    if self.kind == SOURCE:
+                        self._bump("in")
+                    self._bump("out")
+                    yield result
+        except StepError:
+            raise  # the step breaks its contract on every record: a bug to fix before any run
+        except Exception as err:  # noqa: BLE001 - one record's failure is isolated: counted, kept in the rejects
+            # A source's element is one input (a repository, a WARC file): what it yielded before the error
+            # is kept; the rest of it is this one drop.
+            if self.kind == SOURCE:
+                self._bump("in")
+            drop = error_drop(self.stage, element, err)
+            log.warning("stage %s: %s", self.stage, drop.detail)
+            self._bump(f"dropped.{drop.reason}")
+            yield pvalue.TaggedOutput(DROPS_TAG, (self.stage, drop))
 
 
 class Funnel:
@@ -224,38 +239,52 @@ class Funnel:
         return sorted(found)
 
     def write_counts(self, pipeline: beam.Pipeline, stats_dir: str) -> None:
-        """Sum all stage counts into one JSON file, `stats_dir/counts.json`."""
+        """Sum all stage counts into one JSON file, `stats_dir/counts.json`, with the first records (by id)
+        each stage's step raised on, when there are any."""
         stages = list(self.stages)
         inputs = self.stage_inputs()
         handoffs = {name: self._producers(pcoll) for name, pcoll in sorted(self._handoffs.items())}
+        first_errors = (
+            self.drops
+            | "FlattenDropsForErrors" >> beam.Flatten(pipeline=pipeline)
+            | "ErrorDrops" >> beam.Filter(lambda item: item[1].reason.startswith(ERROR_PREFIX))
+            | "ErrorsByStage" >> beam.MapTuple(lambda stage, drop: (stage, (drop.id, drop.detail)))
+            | "FirstErrors" >> beam.combiners.Top.SmallestPerKey(FIRST_ERRORS)
+        )
         (
             self.counts
             | "FlattenCounts" >> beam.Flatten(pipeline=pipeline)
             | "SumCounts" >> beam.CombinePerKey(sum)
             | "CountsToList" >> beam.combiners.ToList()
-            | "CountsToJson" >> beam.Map(lambda items: counts_json(items, stages, inputs, handoffs))
+            | "CountsToJson"
+            >> beam.Map(
+                lambda items, errors: counts_json(items, stages, inputs, handoffs, errors),
+                errors=beam.pvalue.AsList(first_errors),
+            )
             | "WriteCounts"
             >> beam.io.WriteToText(f"{stats_dir}/counts", file_name_suffix=".json", shard_name_template="")
         )
 
-    def write_rejects(self, pipeline: beam.Pipeline, rejects_dir: str, num_shards: int) -> None:
-        """Write every drop's stage, reason, id and detail as JSON lines (for audit), sorted in shards."""
+    def write_rejects(self, pipeline: beam.Pipeline, rejects_dir: str, num_shards: int, everything: bool) -> None:
+        """Write drops as JSON lines (stage, reason, id, detail), sorted in shards: every drop to
+        `rejects-*.jsonl` when `everything` (config `output.write_rejects`), else only the records a step
+        raised on, to `errors-*.jsonl` (the dead letters: never lost, whatever the config)."""
+        drops = self.drops | "FlattenDrops" >> beam.Flatten(pipeline=pipeline)
+        if not everything:
+            drops = drops | "OnlyErrors" >> beam.Filter(lambda item: item[1].reason.startswith(ERROR_PREFIX))
         (
-            self.drops
-            | "FlattenDrops" >> beam.Flatten(pipeline=pipeline)
-            | "DropToJson"
-            >> beam.MapTuple(
-                lambda stage, drop: (
-                    drop.id,
-                    json.dumps(
-                        {"stage": stage, "reason": drop.reason, "id": drop.id, "detail": drop.detail},
-                        sort_keys=True,
-                        ensure_ascii=False,
-                    ),
-                )
-            )
-            | "WriteRejects" >> WriteJsonLinesShards(f"{rejects_dir}/rejects", num_shards)
+            drops
+            | "DropToJson" >> beam.MapTuple(reject_line)
+            | "WriteRejects" >> WriteJsonLinesShards(f"{rejects_dir}/{'rejects' if everything else 'errors'}", num_shards)
         )
+
+
+def reject_line(stage: str, drop: Drop) -> tuple[str, str]:
+    """(id, JSON line) of one drop in the rejects."""
+    line = json.dumps(
+        {"stage": stage, "reason": drop.reason, "id": drop.id, "detail": drop.detail}, sort_keys=True, ensure_ascii=False
+    )
+    return drop.id, line
 
 
 def counts_json(
@@ -263,9 +292,11 @@ def counts_json(
     stages: list[tuple[str, str]],
     inputs: dict[str, list[str]] | None = None,
     handoffs: dict[str, list[str]] | None = None,
+    errors: list[tuple[str, list[tuple[str, str]]]] | None = None,
 ) -> str:
     """The counts file: stages in pipeline order, each with its kind, its counters and its input stages;
-    and, per materialized hand-off to a later phase, the stages that produced it."""
+    per materialized hand-off to a later phase, the stages that produced it; and, only when a step raised,
+    per stage the first (id, detail) of the records it raised on."""
     by_stage: dict[str, dict[str, int]] = collections.defaultdict(dict)
     for (stage, key), n in items:
         by_stage[stage][key] = n
@@ -282,4 +313,16 @@ def counts_json(
         ],
         "handoffs": handoffs or {},
     }
+    if errors:
+        doc["errors"] = {
+            stage: [{"id": record_id, "detail": detail} for record_id, detail in sorted(rows)]
+            for stage, rows in sorted(errors)
+        }
     return json.dumps(doc, indent=1, sort_keys=True)
+
+
+def read_handoff(p: beam.Pipeline, funnel: Funnel, pattern: str, stage: str) -> beam.PCollection:
+    """The Records of the Parquet shards matching `pattern` (an earlier phase's hand-off), counted as funnel
+    stage `stage` (in == out), so the funnel shows that what one phase wrote is what the next one read."""
+    rows = p | f"Read[{stage}]" >> beam.io.ReadFromParquet(pattern)
+    return funnel.apply(rows, stage, Record.from_row)

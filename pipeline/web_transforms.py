@@ -18,22 +18,16 @@ from filters.url_normalize import normalize_url
 from filters.web_extract import extract_text
 from pipeline.config import Config, WebExtraction
 from pipeline.dedup_transforms import deduplicate
-from pipeline.layout import stage_dir
+from pipeline.layout import handoff_dir
 from pipeline.record import Drop, Record
 from pipeline.sinks import WriteParquetShards
 from pipeline.sources.warc import WarcInput, expand_warc_input, read_warc_unit
 from pipeline.stages import SOURCE, Funnel
 
-# Extraction options handed to `filters.web_extract.extract_text` (the rest of the section is the runner's).
-_EXTRACT_OPTIONS = (
-    "fast",
-    "favor_recall",
-    "favor_precision",
-    "include_comments",
-    "include_tables",
-    "keep_code",
-    "keep_math",
-)
+
+def extract_options(settings: WebExtraction) -> dict[str, object]:
+    """The section's options that `filters.web_extract.extract_text` takes (the rest is the runner's)."""
+    return settings.model_dump(exclude={"timeout_s"})
 
 
 def web_inputs(config: Config) -> list[WarcInput]:
@@ -102,9 +96,10 @@ class PageExtractor:
     """
 
     def __init__(self, settings: WebExtraction):
-        options = {name: getattr(settings, name) for name in _EXTRACT_OPTIONS}
-        self.worker = TimedWorker(functools.partial(extract_text, **options), settings.timeout_s, warmup=WARMUP_PAGE)
-        self.extractor = extractor_name()
+        self.worker = TimedWorker(
+            functools.partial(extract_text, **extract_options(settings)), settings.timeout_s, warmup=WARMUP_PAGE
+        )
+        self.extractor = extractor_name(settings.engine)
 
     def __call__(self, record: Record) -> Record | Drop:
         try:
@@ -119,11 +114,11 @@ class PageExtractor:
         return record.replace(text=text, meta={**record.meta, "extractor": self.extractor})
 
 
-def extractor_name() -> str:
+def extractor_name(engine: str) -> str:
     """The extractor and its version, recorded on every page (output depends on it)."""
     from importlib.metadata import version
 
-    return f"trafilatura-{version('trafilatura')}"
+    return f"{engine}-{version(engine)}"
 
 
 def near_dedup_pages(pages: beam.PCollection, config: Config, funnel: Funnel) -> beam.PCollection:
@@ -161,5 +156,5 @@ def build_web_branch(p: beam.Pipeline, config: Config, funnel: Funnel, output_di
         pages = funnel.apply(pages, "web_extract", PageExtractor(web.extraction))
         pages = dedup_urls(pages, funnel)
     pages = near_dedup_pages(pages, config, funnel)
-    pages | "WritePages" >> WriteParquetShards(stage_dir(output_dir, "pages"), config.output.num_shards)
+    pages | "WritePages" >> WriteParquetShards(handoff_dir(output_dir, "pages"), config.output.num_shards)
     return pages

@@ -22,16 +22,16 @@ from typing import Any
 
 from apache_beam.io.filesystems import FileSystems
 
+from pipeline import layout
 from pipeline.accounting import StageCounts, read_funnel
-from pipeline.dedup_transforms import CLUSTER_SIZES_FILE
-from pipeline.recall_transforms import HISTOGRAM_FILE
 
-COUNTS = "stats/counts.json"
-MANIFEST = "mix/manifest.json"
-LANGUAGES = "stats/mix_languages.json"
-DECONTAMINATION = "stats/decontamination.json"
-DEDUP_CLUSTERS = CLUSTER_SIZES_FILE
-RECALL_HISTOGRAMS = f"recall/iter-*/{HISTOGRAM_FILE}"
+# The files read, by their names in `pipeline.layout` (the report imports no Beam transform or model).
+COUNTS = layout.RUN_COUNTS
+MANIFEST = layout.MANIFEST
+LANGUAGES = layout.MIX_LANGUAGES
+DECONTAMINATION = layout.DECONTAMINATION
+DEDUP_CLUSTERS = layout.CLUSTER_SIZES
+RECALL_HISTOGRAMS = layout.RECALL_HISTOGRAMS
 
 
 @dataclass

@@ -142,6 +142,7 @@ github:
   max_archive_bytes: {MAX_ARCHIVE_BYTES}
 web:
   extraction:
+    engine: trafilatura  # the engine the spinning page spins (Resiliparse reads it in milliseconds)
     timeout_s: {EXTRACT_TIMEOUT_S}
 dedup:
   max_rounds: 8

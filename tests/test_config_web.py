@@ -9,14 +9,15 @@ def test_web_defaults_and_inputs():
     config = parse_config({"inputs": {"web": {"paths": ["a/*.warc.gz"], "paths_files": [{"file": "warc.paths.gz"}]}}})
     assert config.inputs.web.paths_files[0].prefix == ""
     assert config.web.allowed_mime == ["text/html", "application/xhtml+xml"]
-    assert config.web.extraction.favor_recall and config.web.extraction.fast
+    assert config.web.extraction.engine == "resiliparse" and config.web.extraction.discussion_comments
 
 
 @pytest.mark.parametrize(
     ("section", "key"),
     [
         ({"web": {"extraction": {"timeout_s": 0}}}, "web.extraction.timeout_s"),
-        ({"web": {"extraction": {"favor_precision": True}}}, "web.extraction"),
+        ({"web": {"extraction": {"favor_precision": True, "favor_recall": True}}}, "web.extraction"),
+        ({"web": {"extraction": {"engine": "readability"}}}, "web.extraction.engine"),
         ({"web": {"allowed_mime": ["html"]}}, "web.allowed_mime"),
         ({"web": {"allowed_mime": []}}, "web.allowed_mime"),
         ({"web": {"max_record_bytes": -1}}, "web.max_record_bytes"),

@@ -85,3 +85,27 @@ def test_ascii_keeps_the_declared_charset_and_never_raises():
 def test_replacement_fraction():
     assert replacement_fraction("") == 0.0
     assert replacement_fraction("ab\ufffd\ufffd") == 0.5
+
+
+def test_gb2312_page_with_a_few_bad_bytes_decodes_as_gb18030_with_replacements():
+    text = "<p>" + "中文网页的正文内容，浏览器按照GB18030解码。" * 800 + "</p>"
+    body = bytearray(f'<html><head><meta charset="gb2312"></head><body>{text}</body></html>'.encode("gb18030"))
+    for offset in range(1000, 1000 + 12 * 2500, 2500):  # 12 bytes no GB18030 sequence starts with
+        body[offset] = 0xFF
+    decoded = decode_html(bytes(body))
+    assert decoded.charset == "gb18030" and decoded.source == "meta"
+    assert 1 <= decoded.text.count("\ufffd") <= 24 and "中文网页的正文内容" in decoded.text
+
+
+def test_mislabelled_pages_decode_as_their_bytes_are():
+    chinese = "<html><head><meta charset='iso-8859-1'></head><body><p>" + "数学公式与代码" * 50 + "</p></body></html>"
+    assert "数学公式与代码" in decode_html(chinese.encode("utf-8")).text  # UTF-8 labelled latin-1
+    russian = "<html><head><meta charset='utf-8'></head><body><p>" + "Привет, мир! Это страница. " * 60
+    decoded = decode_html(russian.encode("cp1251"))  # cp1251 labelled utf-8: far too many errors to obey
+    assert decoded.source == "detected" and "Привет" in decoded.text
+
+
+@pytest.mark.parametrize(("label", "codec"), [("unicode-1-1-utf-8", "utf-8"), ("x-gbk", "gb18030"),
+                                              ("windows-31j", "cp932"), ("hz-gb-2312", None), ("bogus", None)])
+def test_whatwg_labels(label, codec):
+    assert python_codec(label) == codec

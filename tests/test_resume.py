@@ -10,7 +10,8 @@ import yaml
 import pipeline.build as build_module
 from pipeline.cli import main
 from pipeline.config import load_config, parse_config
-from pipeline.phases import PHASES, marker_path, plan_phases
+from pipeline.layout import marker as marker_path
+from pipeline.phases import PHASES, plan_phases
 from tests.conftest import sample_config
 
 

@@ -110,14 +110,15 @@ def test_wikipedia_hidden_mathml_is_recovered():
     assert "The value \\({\\displaystyle \\sqrt {2}}\\) is irrational." in extract_text(_page(body))
 
 
-def test_mathml_linearisation():
+def test_mathml_conversion_gives_tex_commands_accents_and_operators():
     xml = (
         "<math><mrow><msubsup><mo>∑</mo><mrow><mi>i</mi><mo>=</mo><mn>1</mn></mrow><mi>n</mi></msubsup>"
-        "<mroot><mi>x</mi><mn>3</mn></mroot><mo>\u2062</mo><mtable><mtr><mtd><mn>1</mn></mtd><mtd><mn>0</mn>"
-        "</mtd></mtr></mtable></mrow></math>"
+        "<mroot><mi>x</mi><mn>3</mn></mroot><mo>\u2062</mo><mover accent='true'><mi>x</mi><mo>˙</mo></mover>"
+        "<mo>≤</mo><msup><mi>α</mi><mn>2</mn></msup></mrow></math>"
     )
     latex = mathml_to_latex(etree.fromstring(xml))
-    assert latex == "∑_{i = 1}^n \\sqrt[3]{x} \\begin{matrix} 1 & 0 \\end{matrix}"
+    assert "\\sum" in latex and "\\sqrt[3]{x}" in latex and "\\dot{x}" in latex
+    assert "\\le" in latex and "\\alpha" in latex and "˙" not in latex and "\u2062" not in latex
     deep = "<math>" + "<mrow>" * 200 + "<mi>x</mi>" + "</mrow>" * 200 + "</math>"
     assert mathml_to_latex(etree.fromstring(deep)) == "x"
 
@@ -127,3 +128,8 @@ def test_options_turn_the_rewrites_off_and_empty_pages_give_empty_text():
     assert "\\(x^2\\)" not in extract_text(_page(body), keep_math=False)
     assert extract_text("") == ""
     assert extract_text("<html><body></body></html>") == ""
+
+
+def test_mathml_followed_by_text_converts():
+    body = '<p>Speed <math><mover accent="true"><mi>x</mi><mo>˙</mo></mover></math> and more text follows.</p>'
+    assert "Speed \\(\\dot{x}\\) and more text follows." in extract_text(_page(body))

@@ -41,7 +41,7 @@ def test_url_survivor_is_latest_then_smallest_record_id_whatever_the_order():
 
 
 def test_page_extractor_times_out_on_a_spinning_page_and_goes_on():
-    extractor = PageExtractor(WebExtraction(timeout_s=1))
+    extractor = PageExtractor(WebExtraction(timeout_s=1, engine="trafilatura"))  # the engine this page spins
     try:
         spin = Record(id="s", source="web", text=SPIN_PAGE.decode(), url="https://spin.example/")
         drop = extractor(spin)
@@ -79,7 +79,8 @@ def test_web_branch_end_to_end(tmp_path, order):
     (tmp_path / "in" / "b.warc.gz").write_bytes(warc_bytes(fetches[3:]))
     (tmp_path / "in" / "cut.warc.gz").write_bytes(warc_bytes([Fetch("https://c.example/", page("Cut"))])[:-30])
     config = parse_config(
-        {"inputs": {"web": {"paths": ["in/*.warc.gz"]}}, "web": {"url_dedup": order, "extraction": {"timeout_s": 1}},
+        {"inputs": {"web": {"paths": ["in/*.warc.gz"]}},
+         "web": {"url_dedup": order, "extraction": {"timeout_s": 1, "engine": "trafilatura"}},  # SPIN_PAGE spins it
          "output": {"num_shards": 2}, "dedup": {"enabled": False}},  # near-dedup of pages is tested elsewhere
         str(tmp_path / "config.yaml"),
     )
