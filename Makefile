@@ -59,17 +59,17 @@ eval-language: $(STAMP)
 eval-repo-samples: $(STAMP)
 	$(PY) -m evals.eval_repo_samples
 
-# The whole pipeline on the sample replicated 1x/4x/16x, in-process and multi_processing (README "Scaling").
+# The whole pipeline on the sample replicated 1x/4x/16x, in-process and multi_processing (docs/measurements.md "Scaling, measured").
 bench-scale: $(STAMP)
 	$(PY) benchmarks/bench_scale.py
 
-# The wheel workers install with --extra_package (README "Shipping the package to workers").
+# The wheel workers install with --extra_package (docs/runners.md "Shipping the package to workers").
 wheel: $(STAMP)
 	rm -rf build dist/codecorpus-*.whl  # a stale build/lib would put deleted modules in the wheel
 	$(PY) -m pip wheel -q --no-deps --no-build-isolation --wheel-dir dist .
 	@ls dist/codecorpus-*.whl
 
-# Recall of code and math pages: BPE vs whitespace tokens on the generated sample (README).
+# Recall of code and math pages: BPE vs whitespace tokens on the generated sample (docs/user-guide.md, "Recall of code and math pages").
 eval-classifier: $(STAMP)
 	$(PY) benchmarks/eval_recall_tokens.py --out $(OUT)
 

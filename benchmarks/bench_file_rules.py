@@ -101,7 +101,7 @@ def best_time(fn: Callable[[], object], repeat: int) -> float:
 
 
 def measure(label: str, files: list[tuple[str, str]], repeat: int) -> None:
-    rules = FileRules().model_dump()
+    rules = FileRules()
     languages = [detect_language(path, text) for path, text in files]
 
     def baseline():
@@ -115,13 +115,13 @@ def measure(label: str, files: list[tuple[str, str]], repeat: int) -> None:
     def file_rules():
         for (path, text), lang in zip(files, languages):
             if lang is not None:
-                file_drop_reason(text, lang, path=path, **rules)
+                file_drop_reason(text, lang, path=path, settings=rules)
 
     def code_path():
         for path, text in files:
             lang = detect_language(path, text)
             if lang is not None:
-                file_drop_reason(text, lang, path=path, **rules)
+                file_drop_reason(text, lang, path=path, settings=rules)
 
     megabytes = sum(len(text.encode("utf-8")) for _, text in files) / 1e6
     known = sum(lang is not None for lang in languages)

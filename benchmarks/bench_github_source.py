@@ -156,7 +156,7 @@ def main() -> int:
     try:
         root = export_bare(args.repo, work / "tree") if is_bare_git_dir(args.repo) else Path(args.repo)
         tgz, zpath = pack(root, work)
-        limits, rules = ReadLimits(), FileRules().model_dump()
+        limits, rules = ReadLimits(), FileRules()
         variants: dict[str, Callable[[], int]] = {
             "baseline os.walk+read+decode": lambda: baseline_pass(root),
             "source (dir)": lambda: source_pass(RepoUnit("dir", str(root), root.name), limits),

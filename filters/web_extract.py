@@ -410,8 +410,26 @@ def is_discussion(tree: HtmlElement) -> bool:
 # than on str: C0 controls, U+FFFE/U+FFFF, an XHTML doctype on the first line, a self-closing <html/>.
 _CONTROL_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 _NONCHARACTERS = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")  # U+FFFE, U+FFFF in UTF-8
-_DOCTYPE_WITH_URL = re.compile(rb"^< ?! ?DOCTYPE[^>]*/[^<>]*>", re.IGNORECASE)
-_SELF_CLOSING_HTML = re.compile(rb"(<html.*?)\s*/>", re.IGNORECASE)
+_DOCTYPE_START = re.compile(rb"< ?! ?DOCTYPE", re.IGNORECASE)
+_SELF_CLOSING_HTML = re.compile(rb"(<html.*?)\s*/>", re.IGNORECASE)  # only ever run on the first 4 KiB
+SELF_CLOSING_SCAN_BYTES = 4096
+
+
+def without_url_doctype(first_line: bytes) -> bytes:
+    """`first_line` without a leading doctype that holds a URL (`<!DOCTYPE html PUBLIC ... "http://...">`),
+    as `^< ?! ?DOCTYPE[^>]*/[^<>]*>` would remove it, in linear time (that pattern backtracked
+    quadratically over a first line of slashes without `>`, issue 12)."""
+    start = _DOCTYPE_START.match(first_line)
+    if not start:
+        return first_line
+    end = first_line.find(b">", start.end())
+    if end < 0:
+        return first_line
+    inside = first_line[start.end() : end]
+    slash = inside.rfind(b"/")
+    if slash < 0 or b"<" in inside[slash + 1 :]:
+        return first_line
+    return first_line[end + 1 :]
 # Elements no engine shows; gone first, every later pass is cheaper.
 NEVER_TEXT_TAGS = ("style", "svg", "iframe", "link", "meta", "object", "embed", "canvas")
 
@@ -442,10 +460,13 @@ def parse_html(data: bytes) -> HtmlElement | None:
     beginning = data[:50].lower()
     if b"doctype" in beginning:
         first, newline, rest = data.partition(b"\n")
-        data = _DOCTYPE_WITH_URL.sub(b"", first, count=1) + newline + rest
-    for line in data[:4096].splitlines()[:4]:
-        if b"<html" in line and line.endswith(b"/>"):
-            data = _SELF_CLOSING_HTML.sub(rb"\1>", data, count=1)
+        data = without_url_doctype(first) + newline + rest
+    seen = 0
+    for line in data[:SELF_CLOSING_SCAN_BYTES].splitlines(keepends=True)[:4]:
+        seen += len(line)
+        if b"<html" in line and line.rstrip(b"\r\n").endswith(b"/>"):
+            # the match ends on this line at the latest: searching only up to it bounds the lazy scan
+            data = _SELF_CLOSING_HTML.sub(rb"\1>", data[:seen], count=1) + data[seen:]
             break
     try:
         tree = lxml.html.fromstring(data, parser=_html_parser())

@@ -18,7 +18,7 @@ from apache_beam.io.filesystems import FileSystems
 from filters.code_rules import file_drop_reason
 from filters.language import detect_language
 from pipeline import layout
-from pipeline.config import Config
+from pipeline.config import Config, FileRules
 from pipeline.decontam_transforms import decontaminate
 from pipeline.dedup_transforms import deduplicate, write_cluster_sizes
 from pipeline.github_transforms import read_github_code
@@ -41,8 +41,8 @@ def language_step(record: Record) -> Record | Drop:
     return record.replace(language=language, category="code")
 
 
-def file_rules_step(record: Record, rules: dict) -> Record | Drop:
-    reason = file_drop_reason(record.text, record.language, path=record.path, **rules)
+def file_rules_step(record: Record, rules: FileRules) -> Record | Drop:
+    reason = file_drop_reason(record.text, record.language, path=record.path, settings=rules)
     return Drop(reason, record.id, f"{record.repo}/{record.path}") if reason else record
 
 
@@ -57,7 +57,7 @@ def build_collect(p: beam.Pipeline, config: Config, output_dir: str) -> Funnel:
     files = read_github_code(p, funnel, config)
     files = funnel.apply(files, "language", language_step)
     files = funnel.apply(
-        files, "file_rules", functools.partial(file_rules_step, rules=config.filters.model_dump())
+        files, "file_rules", functools.partial(file_rules_step, rules=config.filters)
     )
     files = assemble_repo_samples(funnel, files, config.repo_samples, config.seed)
     if config.dedup.enabled:

@@ -8,6 +8,7 @@ import shlex
 import signal
 import sys
 import time
+from collections.abc import Callable
 
 from pipeline.config import ConfigError, bundled_config_path, load_config
 from pipeline.recall_cli import add_recall_commands
@@ -17,6 +18,7 @@ BEAM_COMMANDS = ("run", "recall", "validate")  # commands that pass the options 
 
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
+EXIT_OUTPUT_UNWRITABLE = 5  # the output filled up or turned read-only mid-run (2 config, 3 accounting, 4 errors)
 
 
 def _progress_mode(choice: str) -> tuple[object, bool]:
@@ -42,7 +44,7 @@ def _resume_command(argv: list[str]) -> str:
     return "codecorpus " + " ".join(shlex.quote(a) for a in [*args, "--resume"])
 
 
-def _on_interrupt(argv: list[str]):
+def _on_interrupt(argv: list[str], cleanup: Callable[[], None] = lambda: None):
     """A SIGINT handler that ends the run at once with exit 130 and the resume command, without the
     tracebacks of Beam's threads and worker processes: finished phases are on disk, `--resume` skips them."""
 
@@ -51,6 +53,7 @@ def _on_interrupt(argv: list[str]):
         print(f"\ncodecorpus: interrupted; finished phases are kept. Resume with:\n  {_resume_command(argv)}",
               file=sys.stderr, flush=True)
         sys.stdout.flush()
+        cleanup()  # the output lock: the folder is free for --resume
         os._exit(EXIT_INTERRUPTED)
 
     return handler
@@ -95,10 +98,34 @@ def _validate(args: argparse.Namespace, beam_args: list[str]) -> int:
 
 
 def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
+    from pipeline.output_lock import OutputLock, OutputLocked
+
+    checked = _checked_setup(args, beam_args)
+    if isinstance(checked, int):
+        return checked
+    config, beam_args, options = checked
+    output = args.output.rstrip("/")
+    try:
+        lock = OutputLock(output)
+    except OutputLocked as err:
+        print(f"codecorpus: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # the folder turned unwritable since the write check
+        print(f"codecorpus: cannot write {output}: {err.strerror or err}", file=sys.stderr)
+        return EXIT_OUTPUT_UNWRITABLE
+    if lock.taken_over:
+        print(f"codecorpus: {output} was locked by {lock.taken_over}, which is gone; this run takes it over",
+              file=sys.stderr)
+    with lock:
+        return _run_locked(args, config, beam_args, options, output, lock)
+
+
+def _run_locked(args: argparse.Namespace, config, beam_args: list[str], options, output: str, lock) -> int:
     import apache_beam as beam
 
     from classifiers.fasttext_model import TrainingError
     from pipeline.accounting import accounting_errors, format_errors, format_funnel, read_first_errors
+    from pipeline.output_lock import write_failure
     from pipeline.phases import ErrorBudgetExceeded, run_phases
     from pipeline.progress import (
         HEARTBEAT_SECONDS,
@@ -110,14 +137,9 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     from pipeline.recall_driver import run_recall
     from pipeline.runner_options import is_in_process, runner_of
 
-    checked = _checked_setup(args, beam_args)
-    if isinstance(checked, int):
-        return checked
-    config, beam_args, options = checked
-    output = args.output.rstrip("/")
     in_process = is_in_process(runner_of(beam_args))
     stream, live = _progress_mode(args.progress)
-    signal.signal(signal.SIGINT, _on_interrupt(args.argv))
+    signal.signal(signal.SIGINT, _on_interrupt(args.argv, lock.release))
 
     def say(line: str) -> None:
         if stream is not None:
@@ -146,6 +168,14 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     except ErrorBudgetExceeded as err:  # a step raising on many records: a bug; its rejects name them
         print(f"codecorpus: {err}", file=sys.stderr)
         return 4
+    except Exception as err:
+        failure = write_failure(err)
+        if failure is None:
+            raise
+        # Shards are written to temporary names and renamed: no half-written file sits under a final name.
+        print(f"codecorpus: cannot write {output}: {failure}; finished phases are kept, resume with --resume",
+              file=sys.stderr)
+        return EXIT_OUTPUT_UNWRITABLE
     print(format_funnel(funnel))
     print(f"\nfinished in {time.time() - start:.1f} s; output in {output}")
     step_errors = format_errors(funnel, read_first_errors(output))

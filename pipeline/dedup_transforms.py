@@ -261,7 +261,7 @@ class _ApplyVerdictsDoFn(CountingDoFn):
 
     def process(self, item: tuple[str, dict[str, Iterable]]) -> Iterable[Any]:
         rid, groups = item
-        records = sorted(groups["record"], key=lambda r: r.text)
+        records = sorted(groups["record"], key=lambda r: (r.text, repr(r.to_row())))  # ties by content
         verdicts = sorted(v for v in groups["verdict"] if v[1] != rid)
         for extra in records[1:]:
             yield self._drop(self.exact_stage, DUPLICATE_ID, extra, f"id {rid} seen more than once")

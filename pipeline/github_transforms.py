@@ -54,6 +54,8 @@ def read_limits(source: GithubSource) -> ReadLimits:
         created_before=source.created_before,
         dump_columns=columns,
         dump_batch_rows=source.dump_batch_rows,
+        max_path_chars=source.max_path_chars,
+        max_tar_header_bytes=source.max_tar_header_bytes,
     )
 
 

@@ -30,6 +30,7 @@ from classifiers.recall_selection import OTHER_LABEL, Annotation, parse_annotati
 from pipeline.accounting import accounting_errors, parse_stages
 from pipeline.config import Config
 from pipeline.recall_transforms import build_score_pipeline, build_select_pipeline
+from pipeline.sinks import write_bytes
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,7 @@ def _read_text(path: str) -> str:
 
 
 def _write_text(path: str, text: str) -> None:
-    with FileSystems.create(path) as fh:
-        fh.write(text.encode("utf-8"))
+    write_bytes(path, text.encode("utf-8"))  # temp + rename: a full disk leaves no half file under `path`
 
 
 def _run_pipeline(build: Callable[[beam.Pipeline], object], beam_args: list[str], stats_path: str) -> None:
@@ -101,8 +101,7 @@ def train_iteration(config: Config, iter_dir: str, iteration: int, n_examples: i
             context=f"recall iteration {iteration} ({iter_dir}/train)",
         )
         for name in sorted(p.name for p in Path(local).iterdir()):
-            with open(Path(local) / name, "rb") as src, FileSystems.create(f"{iter_dir}/model/{name}") as dst:
-                dst.write(src.read())
+            write_bytes(f"{iter_dir}/model/{name}", (Path(local) / name).read_bytes())
     return meta
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -99,6 +100,47 @@ ARROW_SCHEMA = pa.schema(
 REJECT_SCHEMA = pa.schema(
     [("stage", pa.string()), ("reason", pa.string()), ("id", pa.string()), ("detail", pa.string())]
 )
+
+
+# Arrow strings are UTF-8: a lone surrogate (a JSON `\\ud800` escape, a name decoded with surrogateescape)
+# cannot be written. Integers beyond int64 (stars read from uint64 Parquet or a JSONL `1e30`) neither.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+LONE_SURROGATE, INT_OUT_OF_RANGE = "lone_surrogate", "int_out_of_range"
+
+
+def valid_text(value: str) -> str:
+    """`value` with every lone surrogate replaced by U+FFFD (unchanged, and not copied, when valid)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", value)
+    return value
+
+
+def repair_record(record: Record) -> tuple[Record, tuple[str, ...]]:
+    """`record` made writable to Arrow/Parquet, and what was repaired: lone surrogates in any text field
+    (`lone_surrogate`) and integers outside int64 (`int_out_of_range`, the value becomes null/0)."""
+    changes: dict[str, Any] = {}
+    for f in dataclasses.fields(record):
+        value = getattr(record, f.name)
+        if isinstance(value, str) and valid_text(value) is not value:
+            changes[f.name] = valid_text(value)
+    fixed_meta = {valid_text(k): valid_text(v) for k, v in record.meta.items()}
+    if fixed_meta != record.meta or len(fixed_meta) != len(record.meta):
+        changes["meta"] = fixed_meta
+    fixed_scores = {valid_text(k): v for k, v in record.scores.items()}
+    if fixed_scores != record.scores:
+        changes["scores"] = fixed_scores
+    reasons = (LONE_SURROGATE,) if changes else ()
+    stars, tokens = record.repo_stars, record.tokens
+    if stars is not None and not (isinstance(stars, int) and INT64_MIN <= stars <= INT64_MAX):
+        changes["repo_stars"] = None
+        reasons += (INT_OUT_OF_RANGE,)
+    if not INT64_MIN <= tokens <= INT64_MAX:
+        changes["tokens"] = 0
+        reasons += () if INT_OUT_OF_RANGE in reasons else (INT_OUT_OF_RANGE,)
+    return (record.replace(**changes) if changes else record), reasons
 
 
 def records_to_table(records: Iterable[Record]) -> pa.Table:

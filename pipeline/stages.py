@@ -25,7 +25,7 @@ from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindows
 
 from pipeline.accounting import ERROR_PREFIX, FILTER, MERGE, SOURCE  # noqa: F401 - the kinds, re-exported
-from pipeline.record import Drop, Record
+from pipeline.record import Drop, Record, repair_record
 from pipeline.sinks import WriteJsonLinesShards
 
 log = logging.getLogger(__name__)
@@ -120,8 +120,11 @@ class _StepDoFn(CountingDoFn):
                     self._bump(f"dropped.{result.reason}")
                     yield pvalue.TaggedOutput(DROPS_TAG, (self.stage, result))
                 else:
-                    if self.kind == SOURCE:
+                    if self.kind == SOURCE:  # what enters the pipeline is made writable once, and counted
                         self._bump("in")
+                        result, repairs = repair_record(result)
+                        for repair in repairs:
+                            self._bump(f"repaired.{repair}")
                     self._bump("out")
                     yield result
         except StepError:

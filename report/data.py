@@ -4,7 +4,7 @@ absent one becomes a note in the report, never an error.
 
 Files and formats read:
   stats/counts.json                    the funnel (pipeline/accounting.py)
-  mix/manifest.json                    the mix (mixing/manifest.py; README "The mix")
+  mix/manifest.json                    the mix (mixing/manifest.py; docs/output-contract.md)
   stats/mix_languages.json             {"languages": [{set, category, language, docs, tokens, bytes}]}
   stats/decontamination.json           the benchmark index summary (filters/decontaminate.py)
   stats/dedup_clusters.json            {"cluster_sizes": {"<size>": <number of clusters>, ...}}: near-duplicate

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import inspect
+import dataclasses
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -196,8 +196,10 @@ def test_every_reason_is_named_in_drop_reasons():
         assert cr.file_drop_reason(text, language, path=path) == reason
 
 
-def test_config_fields_are_the_entry_point_keywords_with_the_same_defaults():
-    params = inspect.signature(cr.file_drop_reason).parameters
-    keywords = {n: p.default for n, p in params.items() if p.kind is inspect.Parameter.KEYWORD_ONLY}
-    keywords.pop("path")
-    assert keywords == FileRules().model_dump()
+def test_config_section_is_the_settings_dataclass_and_reaches_the_rules():
+    # One home: config `filters` is built from FileRuleSettings (defaults and bounds), and serves as settings.
+    assert FileRules().model_dump() == dataclasses.asdict(cr.FileRuleSettings())
+    long_line = "x = 1  # " + "y" * 60 + "\n"
+    assert cr.file_drop_reason(long_line, "Python", settings=FileRules(max_line_length=50)) == "max_line_length"
+    assert cr.file_drop_reason(long_line, "Python", settings=FileRules()) is None
+    assert cr.file_drop_reason(long_line, "Python", max_line_length=50) == "max_line_length"

@@ -140,7 +140,8 @@ def sample_documents() -> dict[str, str]:
         if path.name != "decontaminate.py":  # its docstring quotes benchmark-like examples on purpose
             docs[str(path.relative_to(REPO))] = path.read_text()
     rng = random.Random(7)
-    words = re.findall(r"[a-z]+", (REPO / "README.md").read_text().lower())
+    prose = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]  # the README and the docs it points to
+    words = re.findall(r"[a-z]+", " ".join(p.read_text() for p in prose).lower())
     for i in range(40):
         docs[f"prose-{i}"] = " ".join(rng.choice(words) for _ in range(rng.randint(50, 400)))
     return docs

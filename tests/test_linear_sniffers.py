@@ -21,6 +21,7 @@ from filters.html_decode import charset_from_content_type, charset_from_meta, de
 from filters.html_sniff import looks_like_html
 from filters.lines import average_line_length, line_lengths, longest_line
 from filters.url_normalize import normalize_url, url_domain
+from filters.web_extract import parse_html, without_url_doctype
 from pipeline.sources.warc import fetch_date
 
 BUDGET_S = 1.0  # per call; the old code took minutes on the smallest of these inputs
@@ -105,3 +106,23 @@ def test_html_sniff_agrees_with_the_old_pattern_where_it_was_usable(head: bytes)
     assert looks_like_html(head) == bool(first_close_only.match(head))
     if looks_like_html(head):
         assert old
+
+
+OLD_DOCTYPE_WITH_URL = re.compile(rb"^< ?! ?DOCTYPE[^>]*/[^<>]*>", re.IGNORECASE)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b"<!DOCTYPE", b"< ! doctype", b" ", b"/", b"<", b">", b"html", b'"http://x/"']),
+                max_size=8).map(b"".join))
+def test_url_doctype_removal_matches_the_old_pattern(first_line: bytes) -> None:
+    assert without_url_doctype(first_line) == OLD_DOCTYPE_WITH_URL.sub(b"", first_line, count=1)
+
+
+def test_parse_repairs_are_linear_on_adversarial_first_lines() -> None:
+    """A first line of slashes without `>` took seconds per 20 KB under the old doctype pattern; a head of
+    `<html` without `/>` before a self-closing `<html/>` was quadratic in the page."""
+    _within_budget(parse_html, b"<!DOCTYPE " + b"/" * 2_000_000)
+    _within_budget(parse_html, b"<html" * 400_000 + b"\n<html/>\n<p>x</p>")
+    _within_budget(parse_html, b"<html/>\n" + b"<html" * 400_000)
+    tree = parse_html(b"<html/>\n<body><p>kept</p></body>")
+    assert tree is not None and "kept" in tree.text_content()

@@ -34,7 +34,7 @@ def test_language_and_rules_steps_through_beam():
         files = p | beam.Create([_record(path) for path in sorted(FILES)])
         files = funnel.apply(files, "language", language_step)
         files = funnel.apply(
-            files, "file_rules", functools.partial(file_rules_step, rules=FileRules().model_dump())
+            files, "file_rules", functools.partial(file_rules_step, rules=FileRules())
         )
         kept = files | "Ids" >> beam.Map(lambda r: (r.id, r.language))
         assert_that(kept, equal_to([("keep.py", "Python"), ("keep.h", "C++"), ("transform.xsl", "XSLT")]))

@@ -46,7 +46,14 @@ from pipeline.sources.git_clone import (
     tracked_paths,
 )
 from pipeline.sources.input_files import as_given, is_remote, match_paths
-from pipeline.sources.repo_archive import ZIP_SUFFIXES, TarTree, ZipTree, archive_repo_name, archive_suffix
+from pipeline.sources.repo_archive import (
+    MAX_TAR_HEADER_BYTES,
+    ZIP_SUFFIXES,
+    TarTree,
+    ZipTree,
+    archive_repo_name,
+    archive_suffix,
+)
 from pipeline.sources.repo_dir import DirTree
 from pipeline.sources.repo_metadata import RepoMeta, clean_url, created_after_cutoff, license_meta, origin_url
 from pipeline.sources.tree_entries import (
@@ -66,6 +73,8 @@ SOURCE = "github"
 MAX_FILE_BYTES = 1_000_000
 MAX_ARCHIVE_BYTES = 2_000_000_000
 MAX_FILES_PER_REPO = 200_000
+# Longer paths are not file names but an attack on memory (a 50 MB member name wrote 759 empty shards).
+MAX_PATH_CHARS = 4096
 GIT_CLONE_TIMEOUT_S = 600
 # Folder-of-repositories nesting: `root/name` or `root/owner/name`.
 MAX_REPO_FOLDER_DEPTH = 2
@@ -84,6 +93,8 @@ class ReadLimits:
     created_before: dt.date | None = None
     dump_columns: DumpColumns = field(default_factory=DumpColumns)
     dump_batch_rows: int = DUMP_BATCH_ROWS
+    max_path_chars: int = MAX_PATH_CHARS
+    max_tar_header_bytes: int = MAX_TAR_HEADER_BYTES
 
 
 @dataclass(frozen=True)
@@ -164,7 +175,7 @@ def expand_entry(entry: str, given: str = "") -> Iterator[RepoUnit]:
     one `missing` unit (the reader counts it). `given` is the entry as written in the config: units are
     then named by its spelling (`RepoUnit.shown`), not by where they lie."""
     for unit in _entry_units(entry):
-        yield replace(unit, shown=as_given(unit.location, entry, given)) if given else unit
+        yield replace(unit, shown=printable(as_given(unit.location, entry, given))) if given else unit
 
 
 def _entry_units(entry: str) -> Iterator[RepoUnit]:
@@ -242,7 +253,10 @@ def read_unit(unit: RepoUnit, limits: ReadLimits = ReadLimits()) -> Iterator[Rec
             yield from read_tree(unit, DirTree(unit.location), limits)
         elif unit.kind == "archive":
             tree_cls = ZipTree if unit.location.lower().endswith(ZIP_SUFFIXES) else TarTree
-            yield from read_tree(unit, tree_cls(unit.location, max_archive_bytes=limits.max_archive_bytes), limits)
+            bounds = {"max_archive_bytes": limits.max_archive_bytes}
+            if tree_cls is TarTree:
+                bounds["max_header_bytes"] = limits.max_tar_header_bytes
+            yield from read_tree(unit, tree_cls(unit.location, **bounds), limits)
         elif unit.kind == "git":
             yield from read_git(unit, limits)
         elif unit.kind in ("parquet", "jsonl"):
@@ -292,6 +306,11 @@ def read_tree(
     entries = tree.entries()
     try:
         for item in entries:
+            if len(item.path) > limits.max_path_chars:  # before the path is used as a key or a name
+                cut = f"{item.path[:200]}...({len(item.path)} characters)"
+                yield Drop("path_too_long", stable_id(repo, item.path), f"{unit.where(cut)}: longer than "
+                           f"github.max_path_chars ({limits.max_path_chars})")
+                continue
             if isinstance(item, Skipped):
                 where = unit.where(item.path) if item.path else unit.where()
                 yield Drop(item.reason, stable_id(repo, item.path), f"{where}: {item.detail}")

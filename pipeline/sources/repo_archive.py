@@ -53,6 +53,29 @@ TAR_SUFFIXES = {
 }
 ZIP_SUFFIXES = (".zip",)
 ARCHIVE_SUFFIXES = (*TAR_SUFFIXES, *ZIP_SUFFIXES)
+# Largest tar extension header (GNU long name/link, pax) parsed; tarfile reads one whole into memory, and a
+# 300 MB pax header peaked at 1.2 GB (issue 12). Real ones hold a path and a few attributes.
+MAX_TAR_HEADER_BYTES = 1 << 20
+_EXTENSION_HEADERS = frozenset({tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE,
+                                tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE})
+
+
+class TarHeaderTooLarge(Exception):
+    """A tar extension header larger than the cap: refused before tarfile reads it."""
+
+
+def _bounded_tarinfo(max_header_bytes: int) -> type[tarfile.TarInfo]:
+    """A TarInfo class that refuses extension headers above `max_header_bytes` before reading them."""
+
+    class BoundedTarInfo(tarfile.TarInfo):
+        def _proc_member(self, tar: tarfile.TarFile):
+            if self.type in _EXTENSION_HEADERS and self.size > max_header_bytes:
+                raise TarHeaderTooLarge(f"{self.size} bytes of extension header (cap {max_header_bytes})")
+            return super()._proc_member(tar)
+
+    return BoundedTarInfo
+
+
 # Longest zip symlink target read (a "link" member holding more is data pretending to be a link).
 MAX_LINK_BYTES = 4096
 
@@ -66,7 +89,7 @@ def archive_repo_name(location: str) -> str:
     """The repository name of an archive: its file name without the archive suffix."""
     name = posixpath.basename(location.rstrip("/"))
     suffix = archive_suffix(name)
-    return name[: -len(suffix)] if suffix else name
+    return printable(name[: -len(suffix)] if suffix else name)
 
 
 class _CappedReader:
@@ -119,9 +142,10 @@ class TarTree:
 
     may_repeat_paths = True
 
-    def __init__(self, location: str, *, max_archive_bytes: int):
+    def __init__(self, location: str, *, max_archive_bytes: int, max_header_bytes: int = MAX_TAR_HEADER_BYTES):
         self.location = location
         self.max_archive_bytes = max_archive_bytes
+        self.tarinfo = _bounded_tarinfo(max_header_bytes)
         self._top: str | None | object = _UNKNOWN
         self._licenses: list[tuple[str, bytes]] = []
 
@@ -130,7 +154,7 @@ class TarTree:
         with open_input(self.location) as raw:
             inner = _decompressed(raw, compression)
             stream = _CappedReader(inner, self.max_archive_bytes)
-            with tarfile.open(fileobj=stream, mode="r|") as tar:
+            with tarfile.open(fileobj=stream, mode="r|", tarinfo=self.tarinfo) as tar:
                 for member in tar:
                     yield tar, member
 
@@ -163,7 +187,7 @@ class TarTree:
                     fh = tar.extractfile(member)
                     if fh is not None and len(candidates) < MAX_LICENSE_FILES * 2:
                         candidates.append((name, fh.read(LICENSE_READ_BYTES)))
-        except (ArchiveTooLarge, *READ_ERRORS):
+        except (ArchiveTooLarge, TarHeaderTooLarge, *READ_ERRORS):
             pass  # the reading pass counts the damage; the members before it decide
         self._top = top if consistent else None
         root = [(_strip_top(n, self._top), data) for n, data in candidates]
@@ -185,6 +209,8 @@ class TarTree:
                     yield entry
         except ArchiveTooLarge:
             yield Skipped("", "archive_too_large", f"expands past {self.max_archive_bytes} bytes", fatal=True)
+        except TarHeaderTooLarge as err:
+            yield Skipped("", "archive_header_too_large", str(err), fatal=True)
         except READ_ERRORS as err:
             yield Skipped("", "unreadable", f"corrupt or truncated archive: {err}", fatal=True)
 

@@ -22,9 +22,12 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipeline.config import Config, ConfigError
 from pipeline.record import Drop, Record, stable_id
+from pipeline.sources.file_text import printable
 from pipeline.sources.input_files import as_given, glob_base
 from pipeline.stages import SOURCE, Funnel
 
+# Longest JSON line read (config `inputs.text.max_row_bytes`): a 200 MB one-line row peaked at 4.2 GB.
+MAX_ROW_BYTES = 64_000_000
 _PARQUET_BATCH_ROWS = 1024  # rows per read batch: memory stays flat whatever the file size
 
 
@@ -40,7 +43,7 @@ def expand_text_input(entry: str, given: str = "") -> Iterator[TextFile]:
     base = glob_base(entry).rstrip("/")
     for path in sorted(m.path for m in FileSystems.match([entry])[0].metadata_list):
         name = path[len(base) + 1 :] if base and path.startswith(base + "/") else posixpath.basename(path)
-        yield TextFile(path, name, as_given(path, entry, given) if given else path)
+        yield TextFile(path, printable(name), printable(as_given(path, entry, given) if given else path))
 
 
 def is_parquet(path: str, fmt: str) -> bool:
@@ -54,10 +57,11 @@ def read_text_file(
     text_field: str = "text",
     id_field: str | None = None,
     url_field: str | None = None,
+    max_row_bytes: int = MAX_ROW_BYTES,
 ) -> Iterator[Record | Drop]:
     """One Record per row with a non-empty string in `text_field`; every other row is a counted Drop."""
     try:
-        rows = _parquet_rows(unit.path) if is_parquet(unit.path, format) else _json_rows(unit.path)
+        rows = _parquet_rows(unit.path) if is_parquet(unit.path, format) else _json_rows(unit.path, max_row_bytes)
         for rownum, row in rows:
             yield _row_record(unit, rownum, row, text_field, id_field, url_field)
     except Exception as err:  # noqa: BLE001 (an unreadable or truncated file of any kind is counted, named, and the run goes on)
@@ -75,9 +79,37 @@ def _open_lines(path: str) -> BinaryIO:
     return FileSystems.open(path)  # other compressions by extension (.zst, .deflate, ...) or none
 
 
-def _json_rows(path: str) -> Iterator[tuple[int, Any]]:
+def bounded_lines(raw: BinaryIO, max_bytes: int, chunk_bytes: int = 1 << 20) -> Iterator[bytes | int]:
+    """The lines of a stream (with their newline); a line longer than `max_bytes` comes as its length (an
+    int) and is never held in memory: memory stays within `max_bytes` + one chunk whatever the input."""
+    pending: list[bytes] = []
+    size, skipping = 0, False
+    while chunk := raw.read(chunk_bytes):
+        start = 0
+        while True:
+            end = chunk.find(b"\n", start)
+            piece = chunk[start:] if end < 0 else chunk[start : end + 1]
+            size += len(piece)
+            if not skipping:
+                pending.append(piece)
+                if size > max_bytes:
+                    pending, skipping = [], True
+            if end < 0:
+                break
+            yield size if skipping else b"".join(pending)
+            pending, size, skipping = [], 0, False
+            start = end + 1
+    if size:
+        yield size if skipping else b"".join(pending)
+
+
+def _json_rows(path: str, max_row_bytes: int = MAX_ROW_BYTES) -> Iterator[tuple[int, Any]]:
     with _open_lines(path) as raw:
-        for rownum, line in enumerate(iter(raw.readline, b"")):  # Beam's compressed files are not io.IOBase
+        for rownum, line in enumerate(bounded_lines(raw, max_row_bytes)):
+            if isinstance(line, int):
+                yield rownum, _BadLine(f"{line} bytes, more than inputs.text.max_row_bytes ({max_row_bytes})",
+                                       "row_too_large")
+                continue
             line = line.decode("utf-8", errors="replace")
             if not line.strip():
                 continue
@@ -99,6 +131,7 @@ def _parquet_rows(path: str) -> Iterator[tuple[int, Any]]:
 @dataclass(frozen=True)
 class _BadLine:
     error: str
+    reason: str = "bad_json"
 
 
 def _row_record(
@@ -106,7 +139,7 @@ def _row_record(
 ) -> Record | Drop:
     where = f"{unit.shown or unit.path}:{rownum + 1}"
     if isinstance(row, _BadLine):
-        return Drop("bad_json", stable_id("text", unit.name, str(rownum)), f"{where}: {row.error}")
+        return Drop(row.reason, stable_id("text", unit.name, str(rownum)), f"{where}: {row.error}")
     if not isinstance(row, dict):
         return Drop("bad_row", stable_id("text", unit.name, str(rownum)), f"{where}: not an object")
     key = row.get(id_field) if id_field else None
@@ -139,6 +172,7 @@ def read_text_inputs(p: beam.Pipeline, config: Config, funnel: Funnel) -> beam.P
         | "SpreadTextFiles" >> beam.Reshuffle()
     )
     read = functools.partial(
-        read_text_file, format=t.format, text_field=t.text_field, id_field=t.id_field, url_field=t.url_field
+        read_text_file, format=t.format, text_field=t.text_field, id_field=t.id_field, url_field=t.url_field,
+        max_row_bytes=t.max_row_bytes,
     )
     return funnel.apply(files, "text_source", read, kind=SOURCE)

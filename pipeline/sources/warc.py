@@ -29,6 +29,7 @@ from filters.html_decode import decode_html, replacement_fraction
 from filters.html_sniff import looks_like_html
 from filters.url_normalize import normalize_url, url_domain
 from pipeline.record import Drop, Record, stable_id
+from pipeline.sources.file_text import printable
 from pipeline.sources.input_files import as_given
 
 log = logging.getLogger(__name__)
@@ -100,9 +101,9 @@ def expand_warc_input(entry: WarcInput) -> Iterator[WarcFile]:
         if not matches:
             log.warning("inputs.web.paths: %s matches no file", entry.location)
         for match in matches:
-            yield WarcFile(match, as_given(match, entry.location, entry.given))
+            yield WarcFile(match, printable(as_given(match, entry.location, entry.given)))
     else:
-        yield WarcFile(entry.location, entry.given or entry.location)
+        yield WarcFile(entry.location, printable(entry.given or entry.location))
 
 
 def fetch_date(value: str | None) -> str:

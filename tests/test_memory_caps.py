@@ -1,0 +1,71 @@
+"""Memory per record is bounded (issue 12): JSON lines are read within `inputs.text.max_row_bytes`, tar
+extension headers within `github.max_tar_header_bytes`, paths within `github.max_path_chars`; each breach
+is a named drop and the rest of the input goes on."""
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.record import Drop, Record
+from pipeline.sources.github import ReadLimits, RepoUnit, read_unit
+from pipeline.sources.text import TextFile, bounded_lines, read_text_file
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.binary(max_size=30).map(lambda b: b.replace(b"\n", b"")), max_size=8),
+       st.booleans(), st.integers(1, 20), st.integers(1, 40))
+def test_bounded_lines_are_the_lines_or_the_length_of_a_long_one(lines, final_newline, max_bytes, chunk):
+    data = b"\n".join(lines) + (b"\n" if final_newline and lines else b"")
+    parts = data.split(b"\n")
+    reference = [part + b"\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+    expected = [line if len(line) <= max_bytes else len(line) for line in reference]
+    assert list(bounded_lines(io.BytesIO(data), max_bytes, chunk)) == expected
+
+
+def test_a_huge_json_line_is_a_drop_and_the_rows_after_it_are_read(tmp_path):
+    path = tmp_path / "rows.jsonl"
+    rows = [{"id": "a", "text": "first row"}, {"id": "huge", "text": "x" * 3_000_000}, {"id": "b", "text": "last"}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    items = list(read_text_file(TextFile(str(path), "rows.jsonl"), id_field="id", max_row_bytes=1_000_000))
+    assert [x.text for x in items if isinstance(x, Record)] == ["first row", "last"]
+    (drop,) = [x for x in items if isinstance(x, Drop)]
+    assert drop.reason == "row_too_large" and "rows.jsonl:2" in drop.detail and "max_row_bytes" in drop.detail
+
+
+def _tar(path, members: list[tuple[tarfile.TarInfo, bytes]], fmt: int) -> None:
+    with tarfile.open(path, "w:gz", format=fmt) as tar:
+        for info, data in members:
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+
+
+def _member(name: str, **pax: str) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.pax_headers = pax
+    return info
+
+
+def _reasons(path, limits: ReadLimits) -> list[str]:
+    unit = RepoUnit("archive", str(path), "proj")
+    return [x.reason if isinstance(x, Drop) else f"file:{x.path}" for x in read_unit(unit, limits)]
+
+
+def test_a_huge_tar_header_is_refused_before_it_is_read(tmp_path):
+    path = tmp_path / "proj.tar.gz"
+    _tar(path, [(_member("proj/ok.py"), b"x = 1\n"), (_member("proj/big.py", comment="c" * 3_000_000), b"y = 2\n")],
+         tarfile.PAX_FORMAT)
+    reasons = _reasons(path, ReadLimits(max_tar_header_bytes=1_000_000))
+    assert reasons == ["file:ok.py", "archive_header_too_large"]
+    assert _reasons(path, ReadLimits(max_tar_header_bytes=10_000_000)) == ["file:ok.py", "file:big.py"]
+
+
+def test_a_long_member_name_is_a_path_too_long_drop(tmp_path):
+    path = tmp_path / "proj.tar.gz"
+    long_name = "proj/" + "d/" * 3000 + "deep.py"
+    _tar(path, [(_member(long_name), b"z = 3\n"), (_member("proj/ok.py"), b"x = 1\n")], tarfile.GNU_FORMAT)
+    assert _reasons(path, ReadLimits(max_path_chars=4096)) == ["path_too_long", "file:ok.py"]
+    assert _reasons(path, ReadLimits(max_tar_header_bytes=1024)) == ["archive_header_too_large"]

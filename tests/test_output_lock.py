@@ -1,0 +1,115 @@
+"""Output folder safety (issue 12): one run per folder, a dead run's lock taken over, and a full or
+read-only disk ends the run with one line and an exit code, never a half-written file under a final name."""
+from __future__ import annotations
+
+import errno
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline import sinks
+from pipeline.cli import EXIT_OUTPUT_UNWRITABLE, main
+from pipeline.output_lock import LOCK_FILE, OutputLock, OutputLocked, write_failure
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _lock_of(folder: Path, pid: int, host: str | None = None) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    holder = {"pid": pid, "host": host or socket.gethostname(), "started": "2026-01-01T00:00:00Z"}
+    (folder / LOCK_FILE).write_text(json.dumps(holder))
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_a_second_run_is_refused_while_the_first_runs(tmp_path):
+    with OutputLock(str(tmp_path / "out")), pytest.raises(OutputLocked, match=rf"in use by run pid {os.getpid()} "):
+        OutputLock(str(tmp_path / "out"))
+    assert not (tmp_path / "out" / LOCK_FILE).exists()  # released on leaving
+    with OutputLock(str(tmp_path / "out")) as lock:
+        assert lock.taken_over == ""
+
+
+def test_another_hosts_lock_is_respected_and_a_dead_runs_lock_is_taken_over(tmp_path):
+    _lock_of(tmp_path / "a", 1, host="elsewhere.example")
+    with pytest.raises(OutputLocked, match="elsewhere.example"):
+        OutputLock(str(tmp_path / "a"))
+    dead = _dead_pid()
+    _lock_of(tmp_path / "b", dead)
+    with OutputLock(str(tmp_path / "b")) as lock:
+        assert f"pid {dead}" in lock.taken_over
+        assert json.loads((tmp_path / "b" / LOCK_FILE).read_text())["pid"] == os.getpid()
+
+
+def test_the_cli_refuses_a_locked_folder_before_any_work(tmp_path, capsys):
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        _lock_of(tmp_path / "out", sleeper.pid)
+        code = main(["run", "--config", str(REPO / "configs" / "local.yaml"), "--output", str(tmp_path / "out"),
+                     "--progress", "never"])
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    err = capsys.readouterr().err
+    assert code == 2 and f"in use by run pid {sleeper.pid}" in err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [LOCK_FILE]  # nothing written
+
+
+def test_a_full_disk_is_one_line_and_an_exit_code(tmp_path, capsys, monkeypatch):
+    """The first write of the run fails as a full disk would: one line naming the cause, exit 5, no
+    traceback, the lock released."""
+    from pipeline import phases
+
+    def full(path: str, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
+
+    monkeypatch.setattr(phases, "write_bytes", full)
+    out = tmp_path / "out"
+    code = main(["run", "--config", str(REPO / "configs" / "local.yaml"), "--output", str(out),
+                 "--progress", "never"])
+    err = capsys.readouterr().err
+    assert code == EXIT_OUTPUT_UNWRITABLE
+    assert "No space left on device" in err and "Traceback" not in err
+    assert not (out / LOCK_FILE).exists()
+
+
+def test_write_failures_are_recognised_through_causes_and_messages():
+    try:
+        try:
+            raise OSError(errno.EROFS, "Read-only file system", "/out/x")
+        except OSError as inner:
+            raise RuntimeError("worker failed") from inner
+    except RuntimeError as outer:
+        assert write_failure(outer) == "Read-only file system (/out/x)"
+    assert write_failure(RuntimeError("IOError: [Errno 28] No space left on device")) == "No space left on device"
+    assert write_failure(ValueError("a bug")) is None
+
+
+def test_a_write_that_fails_leaves_no_file_under_the_final_name(tmp_path, monkeypatch):
+    class Full:
+        def __init__(self, path):
+            self.fh = open(path, "wb")  # noqa: SIM115 - closed by __exit__, as FileSystems' handles are
+
+        def write(self, data):
+            self.fh.write(data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.fh.close()
+
+    monkeypatch.setattr(sinks.FileSystems, "create", staticmethod(lambda path, *a, **k: Full(path)))
+    with pytest.raises(OSError):
+        sinks.write_bytes(str(tmp_path / "model.bin"), b"x" * 1000)
+    assert list(tmp_path.iterdir()) == []
