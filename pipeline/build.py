@@ -27,7 +27,7 @@ from pipeline.record import Drop, Record
 from pipeline.repo_assembly import assemble_repo_samples
 from pipeline.sinks import WriteParquetShards
 from pipeline.sources.text import read_text_inputs
-from pipeline.stages import Funnel, read_handoff
+from pipeline.stages import Branch, Funnel, read_handoff
 from pipeline.web_transforms import build_web_branch
 
 # The categories a classified page can carry into the mix; anything else counts as text.
@@ -54,26 +54,39 @@ def build_collect(p: beam.Pipeline, config: Config, output_dir: str) -> Funnel:
     runs, `stats/dedup_clusters.json` (near-duplicate cluster sizes of the code and the pages).
     """
     funnel = Funnel()
-    files = read_github_code(p, funnel, config)
-    files = funnel.apply(files, "language", language_step)
-    files = funnel.apply(
-        files, "file_rules", functools.partial(file_rules_step, rules=config.filters)
-    )
-    files = assemble_repo_samples(funnel, files, config.repo_samples, config.seed)
-    if config.dedup.enabled:
-        files = deduplicate(funnel, files, config.dedup, config.seed)
-    n = config.output.num_shards
-    files | "WriteCode" >> WriteParquetShards(layout.handoff_dir(output_dir, "code"), n)
-    funnel.hand_off("code", files)
-    if config.inputs.text.paths:
+
+    def code_branch(p: beam.Pipeline) -> beam.PCollection:
+        files = read_github_code(p, funnel, config)
+        files = funnel.apply(files, "language", language_step)
+        files = funnel.apply(files, "file_rules", functools.partial(file_rules_step, rules=config.filters))
+        files = assemble_repo_samples(funnel, files, config.repo_samples, config.seed)
+        if config.dedup.enabled:
+            files = deduplicate(funnel, files, config.dedup, config.seed)
+        files | "WriteCode" >> WriteParquetShards(layout.handoff_dir(output_dir, "code"), config.output)
+        funnel.hand_off("code", files)
+        return files
+
+    def text_branch(p: beam.Pipeline) -> beam.PCollection:
         text = read_text_inputs(p, config, funnel)
-        text | "WriteText" >> WriteParquetShards(layout.handoff_dir(output_dir, "text"), n)
+        text | "WriteText" >> WriteParquetShards(layout.handoff_dir(output_dir, "text"), config.output)
         funnel.hand_off("text", text)
-    pages = build_web_branch(p, config, funnel, output_dir)
-    if pages is not None:
-        funnel.hand_off("pages", pages)
-    write_cluster_sizes(p, funnel, layout.under(output_dir, layout.CLUSTER_SIZES))
-    _write_stats(p, funnel, config, output_dir, "collect")
+        return text
+
+    def web_branch(p: beam.Pipeline) -> beam.PCollection | None:
+        pages = build_web_branch(p, config, funnel, output_dir)
+        if pages is not None:
+            funnel.hand_off("pages", pages)
+        return pages
+
+    def stats(p: beam.Pipeline) -> None:
+        write_cluster_sizes(p, funnel, layout.under(output_dir, layout.CLUSTER_SIZES))
+        _write_stats(p, funnel, config, output_dir, "collect")
+
+    p | "code" >> Branch(code_branch)
+    if config.inputs.text.paths:
+        p | "text" >> Branch(text_branch)
+    p | "web" >> Branch(web_branch)
+    p | "stats" >> Branch(stats)
     return funnel
 
 
@@ -84,29 +97,34 @@ def build_mix(p: beam.Pipeline, config: Config, output_dir: str, pages_pattern: 
     text; or the collected pages, all text, when there is no recall), or None when there are none.
     """
     funnel = Funnel()
-    inputs = {"code": read_handoff(p, funnel, layout.handoff_files(output_dir, "code"), "load_code")}
-    texts = []
-    if FileSystems.match([layout.handoff_files(output_dir, "text")])[0].metadata_list:
-        texts.append(read_handoff(p, funnel, layout.handoff_files(output_dir, "text"), "load_text"))
-    if pages_pattern:
-        pages = read_handoff(p, funnel, pages_pattern, "load_pages")
-        by_category = pages | "SplitPages" >> beam.Partition(
-            lambda r, _: PAGE_CATEGORIES.index(r.category if r.category in PAGE_CATEGORIES else "text"),
-            len(PAGE_CATEGORIES),
-        )
-        for category, pcoll in zip(PAGE_CATEGORIES, by_category):
-            if category == "text":
-                texts.append(pcoll)
-            else:
-                inputs[category] = pcoll
-    if texts:
-        inputs["text"] = texts | "AllText" >> beam.Flatten() if len(texts) > 1 else texts[0]
-    write_mix(decontaminate(inputs, config, funnel, output_dir), config, funnel, output_dir)
-    _write_stats(p, funnel, config, output_dir, "mix")
+
+    def read_inputs(p: beam.Pipeline) -> dict[str, beam.PCollection]:
+        inputs = {"code": read_handoff(p, funnel, layout.handoff_files(output_dir, "code"), "load_code")}
+        texts = []
+        if FileSystems.match([layout.handoff_files(output_dir, "text")])[0].metadata_list:
+            texts.append(read_handoff(p, funnel, layout.handoff_files(output_dir, "text"), "load_text"))
+        if pages_pattern:
+            pages = read_handoff(p, funnel, pages_pattern, "load_pages")
+            by_category = pages | "SplitPages" >> beam.Partition(
+                lambda r, _: PAGE_CATEGORIES.index(r.category if r.category in PAGE_CATEGORIES else "text"),
+                len(PAGE_CATEGORIES),
+            )
+            for category, pcoll in zip(PAGE_CATEGORIES, by_category):
+                if category == "text":
+                    texts.append(pcoll)
+                else:
+                    inputs[category] = pcoll
+        if texts:
+            inputs["text"] = texts | "AllText" >> beam.Flatten() if len(texts) > 1 else texts[0]
+        return inputs
+
+    inputs = p | "inputs" >> Branch(read_inputs)
+    p | "mix" >> Branch(lambda p: write_mix(decontaminate(inputs, config, funnel, output_dir), config, funnel, output_dir))
+    p | "stats" >> Branch(lambda p: _write_stats(p, funnel, config, output_dir, "mix"))
     return funnel
 
 
 def _write_stats(p: beam.Pipeline, funnel: Funnel, config: Config, output_dir: str, phase: str) -> None:
     funnel.write_counts(p, layout.under(output_dir, layout.phase_stats(phase)))
     everything = config.output.write_rejects
-    funnel.write_rejects(p, layout.under(output_dir, layout.phase_rejects(phase)), config.output.num_shards if everything else 1, everything)
+    funnel.write_rejects(p, layout.under(output_dir, layout.phase_rejects(phase)), config.output, everything)

@@ -165,9 +165,12 @@ class Dedup(Section):
     threshold: float = Field(default=0.7, gt=0, lt=1, description="Jaccard similarity of a near duplicate")
     false_positive_weight: float = Field(default=0.5, ge=0, le=1, description="LSH bands x rows optimisation")
     false_negative_weight: float = Field(default=0.5, ge=0, le=1)
-    # On by default: without it, real code lost files at exact Jaccard < 0.5 (README, `make eval-dedup`).
+    # On by default: without it, real code lost files at exact Jaccard < 0.5 (docs/user-guide.md, `make eval-dedup`).
     verify_jaccard: bool = Field(default=True, description="check candidate pairs' exact Jaccard first")
-    max_rounds: int = Field(default=20, ge=1, le=100, description="bound on connected-components rounds")
+    max_rounds: int = Field(
+        default=3, ge=1, le=100,
+        description="connected-components star rounds in the job graph; what is still open is solved by union-find",
+    )
     survivor: SurvivorRule = Field(default="most_stars", description="who is kept; ties: smallest id")
 
     @model_validator(mode="after")
@@ -313,6 +316,12 @@ class Mix(Section):
     target_shard_bytes: int = Field(default=_plan.TARGET_SHARD_BYTES, gt=0, description="text bytes per shard")
     tokenized_shards: bool = Field(default=False, description="also write uint32 token ids + offsets")
     fim: Fim = Field(default_factory=Fim)
+    weight_tolerance: float = Field(
+        default=0.02, ge=0, le=1, description="a written group weight further than this from the asked one is off target"
+    )
+    on_off_target: Literal["fail", "warn"] = Field(
+        default="warn", description="off-target weights: warn at the end, or also exit non-zero"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Mix:
@@ -322,7 +331,13 @@ class Mix(Section):
 
 
 class Output(Section):
-    num_shards: int = Field(default=4, gt=0, description="Parquet shards per output table")
+    num_shards: int = Field(default=4, gt=0, description="at least this many shards per output table")
+    # Bounds memory by design: the writer of a shard sorts it whole (by a content key, for byte-identical
+    # output), so the shard count grows with the input instead of the shards growing with it.
+    shard_bytes: int = Field(
+        default=256 * 2**20, gt=0,
+        description="text bytes per shard of stages/, recall/ and rejects/ (more shards as the input grows)",
+    )
     write_rejects: bool = Field(default=False, description="write dropped records' ids and reasons")
 
 
@@ -359,6 +374,35 @@ class FastTextSection(Section):
     )
 
 
+class SeedFile(Section):
+    """A seed corpus file as users download it: OpenWebMath's Parquet shards (`url`, `text`, `metadata`), a
+    StackExchange posts export converted to JSON Lines, plain text (a document per line), or a list of URL
+    prefixes (documentation sites, one per line: pages of the crawl under them are seeds)."""
+
+    path: str = Field(description="a file or glob; relative paths resolve against the config's folder")
+    format: Literal["auto", "parquet", "jsonl", "text", "url_prefixes"] = Field(
+        default="auto", description="auto: by extension (.parquet, .jsonl[.gz], .txt; .urls -> url_prefixes)"
+    )
+    text_column: str = Field(default="text", min_length=1, description="the column / JSON field with the text")
+    url_column: str = Field(default="url", min_length=1, description="the column / field with the URL, if any")
+    html: bool = Field(default=False, description="the text column holds HTML (StackExchange's Body): read its text")
+
+    def resolved_format(self) -> str:
+        """The format, with `auto` decided by the file name's ending."""
+        if self.format != "auto":
+            return self.format
+        name = self.path.lower()
+        for ending, fmt in ((".parquet", "parquet"), (".jsonl", "jsonl"), (".jsonl.gz", "jsonl"),
+                            (".json", "jsonl"), (".urls", "url_prefixes"), (".txt", "text"), (".txt.gz", "text")):
+            if name.endswith(ending):
+                return fmt
+        raise ValueError(f"cannot tell the format of seed file {self.path!r}: set format")
+
+
+def _seed_file(value: Any) -> Any:
+    return {"path": value} if isinstance(value, str) else value
+
+
 class RecallCategory(Section):
     """One category the recall collects: where its seed comes from and how much of it to keep."""
 
@@ -366,11 +410,27 @@ class RecallCategory(Section):
         default_factory=list,
         description="a domain (matches its subdomains) or domain/path prefix; for GitHub owner/name[/dir]",
     )
-    seed_files: list[str] = Field(
-        default_factory=list, description=".jsonl (a 'text' per line) or .txt (a document per line)"
+    seed_files: list[SeedFile] = Field(
+        default_factory=list,
+        description="seed corpora: a path (format by extension) or {path, format, text_column, url_column}",
     )
-    budget: float = Field(default=float("inf"), gt=0, description="top pages kept, in recall.budget_unit")
+    budget: float = Field(
+        default=float("inf"), gt=0,
+        description="per iteration, the top-ranked pages kept, in recall.budget_unit; none: pages it wins (argmax)"
+    )
     output_category: str = Field(description="the Record category of a collected page")
+
+    @field_validator("seed_files", mode="before")
+    @classmethod
+    def _seed_file_paths(cls, value: Any) -> Any:
+        return [_seed_file(v) for v in value] if isinstance(value, list) else value
+
+    @field_validator("seed_files")
+    @classmethod
+    def _known_formats(cls, value: list[SeedFile]) -> list[SeedFile]:
+        for f in value:
+            f.resolved_format()
+        return value
 
 
 def _paper_categories() -> dict[str, RecallCategory]:
@@ -398,11 +458,25 @@ class RecallSection(Section):
     categories: dict[str, RecallCategory] = Field(default_factory=_paper_categories)
     other_category: str = Field(default="text", description="the Record category of a page not collected")
     fasttext: FastTextSection = Field(default_factory=FastTextSection)
+    tokens: Literal["bpe", "whitespace"] = Field(
+        default="bpe", description="fastText reads BPE tokens (Coder-V2) or space-split words (the baseline)"
+    )
     iterations: int = Field(default=3, ge=1, description="Coder-V2: 3 on the web, 2 on GitHub")
     max_seed_pages: int = Field(default=500_000, gt=0, description="positives per category (paper: 500K)")
     negative_ratio: float = Field(default=1.0, gt=0, description="random negatives per positive (paper: 1:1)")
     budget_unit: Literal["pages", "tokens"] = "pages"
-    min_score: float = Field(default=0.5, ge=0, le=1, description="a page below this score is never collected")
+    min_score: float | None = Field(
+        default=None, ge=0, le=1, description="optional floor: a page below it is never collected, whatever the rank"
+    )
+    validation_fraction: float = Field(
+        default=0.1, gt=0, lt=1, description="seeded share of seeds and negatives held out to measure P/R per class"
+    )
+    on_weak: Literal["fail", "warn"] = Field(
+        default="fail", description="a weak recall (few seeds, low validation P/R, nothing collected) fails or warns"
+    )
+    min_seed_pages: int = Field(default=100, ge=0, description="fewer seed examples of a class is weak")
+    min_validation_precision: float = Field(default=0.7, ge=0, le=1, description="a class below it is weak")
+    min_validation_recall: float = Field(default=0.5, ge=0, le=1, description="a class below it is weak")
     domain_threshold: float = Field(
         default=0.10, ge=0, le=1, description="a domain with more of its pages collected is code/math-related"
     )

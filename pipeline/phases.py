@@ -89,6 +89,8 @@ def _run_recall(ctx: PhaseRun) -> None:
     try:
         ctx.run_recall(config, pages_collected, output_dir)
     except TrainingError as err:
+        if ctx.config.recall.on_weak == "fail":  # no silent skip: the config asks to stop here
+            raise
         # Seeds that match no collected page must not sink a run whose other data is good: say so
         # loudly, keep the reason beside the output, and mix the pages as text.
         _remove([layout.under(output_dir, layout.RECALL)])

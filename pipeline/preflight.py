@@ -60,8 +60,8 @@ def input_problems(config: Config) -> list[str]:
         need(f"inputs.web.paths_files.{i}.file", paths_file.file)
     if config.recall.enabled:
         for label, category in sorted(config.recall.categories.items()):
-            for i, path in enumerate(category.seed_files):
-                need(f"recall.categories.{label}.seed_files.{i}", path)
+            for i, seed_file in enumerate(category.seed_files):
+                need(f"recall.categories.{label}.seed_files.{i}", seed_file.path)
         if config.recall.annotations_file:
             need("recall.annotations_file", config.recall.annotations_file)
     return problems

@@ -10,7 +10,7 @@ from pipeline.config import ConfigError, load_config
 
 def _recall(args: argparse.Namespace, beam_args: list[str]) -> int:
     from classifiers.fasttext_model import TrainingError
-    from pipeline.recall_driver import run_recall
+    from pipeline.recall_driver import RecallWeak, run_recall
     from pipeline.runner_options import assemble_beam_args
 
     try:
@@ -20,6 +20,9 @@ def _recall(args: argparse.Namespace, beam_args: list[str]) -> int:
     except (ConfigError, TrainingError, ValueError, OSError) as err:  # OSError: e.g. no file matches --pages
         print(f"codecorpus recall: {err}", file=sys.stderr)
         return 2
+    except RecallWeak as err:
+        print(f"codecorpus recall: {err}", file=sys.stderr)
+        return 6  # EXIT_RECALL_WEAK, as `codecorpus run`
     print(f"stopped: {summary['stopped']}")
     print(f"collected: {summary['collected']}")
     print(f"finished in {time.time() - start:.1f} s; pages in {args.output.rstrip('/')}/recall/pages")

@@ -44,7 +44,7 @@ from classifiers.recall_selection import (
     score_bin,
     seeded_rank,
 )
-from pipeline.config import Config
+from pipeline.config import Config, SeedFile
 from pipeline.record import Drop, Record, stable_id
 from pipeline.sinks import WriteParquetShards
 from pipeline.stages import Funnel
@@ -79,19 +79,87 @@ def read_pages(p: beam.Pipeline, pattern: str, funnel: Funnel, stage: str = "rec
     return funnel.apply(lines, stage, parse_page_line)
 
 
-def parse_seed_line(item: tuple[str, str], *, label: str) -> Record | Drop:
-    """A line of a seed file as a positive example: JSONL with a "text", or a plain text line."""
-    filename, line = item
-    text = line
-    if filename.endswith((".jsonl", ".jsonl.gz")):
-        try:
-            text = json.loads(line)["text"]
-        except (ValueError, KeyError, TypeError) as err:
-            return Drop("bad_seed_line", stable_id(filename, line), f"{filename}: {err!r}")
-    if not isinstance(text, str) or not text.strip():
-        return Drop("empty_seed_line", stable_id(filename, line), filename)
+def html_to_text(markup: str) -> str:
+    """The text of an HTML fragment (a StackExchange Body): code blocks keep their lines."""
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    try:
+        return lxml_html.fragment_fromstring(markup, create_parent="div").text_content()
+    except (etree.ParserError, ValueError):  # lxml rejects empty or control-character-only markup
+        return ""
+
+
+def seed_record(text: Any, url: Any, *, label: str, where: str, key: str, html: bool = False) -> Record | Drop:
+    """A seed example from one row of a seed corpus; a row without usable text is a counted drop."""
+    if not isinstance(text, str):
+        return Drop("bad_seed_row", stable_id(where, repr(text)[:200]), f"{where}: {key!r} is not a string")
+    if html:
+        text = html_to_text(text)
+    if not text.strip():
+        return Drop("empty_seed_row", stable_id(where, text), where)
+    url = url if isinstance(url, str) else ""
     # The id leaves out the file's location, so a moved config gives the same examples.
-    return Record(id=stable_id("seed", label, text), source="seed", text=text, meta={META_SEED: label})
+    return Record(id=stable_id("seed", label, text), source="seed", text=text, url=url, meta={META_SEED: label})
+
+
+def parse_seed_line(item: tuple[str, str], *, label: str, text_column: str = "text", url_column: str = "url",
+                    fmt: str = "", html: bool = False) -> Record | Drop:
+    """A line of a seed file as a positive example: JSON Lines with a `text_column` (and maybe a
+    `url_column`), or a plain text line (a document per line)."""
+    filename, line = item
+    fmt = fmt or ("jsonl" if filename.endswith((".jsonl", ".jsonl.gz", ".json")) else "text")
+    if fmt != "jsonl":
+        return seed_record(line, "", label=label, where=filename, key="line")
+    try:
+        row = json.loads(line)
+    except ValueError as err:
+        return Drop("bad_seed_row", stable_id(filename, line), f"{filename}: not JSON ({err})")
+    if not isinstance(row, dict) or text_column not in row:
+        return Drop("bad_seed_row", stable_id(filename, line), f"{filename}: no key {text_column!r}")
+    return seed_record(row[text_column], row.get(url_column), label=label, where=filename, key=text_column,
+                       html=html)
+
+
+def read_seed_file(p: beam.Pipeline, config: Config, label: str, index: int, spec: SeedFile,
+                   funnel: Funnel) -> beam.PCollection | None:
+    """The seed examples of one seed file as (label, Record) pairs (None for a URL-prefix list, which
+    `RecallRules` reads)."""
+    fmt, path, stage = spec.resolved_format(), config.resolve(spec.path), f"recall_seed_file_{label}_{index}"
+    if fmt == "url_prefixes":
+        return None
+    if fmt == "parquet":
+        rows = p | f"SeedFile_{label}_{index}" >> beam.io.ReadFromParquet(path)
+        records = funnel.apply(rows, stage, lambda row, lb=label, sp=spec, pa=path: seed_record(
+            row.get(sp.text_column), row.get(sp.url_column), label=lb, where=pa, key=sp.text_column, html=sp.html))
+    else:
+        lines = p | f"SeedFile_{label}_{index}" >> beam.io.ReadFromTextWithFilename(path)
+        records = funnel.apply(lines, stage, lambda x, lb=label, sp=spec, fm=fmt: parse_seed_line(
+            x, label=lb, text_column=sp.text_column, url_column=sp.url_column, fmt=fm, html=sp.html))
+    return records | f"SeedFileLabel_{label}_{index}" >> beam.Map(lambda r, lb=label: (lb, r))
+
+
+def read_url_prefixes(config: Config) -> dict[str, list[str]]:
+    """{label: [URL prefix, ...]} from the categories' URL-prefix seed files (one prefix a line, `#` comments)."""
+    out: dict[str, list[str]] = {}
+    for label, category in sorted(config.recall.categories.items()):
+        for spec in category.seed_files:
+            if spec.resolved_format() != "url_prefixes":
+                continue
+            path = config.resolve(spec.path)
+            try:
+                matches = FileSystems.match([path])[0].metadata_list
+                if not matches:
+                    raise OSError("no file matches")
+                for m in sorted(matches, key=lambda m: m.path):
+                    with FileSystems.open(m.path) as fh:
+                        text = fh.read().decode("utf-8")
+                    out.setdefault(label, []).extend(
+                        line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
+                    )
+            except (OSError, UnicodeDecodeError) as err:
+                raise ValueError(f"recall.categories.{label}.seed_files: cannot read {path}: {err}") from None
+    return out
 
 
 # ---------------------------------------------------------------- scoring
@@ -123,11 +191,14 @@ class ScorePages:
         if self._classifier is None:  # a runner that never called setup (plain use outside Beam)
             self.setup()
         scores = dict(record.scores)
-        for label, prob in self._classifier.scores(record.text).items():
+        page_tokens = self._classifier.tokens
+        words = page_tokens(record.text)  # the first max_chars characters
+        for label, prob in self._classifier.scores_of_tokens(words).items():
             scores[SCORE_PREFIX + label] = prob
         tokens = record.tokens
         if self.count_tokens and not tokens:
-            tokens = self._classifier.tokens.count(record.text)
+            # A page within max_chars was just encoded whole: count those tokens instead of encoding it again.
+            tokens = len(words) if len(record.text) <= page_tokens.max_chars else page_tokens.count(record.text)
         return record.replace(scores=scores, tokens=tokens)
 
     def __getstate__(self) -> dict[str, Any]:
@@ -144,11 +215,15 @@ class RecallRules:
         recall = config.recall
         self.seed, self.source = config.seed, recall.source
         self.labels = sorted(recall.categories)
-        self.min_score = recall.min_score
+        self.min_score = recall.min_score or 0.0
+        # A category without a budget keeps only the pages it wins (argmax), never every page above a floor.
+        self.unbounded = {label for label, c in recall.categories.items() if c.budget == float("inf")}
         self.output_category = {label: c.output_category for label, c in recall.categories.items()}
         self.output_category[OTHER_LABEL] = recall.other_category
+        prefixes = read_url_prefixes(config)
         self.seed_table = PrefixTable.from_patterns(
-            {label: c.url_patterns for label, c in recall.categories.items()}, recall.source
+            {label: [*c.url_patterns, *prefixes.get(label, [])] for label, c in recall.categories.items()},
+            recall.source,
         )
 
     def location(self, record: Record) -> tuple[str, str]:
@@ -166,6 +241,8 @@ class RecallRules:
             for label in self.labels
             if is_collected(record.scores[SCORE_PREFIX + label], cuts.get(label, NOTHING_COLLECTED), rank,
                             min_score=self.min_score)
+            and (label not in self.unbounded or record.scores[SCORE_PREFIX + label] >= max(record.scores[
+                SCORE_PREFIX + k] for k in [*self.labels, OTHER_LABEL] if SCORE_PREFIX + k in record.scores))
         ]
         # A page above two cuts goes to the category it scores higher in (ties: the first label).
         label = max(collected, key=lambda k: record.scores[SCORE_PREFIX + k]) if collected else OTHER_LABEL
@@ -263,11 +340,10 @@ def build_select_pipeline(p: beam.Pipeline, config: Config, pages_pattern: str, 
     labelled = pages | "SeedLabel" >> beam.Map(lambda r: (rules.seed_label(r), r))
     from_files = []
     for label, category in sorted(recall.categories.items()):
-        for i, path in enumerate(category.seed_files):
-            lines = p | f"SeedFile_{label}_{i}" >> beam.io.ReadFromTextWithFilename(config.resolve(path))
-            records = funnel.apply(lines, f"recall_seed_file_{label}_{i}", lambda x, lb=label: parse_seed_line(
-                x, label=lb))
-            from_files.append(records | f"SeedFileLabel_{label}_{i}" >> beam.Map(lambda r, lb=label: (lb, r)))
+        for i, spec in enumerate(category.seed_files):
+            pairs = read_seed_file(p, config, label, i, spec, funnel)
+            if pairs is not None:
+                from_files.append(pairs)
     positives = (
         [labelled | "Positives" >> beam.Filter(lambda lr: lr[0] != "")] + from_files
     ) | "AllPositives" >> beam.Flatten()
@@ -282,9 +358,16 @@ def build_select_pipeline(p: beam.Pipeline, config: Config, pages_pattern: str, 
     kept_pos = positives | "KeepPositives" >> beam.Filter(
         lambda lr, cut: seeded_rank(seed, "positive", lr[1].id) <= cut[lr[0]], cut=beam.pvalue.AsDict(pos_cutoffs)
     )
-    n_pos = kept_pos | "CountPositives" >> beam.combiners.Count.Globally()
-    # At most this many negatives can be wanted: the ratio times every category's cap.
-    bound = math.ceil(recall.negative_ratio * recall.max_seed_pages * len(recall.categories))
+    # Negatives balanced per class: as many as the largest category's positives times the ratio, so the
+    # "other" class weighs like one category rather than like all of them together.
+    n_pos = (
+        kept_pos
+        | "PositiveLabels" >> beam.Keys()
+        | "CountPerLabel" >> beam.combiners.Count.PerElement()
+        | "PerLabelCounts" >> beam.Values()
+        | "LargestClass" >> beam.CombineGlobally(lambda counts: max(counts, default=0))
+    )
+    bound = math.ceil(recall.negative_ratio * recall.max_seed_pages)
     neg_cutoff = (
         candidates
         | "NegativeRanks" >> beam.Map(lambda r: seeded_rank(seed, "negative", r.id))
@@ -303,7 +386,7 @@ def build_select_pipeline(p: beam.Pipeline, config: Config, pages_pattern: str, 
         kept_neg | "NegativeExamples" >> beam.Map(
             lambda r: _example(r, OTHER_LABEL, seed=seed, max_chars=max_chars)),
     ) | "Examples" >> beam.Flatten()
-    examples | "WriteExamples" >> WriteParquetShards(f"{iter_dir}/train", config.output.num_shards)
+    examples | "WriteExamples" >> WriteParquetShards(f"{iter_dir}/train", config.output)
     write_json(
         {
             "seed_pages_found": _count_per_key(positives | "FoundLabels" >> beam.Keys(), "found"),
@@ -344,7 +427,7 @@ def build_score_pipeline(
         weight = record.tokens if by_tokens else 1
         for label in labels:
             score = record.scores[SCORE_PREFIX + label]
-            if score >= recall.min_score:
+            if score >= rules.min_score:
                 yield (label, score_bin(score)), weight
 
     # The report's histogram: every scored page, unweighted and below min_score too, in a few coarse bins.
@@ -423,7 +506,7 @@ def build_score_pipeline(
         lambda items: [(parse_prefix(a.prefix, recall.source), a.label) for a in items]
     )
     final = collected | "GrowSeed" >> beam.Map(rules.add_to_seed, annotated=beam.pvalue.AsDict(annotated))
-    final | "WritePages" >> WriteParquetShards(f"{iter_dir}/pages", config.output.num_shards)
+    final | "WritePages" >> WriteParquetShards(f"{iter_dir}/pages", config.output)
 
     domain_rows = (
         domain_counts
