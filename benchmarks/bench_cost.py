@@ -62,7 +62,7 @@ def make_config(path: Path, *, repos: Path, warcs: list[Path], seeds: dict[str, 
         bench["paths"] = [str((REPO / "configs" / p).resolve()) for p in bench["paths"]]
     config["tokenizer"].update({"vocab_size": 8000, "train_max_docs": 5000})
     recall = config["recall"]
-    recall.update({"iterations": 1, "budget_unit": "tokens"})
+    recall.update({"iterations": 1, "budget_unit": "tokens", "on_weak": "warn"})  # few seeds: measure, not judge
     for name, category in recall["categories"].items():
         category["seed_files"] = [seeds[name]]
         category["budget"] = 1e12  # keep every page above min_score: the cost, not the selection, is measured
@@ -87,10 +87,13 @@ def phase_costs(config: Path, out: Path) -> dict[str, float]:
     total = cli_cpu(config, out, resume=False)
     fixed = cli_cpu(config, out, resume=True)  # every phase complete: nothing reruns
     markers = out / "stages" / "_complete"
+    index = out / "stats" / "decontamination_index.bin"  # reused by key: remove it so the mix pays its build
     (markers / "mix.json").unlink()
+    index.unlink(missing_ok=True)
     m = cli_cpu(config, out, resume=True)
     for phase in ("recall", "mix"):
         (markers / f"{phase}.json").unlink(missing_ok=True)
+    index.unlink(missing_ok=True)
     rm = cli_cpu(config, out, resume=True)
     return {"fixed": fixed, "collect": total - rm, "recall": rm - m, "mix": m - fixed, "total": total}
 

@@ -67,7 +67,12 @@ def _checked_setup(args: argparse.Namespace, beam_args: list[str]):
     from apache_beam.options.pipeline_options import PipelineOptions
 
     from pipeline.preflight import preflight_problems
-    from pipeline.runner_options import assemble_beam_args, load_runner_profile, worker_package_problem
+    from pipeline.runner_options import (
+        assemble_beam_args,
+        job_server_problem,
+        load_runner_profile,
+        worker_package_problem,
+    )
 
     try:
         config = load_config(args.config)
@@ -77,7 +82,11 @@ def _checked_setup(args: argparse.Namespace, beam_args: list[str]):
         print(f"codecorpus: {err}", file=sys.stderr)
         return 2
     options = PipelineOptions(beam_args)
-    problems = [p for p in [worker_package_problem(options)] if p] + preflight_problems(config, args.output)
+    packaging = worker_package_problem(options)
+    if packaging and not packaging.fatal:
+        print(f"codecorpus: warning: {packaging.message}", file=sys.stderr)
+    fatal = [job_server_problem(options), packaging.message if packaging and packaging.fatal else None]
+    problems = [p for p in fatal if p] + preflight_problems(config, args.output)
     if problems:
         print(f"codecorpus: cannot run {config.source_file} into {args.output}:", file=sys.stderr)
         for problem in problems:
