@@ -23,7 +23,7 @@ def _copy_project(root: Path) -> Path:
     # One recall iteration: the recall's determinism across runners is compared in test_runners.py.
     text = (REPO / "configs" / "local.yaml").read_text()
     (root / "configs" / "local.yaml").write_text(text.replace("  iterations: 2 ", "  iterations: 1 "))
-    shutil.copytree(REPO / "sample", root / "sample", ignore=shutil.ignore_patterns("make_sample*.py", "recall"))
+    shutil.copytree(REPO / "sample", root / "sample", ignore=shutil.ignore_patterns("make_*.py"))
     odd = root / "sample" / "github" / "oddities"
     odd.mkdir()
     (odd / "image.py").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
