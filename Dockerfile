@@ -8,7 +8,7 @@
 #
 # The launcher (where `codecorpus run` runs) must use the same Beam version and the same Python minor
 # version as this image: the job graph holds cloudpickled functions.
-ARG BEAM_VERSION=2.77.0
+ARG BEAM_VERSION=2.62.0
 ARG PYTHON_VERSION=3.11
 
 # Stage 1: the codecorpus wheel, built from this source tree (the same artifact `make wheel` builds).

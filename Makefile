@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 OUT ?= out
 
-.PHONY: install run test golden lint confusable-table bench eval-dedup eval-language bench-scale wheel eval-classifier recall-sample eval-recall eval-extract sample-warc clean chromium
+.PHONY: install run test test-flink flink golden lint confusable-table bench bench-cost eval-dedup eval-language eval-repo-samples bench-scale wheel eval-classifier recall-sample eval-recall eval-extract sample-warc clean chromium
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -19,6 +19,43 @@ run: $(STAMP)
 
 test: $(STAMP) chromium
 	$(PY) -m pytest -q
+
+# Flink for `make test-flink` and `make bench-scale` (docs/flink.md), cached outside the repository:
+# - the distribution `pip install apache-flink` ships, in a venv of its own (it pins an old apache-beam);
+# - Beam's Flink job server: Maven Central serves no shaded job-server jar for the pinned Beam, so Maven copies
+#   the runner library and its dependencies (tools/flink/pom.xml) and a launcher jar lists them.
+# Beam's version is the one installed from pyproject.toml; the job server and the SDK must match.
+FLINK_VERSION := 1.19.3
+FLINK_MINOR := $(basename $(FLINK_VERSION))
+CACHE ?= $(HOME)/.cache/codecorpus
+FLINK_VENV := $(CACHE)/flink-$(FLINK_VERSION)
+FLINK_WORK ?= build/test-flink
+
+# Expanded when a recipe runs, after $(STAMP) made the venv.
+BEAM_VERSION = $(shell $(PY) -c 'import apache_beam; print(apache_beam.__version__)')
+JOB_SERVER_DIR = $(CACHE)/flink-jobserver-$(BEAM_VERSION)-$(FLINK_MINOR)
+JOB_SERVER_JAR = $(JOB_SERVER_DIR)/beam-flink-job-server.jar
+FLINK_HOME_DIR = $(firstword $(wildcard $(FLINK_VENV)/lib/python3*/site-packages/pyflink))
+
+flink: $(STAMP)
+	@set -e; if [ ! -f $(JOB_SERVER_JAR) ]; then \
+	  echo "fetching Beam $(BEAM_VERSION)'s Flink $(FLINK_MINOR) job server with Maven into $(JOB_SERVER_DIR)"; \
+	  mvn -q -B -f tools/flink/pom.xml dependency:copy-dependencies -DincludeScope=runtime \
+	    -Dbeam.version=$(BEAM_VERSION) -Dflink.minor=$(FLINK_MINOR) -DoutputDirectory=$(JOB_SERVER_DIR)/lib; \
+	  $(PY) -m tools.flink.jobserver_jar $(JOB_SERVER_DIR)/lib $(JOB_SERVER_JAR); fi; \
+	if [ ! -f $(FLINK_VENV)/.installed ]; then \
+	  echo "installing Flink $(FLINK_VERSION) into $(FLINK_VENV)"; \
+	  python3 -m venv $(FLINK_VENV); \
+	  $(FLINK_VENV)/bin/pip install -q --no-deps apache-flink-libraries==$(FLINK_VERSION) apache-flink==$(FLINK_VERSION); \
+	  touch $(FLINK_VENV)/.installed; fi; \
+	echo "Flink $(FLINK_VERSION): $$(ls -d $(FLINK_VENV)/lib/python3*/site-packages/pyflink)"; \
+	echo "job server jar: $(JOB_SERVER_JAR)"
+
+# The bundled sample on a 2-slot Flink cluster on 127.0.0.1, parallelism 2 and 1, byte-compared with the
+# DirectRunner's run; every process it starts is stopped, also on failure. Logs under $(FLINK_WORK).
+test-flink: flink
+	$(PY) -m tools.flink.check_flink --work-dir $(FLINK_WORK) --flink-home $(FLINK_HOME_DIR) \
+	  --job-server-jar $(JOB_SERVER_JAR)
 
 # The HTML report test renders in headless Chromium: install Debian's package once when it is missing and apt
 # can run (root, or sudo without a password); otherwise that one test skips and says why.
@@ -37,13 +74,19 @@ golden: $(STAMP)
 	$(PY) -m tests.golden_run
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check pipeline filters dedup repos classifiers mixing report tests benchmarks evals scripts
+	$(VENV)/bin/ruff check pipeline filters dedup repos classifiers mixing report tests benchmarks evals scripts tools
 
 # Every benchmarks/bench_*.py but bench_scale (its own target) runs as a module from the repository root;
 # one that lacks its data prints why and exits 0. bench_github_source reads CODECORPUS_BENCH_REPO.
 bench: $(STAMP)
-	@for f in benchmarks/bench_*.py; do case $$f in *bench_scale.py) continue;; esac; \
+	@for f in benchmarks/bench_*.py; do case $$f in *bench_scale.py|*bench_cost.py) continue;; esac; \
 	  echo "== $$f"; $(PY) -m benchmarks.$$(basename $$f .py) || exit 1; done
+
+# The whole pipeline on real data fetched outside the repository (repositories under /work/cache/bench-cost/repos
+# or REPOS=..., ../shared's WARC of ordinary pages): CPU-seconds per MB per phase and CPU-hours per TB (docs/cost.md).
+REPOS ?= /work/cache/bench-cost/repos
+bench-cost: $(STAMP)
+	nice -n 10 $(PY) -m benchmarks.bench_cost --repos $(REPOS)
 
 # Near-dedup precision/recall on planted near-duplicates, ours and datasketch.MinHashLSH (a few minutes).
 eval-dedup: $(STAMP)
@@ -54,9 +97,15 @@ eval-dedup: $(STAMP)
 eval-language: $(STAMP)
 	$(PY) -m evals.eval_language
 
-# The whole pipeline on the sample replicated 1x/4x/16x, in-process and multi_processing (docs/measurements.md "Scaling, measured").
-bench-scale: $(STAMP)
-	$(PY) benchmarks/bench_scale.py
+# Repository samples on real checkouts in REPOS_DIR (default /work/cache/repos, one folder per repository):
+# edges, cycles, order violations inside/outside cycles, sample sizes, rebuild check (docs/repo_samples.md).
+eval-repo-samples: $(STAMP)
+	$(PY) -m evals.eval_repo_samples
+
+# The whole pipeline on the sample's code replicated 4x/8x/16x, in-process, multi_processing and on a local
+# Flink cluster: CPU per file and peak RSS per process kind (docs/flink.md).
+bench-scale: flink
+	nice -n 10 $(PY) -m benchmarks.bench_scale --flink-home $(FLINK_HOME_DIR) --job-server-jar $(JOB_SERVER_JAR)
 
 # The wheel workers install with --extra_package (docs/runners.md "Shipping the package to workers").
 wheel: $(STAMP)

@@ -1,11 +1,10 @@
 """Dedup benchmarks, figures measured in one run on this machine.
 
-1. MinHash signatures per second on one core (the process is pinned to one CPU), shingling included, on the
-   same 5 KB documents of real code (the Python standard library's own .py files, cut in 5,000-character
-   pieces): ours (`dedup.minhash.MinHasher`) against the best plain datasketch usage (`MinHash.bulk` over
-   shingle sets built the ordinary way: `re.split` on `[^A-Za-z_0-9]`, 5-grams joined and encoded), with
-   datasketch's default SHA-1 hash and with xxh32. 256 permutations. The ratio is against the best
-   datasketch figure; each method runs `--repeats` times interleaved and its best run counts.
+1. MinHash signatures per CPU-second, shingling included, on whole real code files (the Python standard
+   library's .py files) in five size classes: ours (`MinHasher.signatures`, documents batched per numpy call)
+   against datasketch's best API (`MinHash.bulk`) fed the same shingle sets (the same tokens, no empty ones;
+   the set sizes are checked equal), with its default SHA-1 hash and with xxh32. 256 permutations. CPU time
+   (`time.process_time`), rounds interleaved, medians; the ratio is against the best datasketch figure.
 2. End-to-end `Deduplicate` on the DirectRunner (in-process) for 25,000 and 100,000 code-like documents of
    2 KB (20% planted near-duplicates, 5% exact copies), each in its own subprocess: wall time of the
    pipeline and the subprocess's peak resident memory (ru_maxrss from wait4).
@@ -17,7 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
+import statistics
 import subprocess
 import sys
 import sysconfig
@@ -25,32 +24,41 @@ import tempfile
 import time
 from pathlib import Path
 
-DOC_CHARS = 5000
+import numpy as np
+
+from dedup.shingles import TOKEN_RE
+
 NUM_PERM = 256
 SEED = 1234
 NGRAM = 5
 E2E_DOC_CHARS = 2000
 E2E_NEAR_FRACTION, E2E_EXACT_FRACTION = 0.20, 0.05
-_NON_WORD = re.compile("[^A-Za-z_0-9]")
 
 
-def stdlib_documents(limit: int) -> list[str]:
-    """Up to `limit` 5,000-character pieces of the standard library's Python files (real code)."""
-    docs: list[str] = []
+SIZE_CLASSES = ((0, 1_000), (1_000, 4_000), (4_000, 16_000), (16_000, 64_000), (64_000, 10**9))
+
+
+def stdlib_files(per_class: int) -> dict[tuple[int, int], list[str]]:
+    """Whole .py files of the standard library (real code), up to `per_class` of each size class (bytes)."""
+    out: dict[tuple[int, int], list[str]] = {c: [] for c in SIZE_CLASSES}
     for path in sorted(Path(sysconfig.get_paths()["stdlib"]).rglob("*.py")):
         if "site-packages" in path.parts:
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
-        docs.extend(text[i : i + DOC_CHARS] for i in range(0, len(text) - DOC_CHARS + 1, DOC_CHARS))
-        if len(docs) >= limit:
-            break
-    return docs[:limit]
+        size = len(text.encode("utf-8", "surrogatepass"))
+        for lo, hi in SIZE_CLASSES:
+            if lo <= size < hi and len(out[(lo, hi)]) < per_class and text.strip():
+                out[(lo, hi)].append(text)
+    return out
 
 
-def ordinary_shingles(text: str) -> set[bytes]:
-    """Shingles the way datasketch users (and BigCode's script) build them."""
-    tokens = _NON_WORD.split(text)
-    return {" ".join(tokens[i : i + NGRAM]).encode("utf-8") for i in range(max(1, len(tokens) - NGRAM + 1))}
+def shingle_set(text: str) -> set[bytes]:
+    """The shingles as a datasketch user builds them, equal to ours: the tokens of dedup.shingles (runs of
+    [A-Za-z_0-9], no empty tokens), `NGRAM` of them joined by a space (all of them when fewer)."""
+    toks = TOKEN_RE.findall(text.encode("utf-8", "surrogatepass"))
+    if len(toks) < NGRAM:
+        return {b" ".join(toks)} if toks else set()
+    return {b" ".join(toks[i : i + NGRAM]) for i in range(len(toks) - NGRAM + 1)}
 
 
 def _datasketch(docs: list[str], hashfunc=None) -> None:
@@ -59,35 +67,47 @@ def _datasketch(docs: list[str], hashfunc=None) -> None:
     kwargs = {"num_perm": NUM_PERM, "seed": SEED}
     if hashfunc is not None:
         kwargs["hashfunc"] = hashfunc
-    MinHash.bulk([ordinary_shingles(d) for d in docs], **kwargs)
+    MinHash.bulk([shingle_set(d) for d in docs], **kwargs)
 
 
-def signature_throughput(n_docs: int, repeats: int) -> dict[str, float]:
+def signature_throughput(per_class: int, rounds: int) -> dict[str, list[float]]:
+    """Signatures per CPU-second per size class: ours batched against datasketch's best API on equal shingle
+    sets (checked), interleaved rounds, medians of CPU time."""
     import xxhash
 
     from dedup.minhash import MinHasher
 
-    cpu = min(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {cpu})  # one core: figures are per core
-    docs = stdlib_documents(n_docs)
     ours = MinHasher(num_perm=NUM_PERM, seed=SEED, ngram=NGRAM)
     methods = {
-        "codecorpus MinHasher (numpy, shingling included)": lambda: [ours.signature(d) for d in docs],
-        "datasketch MinHash.bulk, sha1_hash32 (default)": lambda: _datasketch(docs),
-        "datasketch MinHash.bulk, xxhash.xxh32_intdigest": lambda: _datasketch(docs, xxhash.xxh32_intdigest),
+        "codecorpus MinHasher.signatures (batched)": lambda docs: ours.signatures(docs),
+        "datasketch MinHash.bulk, sha1_hash32 (default)": lambda docs: _datasketch(docs),
+        "datasketch MinHash.bulk, xxhash.xxh32_intdigest": lambda docs: _datasketch(docs, xxhash.xxh32_intdigest),
     }
-    best = {name: 0.0 for name in methods}
-    for _ in range(repeats):
-        for name, run in methods.items():
-            start = time.perf_counter()
-            run()
-            best[name] = max(best[name], len(docs) / (time.perf_counter() - start))
-    print(f"\nMinHash signatures per second on one core (CPU {cpu}), {len(docs)} documents of {DOC_CHARS} "
-          f"characters of real code, {NUM_PERM} permutations, {NGRAM}-word shingles, best of {repeats}:")
-    baseline = max(v for k, v in best.items() if k.startswith("datasketch"))
-    for name, rate in best.items():
-        print(f"  {name:<52}{rate:>9.0f} sig/s   {rate / baseline:5.2f}x the best datasketch")
-    return best
+    print(f"\nMinHash signatures per CPU-second, whole real code files (the Python standard library) by size, "
+          f"{NUM_PERM} permutations, {NGRAM}-word shingles, shingling included, median of {rounds} interleaved rounds:")
+    print(f"  {'file size':<16}{'files':>6}" + "".join(f"{n.split(',')[0][:26]:>28}" for n in methods)
+          + f"{'ours / best datasketch':>24}")
+    ratios = {}
+    for (lo, hi), docs in stdlib_files(per_class).items():
+        if not docs:
+            continue
+        ours_sets = [np.unique(ours.shingler.hashes(d)).size for d in docs]
+        theirs = [len(shingle_set(d)) for d in docs]
+        collisions = sum(theirs) - sum(ours_sets)
+        assert 0 <= collisions <= 1e-4 * sum(theirs), "the two sides must hash the same shingle sets"
+        cpu: dict[str, list[float]] = {name: [] for name in methods}
+        for _ in range(rounds):
+            for name, run in methods.items():
+                start = time.process_time()
+                run(docs)
+                cpu[name].append(time.process_time() - start)
+        rate = {name: len(docs) / statistics.median(v) for name, v in cpu.items()}
+        best = max(v for k, v in rate.items() if k.startswith("datasketch"))
+        ratio = rate["codecorpus MinHasher.signatures (batched)"] / best
+        ratios[(lo, hi)] = ratio
+        label = f"{lo // 1000}-{hi // 1000 if hi < 10**9 else 'inf'} KB"
+        print(f"  {label:<16}{len(docs):>6}" + "".join(f"{rate[n]:>22.0f} sig/s" for n in methods) + f"{ratio:>23.2f}x")
+    return ratios
 
 
 def _write_corpus(path: Path, n: int) -> dict[str, int]:
@@ -186,15 +206,15 @@ def end_to_end(sizes: list[int]) -> list[dict]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="dedup benchmarks")
-    parser.add_argument("--docs", type=int, default=1000, help="documents for the signature benchmark")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--files", type=int, default=300, help="files per size class for the signature benchmark")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--sizes", type=int, nargs="*", default=[25_000, 100_000])
     parser.add_argument("--e2e-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.e2e_child:
         _run_e2e(args.e2e_child)
         return 0
-    signature_throughput(args.docs, args.repeats)
+    signature_throughput(args.files, args.rounds)
     if args.sizes:
         end_to_end(args.sizes)
     return 0

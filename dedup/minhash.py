@@ -45,23 +45,51 @@ class MinHasher:
         self.num_perm, self.seed, self.ngram = num_perm, seed, ngram
         self.a, self.b = permutations(num_perm, seed)
         self.shingler = ShingleHasher(ngram)
-        self._work = np.empty((_CHUNK_ROWS, num_perm), dtype=np.uint32)
+        self._work = np.empty((num_perm, _CHUNK_ROWS), dtype=np.uint32)  # permutations x hashes
 
     def from_hashes(self, hashes: np.ndarray) -> np.ndarray:
         """The signature (uint32[num_perm]) of a set given as 32-bit hash values; all EMPTY_VALUE if empty."""
-        signature = np.full(self.num_perm, EMPTY_VALUE, dtype=np.uint32)
-        mixed = fmix32(np.asarray(hashes, dtype=np.uint32))
-        for start in range(0, mixed.size, _CHUNK_ROWS):
-            chunk = mixed[start : start + _CHUNK_ROWS]
-            work = self._work[: chunk.size]
-            np.multiply(chunk[:, None], self.a, out=work)  # uint32 wraparound is the mod 2**32
-            work += self.b
-            np.minimum(signature, work.min(axis=0), out=signature)
-        return signature
+        return self.signatures_of_sets([hashes])[0]
 
     def signature(self, text: str) -> np.ndarray:
         """The signature of `text`'s shingle set; a text without tokens gives all EMPTY_VALUE."""
         return self.from_hashes(self.shingler.hashes(text))
+
+    def signatures_of_sets(self, sets: list[np.ndarray]) -> np.ndarray:
+        """Signatures (uint32[len(sets), num_perm]) of many hash sets (repeats allowed); see
+        `signatures_of_hashes`."""
+        sizes = np.fromiter((len(h) for h in sets), dtype=np.int64, count=len(sets))
+        flat = np.concatenate([np.asarray(h, dtype=np.uint32) for h in sets]) if sets else np.zeros(0, np.uint32)
+        return self.signatures_of_hashes(flat, sizes)
+
+    def signatures_of_hashes(self, flat: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+        """Signatures (uint32[len(sizes), num_perm]) of consecutive runs of `flat` (`sizes[i]` hashes for set
+        i), with a few numpy calls per chunk of hashes whatever the sets' sizes: small files cost no numpy
+        overhead of their own. Equal to `from_hashes` of each run (an empty one gives all EMPTY_VALUE)."""
+        out = np.full((len(sizes), self.num_perm), EMPTY_VALUE, dtype=np.uint32)
+        if not flat.size:
+            return out
+        docs = np.flatnonzero(sizes)
+        mixed = fmix32(np.asarray(flat, dtype=np.uint32))
+        starts = np.concatenate([[0], np.cumsum(sizes[docs])[:-1]])
+        for lo in range(0, mixed.size, _CHUNK_ROWS):
+            hi = min(lo + _CHUNK_ROWS, mixed.size)
+            work = self._work[:, : hi - lo]
+            np.multiply(self.a[:, None], mixed[None, lo:hi], out=work)  # uint32 wraparound is the mod 2**32
+            work += self.b[:, None]
+            # Segments of this chunk: documents starting inside it, plus the one running into it. The
+            # reduction runs along the contiguous axis (numpy's reduceat across rows is ~18x slower).
+            first = int(np.searchsorted(starts, lo, side="right")) - 1
+            last = int(np.searchsorted(starts, hi, side="left"))
+            local = np.maximum(starts[first:last] - lo, 0)
+            rows = docs[first:last]
+            out[rows] = np.minimum(out[rows], np.minimum.reduceat(work, local, axis=1).T)
+        return out
+
+    def signatures(self, texts: list[str]) -> np.ndarray:
+        """`signature` of every text, shingled and signed in one batch (repeated shingles are not removed:
+        the minimum is the same, and a row costs less than sorting it away)."""
+        return self.signatures_of_hashes(*self.shingler.hashes_many(texts))
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:

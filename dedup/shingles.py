@@ -110,12 +110,16 @@ class ShingleHasher:
 
     def token_hashes(self, data: bytes) -> np.ndarray:
         """`token_hash` of every token in the UTF-8 bytes `data`, in order (uint64)."""
+        return self._tokens(data)[0]
+
+    def _tokens(self, data: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """(token hashes, byte offset of each token's start)."""
         buf = np.frombuffer(data, dtype=np.uint8)
         padded = np.zeros(buf.size + 2, dtype=np.int8)  # a non-word byte on both sides
         np.take(_WORD_BYTE_I8, buf, out=padded[1:-1])
         bounds = np.flatnonzero(padded[1:] != padded[:-1])  # alternating token starts and ends
         if bounds.size == 0:
-            return np.empty(0, dtype=np.uint64)
+            return np.empty(0, dtype=np.uint64), bounds
         starts = bounds[0::2]
         lengths = bounds[1::2] - starts
         word_bytes = buf[padded[1:-1].view(bool)].astype(np.uint64)
@@ -126,7 +130,7 @@ class ShingleHasher:
         if longest > self._powers.size:
             self._powers = self._power_table(max(longest, 2 * self._powers.size))
         raw = np.add.reduceat(word_bytes * self._powers[offsets], first)
-        return _fmix64(raw)
+        return _fmix64(raw), starts
 
     def hashes(self, text: str) -> np.ndarray:
         """`shingle_hash` of every shingle of the document in order, repeats included (uint32)."""
@@ -139,6 +143,40 @@ class ShingleHasher:
         for k in range(1, n):
             acc += toks[k : k + count] * _MULTIPLIERS[k]
         return (acc >> _U64(32)).astype(np.uint32)
+
+    def hashes_many(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """`hashes` of every text at once: (all shingle hashes concatenated, the count per text). The texts
+        are joined by a non-word byte, so tokens never span two texts; shingles that would are left out."""
+        datas = [t.encode("utf-8", "surrogatepass") for t in texts]
+        toks, starts = self._tokens(b"\n".join(datas))
+        sizes = np.zeros(len(texts), dtype=np.int64)
+        if toks.size == 0:
+            return np.empty(0, dtype=np.uint32), sizes
+        # Which text each token is in: count the tokens of each text from its bytes' token starts.
+        lengths = np.fromiter((len(d) for d in datas), dtype=np.int64, count=len(datas))
+        ends = np.cumsum(lengths + 1) - 1  # offset of the separator after each text
+        owner = np.searchsorted(ends, starts, side="right")
+        per_text = np.bincount(owner, minlength=len(texts))
+        n = self.ngram
+        count = max(toks.size - n + 1, 0)
+        acc = toks[:count] * _MULTIPLIERS[0]
+        for k in range(1, n):
+            acc += toks[k : k + count] * _MULTIPLIERS[k]
+        full = (acc >> _U64(32)).astype(np.uint32)
+        keep = owner[:count] == owner[n - 1 : n - 1 + count]  # all n tokens in one text
+        parts, short = full[keep], np.flatnonzero((per_text > 0) & (per_text < n))
+        sizes = np.maximum(per_text - n + 1, 0)
+        if short.size:  # texts with fewer than n tokens: one shingle of all their tokens
+            first = np.concatenate([[0], np.cumsum(per_text)[:-1]])
+            extra = np.empty(short.size, dtype=np.uint32)
+            for i, t in enumerate(short.tolist()):
+                seg = toks[first[t] : first[t] + per_text[t]]
+                extra[i] = np.uint32(int((seg * _MULTIPLIERS[: seg.size]).sum()) >> 32)
+            sizes[short] = 1
+            # Put each short text's shingle at its place in text order.
+            where = np.concatenate([[0], np.cumsum(sizes)[:-1]])[short]
+            parts = np.insert(parts, where - np.arange(short.size), extra)
+        return parts, sizes
 
     def hash_set(self, text: str) -> np.ndarray:
         """The set of the document's shingle hashes, sorted and unique (uint32)."""

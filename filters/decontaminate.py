@@ -579,6 +579,35 @@ class ContaminationIndex:
     def _match(self, entry: int, gram: list[str], exact: bool) -> Match:
         return Match(self.benchmarks[entry], self.labels[entry], " ".join(gram), exact)
 
+    def to_bytes(self, key: str = "") -> bytes:
+        """A self-describing file (a JSON header line, then the raw arrays): byte-identical for equal indexes,
+        loaded without unpickling. `key` names what it was built from (see `index_key`)."""
+        arrays = [self.long_hashes, self.long_entries, self.short_prefixes]
+        for length in sorted(self.short):
+            arrays += list(self.short[length])
+        header = {
+            "format": 1, "key": key, "n": self.n, "labels": self.labels, "benchmarks": self.benchmarks,
+            "short_lengths": sorted(self.short), "stats": self.stats,
+            "arrays": [[str(a.dtype), len(a)] for a in arrays],
+        }
+        head = json.dumps(header, sort_keys=True, ensure_ascii=True).encode() + b"\n"
+        return head + b"".join(np.ascontiguousarray(a).tobytes() for a in arrays)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> tuple[ContaminationIndex, str]:
+        """(the index, its key) from `to_bytes` output."""
+        end = data.index(b"\n")
+        header = json.loads(data[:end])
+        arrays, offset = [], end + 1
+        for dtype, count in header["arrays"]:
+            a = np.frombuffer(data, dtype=dtype, count=count, offset=offset)
+            arrays.append(a)
+            offset += a.nbytes
+        short = {length: (arrays[3 + 2 * i], arrays[4 + 2 * i]) for i, length in enumerate(header["short_lengths"])}
+        index = cls(header["n"], header["labels"], header["benchmarks"], arrays[0], arrays[1], short, arrays[2],
+                    header["stats"])
+        return index, header["key"]
+
     def summary(self) -> dict[str, Any]:
         return {
             "ngram": self.n,

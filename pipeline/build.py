@@ -54,7 +54,6 @@ def build_collect(p: beam.Pipeline, config: Config, output_dir: str) -> Funnel:
     runs, `stats/dedup_clusters.json` (near-duplicate cluster sizes of the code and the pages).
     """
     funnel = Funnel()
-    n = config.output.num_shards
 
     def code_branch(p: beam.Pipeline) -> beam.PCollection:
         files = read_github_code(p, funnel, config)
@@ -63,13 +62,13 @@ def build_collect(p: beam.Pipeline, config: Config, output_dir: str) -> Funnel:
         files = assemble_repo_samples(funnel, files, config.repo_samples, config.seed)
         if config.dedup.enabled:
             files = deduplicate(funnel, files, config.dedup, config.seed)
-        files | "WriteCode" >> WriteParquetShards(layout.handoff_dir(output_dir, "code"), n)
+        files | "WriteCode" >> WriteParquetShards(layout.handoff_dir(output_dir, "code"), config.output)
         funnel.hand_off("code", files)
         return files
 
     def text_branch(p: beam.Pipeline) -> beam.PCollection:
         text = read_text_inputs(p, config, funnel)
-        text | "WriteText" >> WriteParquetShards(layout.handoff_dir(output_dir, "text"), n)
+        text | "WriteText" >> WriteParquetShards(layout.handoff_dir(output_dir, "text"), config.output)
         funnel.hand_off("text", text)
         return text
 
@@ -128,4 +127,4 @@ def build_mix(p: beam.Pipeline, config: Config, output_dir: str, pages_pattern: 
 def _write_stats(p: beam.Pipeline, funnel: Funnel, config: Config, output_dir: str, phase: str) -> None:
     funnel.write_counts(p, layout.under(output_dir, layout.phase_stats(phase)))
     everything = config.output.write_rejects
-    funnel.write_rejects(p, layout.under(output_dir, layout.phase_rejects(phase)), config.output.num_shards if everything else 1, everything)
+    funnel.write_rejects(p, layout.under(output_dir, layout.phase_rejects(phase)), config.output, everything)

@@ -20,7 +20,7 @@ BEAM_COMMANDS = ("run", "recall", "validate")  # commands that pass the options 
 EXIT_RECALL_WEAK = 6  # the recall is too weak to trust and recall.on_weak is fail
 EXIT_MIX_OFF_TARGET = 5  # the written mix misses its weights and mix.on_off_target is fail
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
-EXIT_OUTPUT_UNWRITABLE = 5  # the output filled up or turned read-only mid-run (2 config, 3 accounting, 4 errors)
+EXIT_OUTPUT_UNWRITABLE = 7  # the output filled up or turned read-only mid-run (2 config, 3 accounting, 4 errors)
 
 
 def _progress_mode(choice: str) -> tuple[object, bool]:
@@ -67,7 +67,12 @@ def _checked_setup(args: argparse.Namespace, beam_args: list[str]):
     from apache_beam.options.pipeline_options import PipelineOptions
 
     from pipeline.preflight import preflight_problems
-    from pipeline.runner_options import assemble_beam_args, load_runner_profile, worker_package_problem
+    from pipeline.runner_options import (
+        assemble_beam_args,
+        job_server_problem,
+        load_runner_profile,
+        worker_package_problem,
+    )
 
     try:
         config = load_config(args.config)
@@ -77,7 +82,11 @@ def _checked_setup(args: argparse.Namespace, beam_args: list[str]):
         print(f"codecorpus: {err}", file=sys.stderr)
         return 2
     options = PipelineOptions(beam_args)
-    problems = [p for p in [worker_package_problem(options)] if p] + preflight_problems(config, args.output)
+    packaging = worker_package_problem(options)
+    if packaging and not packaging.fatal:
+        print(f"codecorpus: warning: {packaging.message}", file=sys.stderr)
+    fatal = [job_server_problem(options), packaging.message if packaging and packaging.fatal else None]
+    problems = [p for p in fatal if p] + preflight_problems(config, args.output)
     if problems:
         print(f"codecorpus: cannot run {config.source_file} into {args.output}:", file=sys.stderr)
         for problem in problems:
@@ -125,10 +134,7 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
 def _run_locked(args: argparse.Namespace, config, beam_args: list[str], options, output: str, lock) -> int:
     import apache_beam as beam
 
-    from classifiers.fasttext_model import TrainingError
-    from pipeline.accounting import accounting_errors, format_errors, format_funnel, read_first_errors
-    from pipeline.output_lock import write_failure
-    from pipeline.phases import ErrorBudgetExceeded, run_phases
+    from pipeline.layout import RUN_LOG
     from pipeline.progress import (
         HEARTBEAT_SECONDS,
         CounterBoard,
@@ -136,8 +142,10 @@ def _run_locked(args: argparse.Namespace, config, beam_args: list[str], options,
         run_with_progress,
         timestamp,
     )
-    from pipeline.recall_driver import RecallWeak, run_recall
+    from pipeline.recall_driver import run_recall
+    from pipeline.run_log import RunLog
     from pipeline.runner_options import is_in_process, runner_of
+    from pipeline.sinks import write_bytes
 
     in_process = is_in_process(runner_of(beam_args))
     stream, live = _progress_mode(args.progress)
@@ -147,29 +155,59 @@ def _run_locked(args: argparse.Namespace, config, beam_args: list[str], options,
         if stream is not None:
             print(f"{timestamp()} {line}", file=stream, flush=True)
 
+    run_log = RunLog(["codecorpus", *args.argv], config.source_file, config.fingerprint(),
+                     config.model_dump(mode="json"), runner_of(beam_args), beam_args)
+
     def run_beam(phase: str, build) -> None:
         board = CounterBoard() if in_process else None
         p = beam.Pipeline(runner=in_process_runner(options, board) if board is not None else None, options=options)
         funnel = build(p)
         say(f"phase {phase}: started")
-        started = time.monotonic()
+        started = time.time()
         run_with_progress(p, [stage for stage, _ in funnel.stages], board, stream, live=live,
                           heartbeat_seconds=args.heartbeat or HEARTBEAT_SECONDS)
-        say(f"phase {phase}: finished in {time.monotonic() - started:.1f} s")
+        run_log.phase_done(phase, started)
+        say(f"phase {phase}: finished in {time.time() - started:.1f} s")
 
     def recall(config_, pages, out) -> dict:
         say("phase recall: started")
-        return run_recall(config_, pages, out, beam_args, progress=lambda line: say(f"recall: {line}"))
+        started = time.time()
+        summary = run_recall(config_, pages, out, beam_args, progress=lambda line: say(f"recall: {line}"))
+        run_log.phase_done("recall", started)
+        return summary
+
+    code = 1
+    try:
+        code = _run_phases_and_summarise(config, output, args.resume, run_beam, recall, run_log)
+        return code
+    finally:
+        run_log.finish(code, run_log.warnings)
+        write_bytes(f"{output}/{RUN_LOG}", run_log.to_json())
+
+
+def _run_phases_and_summarise(config, output: str, resume: bool, run_beam, recall, run_log) -> int:
+    """The phases, then the funnel and the accounting verdict; the exit code."""
+    from classifiers.fasttext_model import TrainingError
+    from pipeline.accounting import accounting_errors, format_errors, format_funnel, read_first_errors
+    from pipeline.output_lock import write_failure
+    from pipeline.phases import ErrorBudgetExceeded, run_phases
+    from pipeline.recall_driver import RecallWeak
 
     start = time.time()
     try:
-        funnel = run_phases(config, output, run_beam, recall, resume=args.resume)
-    except (ConfigError, TrainingError) as err:  # e.g. an input path that does not exist, a seed too small
+        funnel = run_phases(config, output, run_beam, recall, resume=resume)
+    except (ConfigError, TrainingError) as err:  # e.g. a seed too small to train on
         print(f"codecorpus: {err}", file=sys.stderr)
+        run_log.warnings.append(str(err))
         return 2
     except ErrorBudgetExceeded as err:  # a step raising on many records: a bug; its rejects name them
         print(f"codecorpus: {err}", file=sys.stderr)
+        run_log.warnings.append(str(err))
         return 4
+    except RecallWeak as err:  # too few seeds, validation below the floors, nothing collected (recall.on_weak)
+        print(f"codecorpus: {err}", file=sys.stderr)
+        run_log.warnings.append(str(err))
+        return EXIT_RECALL_WEAK
     except Exception as err:
         failure = write_failure(err)
         if failure is None:
@@ -177,32 +215,33 @@ def _run_locked(args: argparse.Namespace, config, beam_args: list[str], options,
         # Shards are written to temporary names and renamed: no half-written file sits under a final name.
         print(f"codecorpus: cannot write {output}: {failure}; finished phases are kept, resume with --resume",
               file=sys.stderr)
+        run_log.warnings.append(f"cannot write {output}: {failure}")
         return EXIT_OUTPUT_UNWRITABLE
-    except RecallWeak as err:  # too few seeds, validation below the floors, nothing collected (recall.on_weak)
-        print(f"codecorpus: {err}", file=sys.stderr)
-        return EXIT_RECALL_WEAK
     print(format_funnel(funnel))
     print(f"\nfinished in {time.time() - start:.1f} s; output in {output}")
     step_errors = format_errors(funnel, read_first_errors(output))
     if step_errors:  # within max_error_fraction, yet a bug to look at: said at the end, where it is seen
         print("\nerrors (records a step raised on, counted as drops; details in the rejects):")
         print("\n".join(f"  {line}" for line in step_errors))
+        run_log.warnings += step_errors
     errors = accounting_errors(funnel)
     if errors:
         print("codecorpus: ACCOUNTING MISMATCH, records lost without a reason:", file=sys.stderr)
         for e in errors:
             print(f"  {e}", file=sys.stderr)
+        run_log.warnings += errors
         return 3
     print("accounting: every record is written or counted under a drop reason")
-    return _check_mix(config, output)
+    return _check_mix(config, output, run_log)
 
 
-def _check_mix(config, output: str) -> int:
+def _check_mix(config, output: str, run_log) -> int:
     """Say at the end when the written mix misses the asked weights, and why; 5 if the config says fail."""
     from pipeline.mix_check import off_target, write_off_target
 
     messages = off_target(config, output)
     write_off_target(output, messages, config)
+    run_log.warnings += messages
     for line in messages:
         print(f"codecorpus: WARNING: {line}", file=sys.stderr)
     if messages and config.mix.on_off_target == "fail":

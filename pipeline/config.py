@@ -165,8 +165,12 @@ class Dedup(Section):
     threshold: float = Field(default=0.7, gt=0, lt=1, description="Jaccard similarity of a near duplicate")
     false_positive_weight: float = Field(default=0.5, ge=0, le=1, description="LSH bands x rows optimisation")
     false_negative_weight: float = Field(default=0.5, ge=0, le=1)
-    verify_jaccard: bool = Field(default=False, description="check candidate pairs' exact Jaccard first")
-    max_rounds: int = Field(default=20, ge=1, le=100, description="bound on connected-components rounds")
+    # On by default: without it, real code lost files at exact Jaccard < 0.5 (docs/user-guide.md, `make eval-dedup`).
+    verify_jaccard: bool = Field(default=True, description="check candidate pairs' exact Jaccard first")
+    max_rounds: int = Field(
+        default=3, ge=1, le=100,
+        description="connected-components star rounds in the job graph; what is still open is solved by union-find",
+    )
     survivor: SurvivorRule = Field(default="most_stars", description="who is kept; ties: smallest id")
 
     @model_validator(mode="after")
@@ -327,7 +331,13 @@ class Mix(Section):
 
 
 class Output(Section):
-    num_shards: int = Field(default=4, gt=0, description="Parquet shards per output table")
+    num_shards: int = Field(default=4, gt=0, description="at least this many shards per output table")
+    # Bounds memory by design: the writer of a shard sorts it whole (by a content key, for byte-identical
+    # output), so the shard count grows with the input instead of the shards growing with it.
+    shard_bytes: int = Field(
+        default=256 * 2**20, gt=0,
+        description="text bytes per shard of stages/, recall/ and rejects/ (more shards as the input grows)",
+    )
     write_rejects: bool = Field(default=False, description="write dropped records' ids and reasons")
 
 

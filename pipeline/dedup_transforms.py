@@ -15,7 +15,7 @@ must be unique; a repeated id is kept once and the rest dropped as `duplicate_id
 
 Besides in/out/dropped, the near stage counts (informational, in stats/counts.json): `unshingled` (no token
 to shingle: left to exact dedup), `bucket_edges`, `verified_edges`/`rejected_edges` (verify_jaccard),
-`cc_round_NN_unsettled` (nodes not yet in a star when round NN started), `clusters`, `unconverged_nodes`.
+`cc_round_NN_unsettled` (nodes not yet in a star when round NN started), `cc_residue_edges`, `clusters`.
 
 The graph; no step holds all signatures or all edges, every grouping is by a key:
 
@@ -23,14 +23,16 @@ The graph; no step holds all signatures or all edges, every grouping is by a key
             ─► GroupByKey(content hash) ─► one survivor per hash; the rest: exact_duplicate
             ─► (band key, node) ─► GroupByKey(band key) ─► edges (member, bucket minimum)
             ─► [verify_jaccard: distinct edges joined with both ends' shingle sets; keep J >= threshold]
-            ─► ConnectedComponents: up to max_rounds of large-star GroupByKey, convergence gate,
-               small-star GroupByKey ─► (node, component minimum) for every other node: near_duplicate
+            ─► ConnectedComponents: max_rounds (a few) of large-star GroupByKey, convergence gate,
+               small-star GroupByKey; the unconverged rest by union-find in one place
+               ─► (node, component minimum) for every other node: near_duplicate
     records keyed by id ⨝ verdicts (CoGroupByKey) ─► kept Records, Drops
     near_duplicate verdicts ─► CombinePerKey(survivor) ─► CombinePerKey(size) ─► (size, clusters)
 
 A node is `dedup.survivor.node_key(...)`: its string order is the survivor rule, so a component's minimum
-is its survivor. Rounds are unrolled (a Beam graph is static); each round counts its unsettled nodes and,
-once that count is 0, a gate sends the edges to the output, so later rounds see empty inputs.
+is its survivor. Rounds are unrolled (a Beam graph is static), so there are few of them; each round counts
+its unsettled nodes and, once that count is 0, a gate sends the edges to the output, so later rounds see
+empty inputs; what is still open after the last round is solved by union-find (`cc_residue_edges`).
 """
 from __future__ import annotations
 
@@ -42,8 +44,9 @@ import apache_beam as beam
 import numpy as np
 import xxhash
 from apache_beam import pvalue
+from apache_beam.transforms.window import GlobalWindows
 
-from dedup.components import bucket_edges, large_star, small_star, survivor_of
+from dedup.components import bucket_edges, large_star, small_star, survivor_of, union_find
 from dedup.lsh import band_keys, bands_rows
 from dedup.minhash import MinHasher, jaccard
 from dedup.survivor import node_key, record_id
@@ -68,7 +71,13 @@ def _by_larger(edge: tuple[str, str]) -> tuple[str, str]:
 
 
 class _SignDoFn(beam.DoFn):
-    """Record -> (content hash, (node, band keys)); the shingle set on a side output when verifying."""
+    """Record -> (content hash, (node, band keys)); the shingle set on a side output when verifying.
+
+    Records are signed in batches (`MinHasher.signatures`: one numpy pass for many documents, so a small
+    file costs no numpy overhead of its own); a batch is flushed at `_BATCH_DOCS` records or `_BATCH_BYTES`
+    of text, and at the end of the bundle."""
+
+    _BATCH_DOCS, _BATCH_BYTES = 256, 4 << 20
 
     def __init__(self, settings: Dedup, seed: int, bands: int, rows: int):
         self.settings, self.seed, self.bands, self.rows = settings, seed, bands, rows
@@ -77,17 +86,41 @@ class _SignDoFn(beam.DoFn):
         s = self.settings
         self._hasher = MinHasher(num_perm=s.num_perm, seed=self.seed, ngram=s.ngram)
 
+    def start_bundle(self) -> None:
+        self._batch: list[Record] = []
+        self._batch_bytes = 0
+
     def process(self, record: Record) -> Iterable[Any]:
+        self._batch.append(record)
+        self._batch_bytes += len(record.text)
+        if len(self._batch) >= self._BATCH_DOCS or self._batch_bytes >= self._BATCH_BYTES:
+            yield from self._flush()
+
+    def finish_bundle(self) -> Iterable[Any]:
+        for out in self._flush():
+            if isinstance(out, pvalue.TaggedOutput):
+                yield pvalue.TaggedOutput(out.tag, GlobalWindows.windowed_value(out.value))
+            else:
+                yield GlobalWindows.windowed_value(out)
+
+    def _flush(self) -> Iterable[Any]:
+        batch, self._batch, self._batch_bytes = self._batch, [], 0
+        if not batch:
+            return
         s = self.settings
-        node = node_key(record.id, rule=s.survivor, stars=record.repo_stars, length=len(record.text))
-        hashes = self._hasher.shingler.hashes(record.text)
-        keys: tuple[bytes, ...] = ()
-        if hashes.size:
-            keys = tuple(band_keys(self._hasher.from_hashes(hashes), self.bands, self.rows))
-            if s.verify_jaccard:
-                yield pvalue.TaggedOutput(_SETS, (node, np.unique(hashes).tobytes()))
-        content = xxhash.xxh3_128_digest(record.text.encode("utf-8", "surrogatepass"))
-        yield content, (node, keys)
+        flat, sizes = self._hasher.shingler.hashes_many([r.text for r in batch])
+        signatures = self._hasher.signatures_of_hashes(flat, sizes)
+        ends = np.cumsum(sizes)
+        for i, record in enumerate(batch):
+            node = node_key(record.id, rule=s.survivor, stars=record.repo_stars, length=len(record.text))
+            keys: tuple[bytes, ...] = ()
+            if sizes[i]:
+                keys = tuple(band_keys(signatures[i], self.bands, self.rows))
+                if s.verify_jaccard:
+                    hashes = flat[ends[i] - sizes[i] : ends[i]]
+                    yield pvalue.TaggedOutput(_SETS, (node, np.unique(hashes).tobytes()))
+            content = xxhash.xxh3_128_digest(record.text.encode("utf-8", "surrogatepass"))
+            yield content, (node, keys)
 
 
 def _exact_survivors(item: tuple[bytes, Iterable[tuple[str, tuple]]]) -> Iterable[Any]:
@@ -197,13 +230,24 @@ class _SurvivorDoFn(CountingDoFn):
             yield node, survivor
 
 
+class _ResidueDoFn(CountingDoFn):
+    def process(self, item: tuple[int, Iterable[tuple[str, str]]]) -> Iterable[tuple[str, str]]:
+        edges = list(item[1])
+        self._bump("cc_residue_edges", len(edges))
+        for node, root in sorted(union_find(edges).items()):
+            if node != root:
+                yield node, root
+
+
 class ConnectedComponents(beam.PTransform):
     """Edges (u, v) -> (node, its component's minimum) for every node that is not the minimum.
 
-    Alternating large-star and small-star rounds (dedup.components), at most `max_rounds`; a round whose
-    graph is already a star forest passes its edges to the output and leaves later rounds empty. If the
-    rounds run out first, nodes still unsettled are counted as `unconverged_nodes` (they are dropped for a
-    smaller neighbour, so only local minima survive: extra survivors, never a lost component minimum).
+    Alternating large-star and small-star rounds (dedup.components), `max_rounds` of them in the job graph (a
+    few: each is two GroupByKeys that every run pays for, even on empty input); a round whose graph is already
+    a star forest passes its edges to the output and leaves later rounds empty. Edges still open after the
+    last round (components that are not yet stars: long chains) are solved exactly by union-find in one
+    place, counted as `cc_residue_edges`; star rounds shrink such components geometrically, so the residue
+    is a small part of the edges.
     """
 
     def __init__(self, max_rounds: int, stage: str):
@@ -236,8 +280,15 @@ class ConnectedComponents(beam.PTransform):
                 | f"Round{i:02d}/GroupSmaller" >> beam.GroupByKey()
                 | f"Round{i:02d}/SmallStar" >> beam.FlatMap(lambda item: small_star(*item))
             )
+        residue = (
+            current
+            | "ResidueKey" >> beam.Map(lambda edge: (0, edge))
+            | "ResidueGroup" >> beam.GroupByKey()
+            | "ResidueSolve" >> beam.ParDo(_ResidueDoFn(self.stage)).with_outputs(COUNTS_TAG, main="edges")
+        )
+        counts.append(residue[COUNTS_TAG])
         final = (
-            [*done, current]
+            [*done, residue.edges]
             | "FinalEdges" >> beam.Flatten()
             | "FinalBothWays" >> beam.FlatMap(_both_ways)
             | "FinalGroup" >> beam.GroupByKey()

@@ -9,6 +9,7 @@ Plain names (no Beam), so the writers, the phases, `--resume` and the report agr
   rejects/<phase>/rejects-*.jsonl   every drop (output.write_rejects); errors-*.jsonl: only step errors
   recall/                           the recall's iterations and its classified pages (recall/pages/)
   mix/                              the training mix and its manifest
+  logs/run.json                     how the run was made (times, host, versions): not byte-identical
 """
 from __future__ import annotations
 
@@ -23,9 +24,14 @@ MANIFEST = "mix/manifest.json"
 RUN_COUNTS = "stats/counts.json"
 CLUSTER_SIZES = "stats/dedup_clusters.json"
 DECONTAMINATION = "stats/decontamination.json"
+DECONTAMINATION_INDEX = "stats/decontamination_index.bin"  # built by the launcher, loaded by workers
 MIX_LANGUAGES = "stats/mix_languages.json"
 RECALL_SKIPPED = "stats/recall/skipped.txt"
 RECALL_HISTOGRAMS = "recall/iter-*/score_histogram.json"
+RECALL_SUMMARY = "recall/summary.json"
+# What varies from run to run (times, host, versions): the one folder byte identity does not cover.
+LOGS = "logs"
+RUN_LOG = "logs/run.json"
 
 PARQUET_PARTS = "part-*.parquet"  # the shards `pipeline.sinks.WriteParquetShards` writes
 

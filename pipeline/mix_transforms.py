@@ -132,11 +132,20 @@ def _text_bytes(record: Record) -> int:
     return len(record.text.encode("utf-8", "surrogatepass"))
 
 
-def _sum_triples(values: Iterable[tuple[int, int, int]]) -> tuple[int, int, int]:
-    docs = tokens = nbytes = 0
-    for d, t, b in values:
-        docs, tokens, nbytes = docs + d, tokens + t, nbytes + b
-    return docs, tokens, nbytes
+def _sum_triples(values: Iterable[tuple[int, ...]]) -> tuple[int, ...]:
+    """Element-wise sum of equal-length count tuples (docs, tokens, bytes, ...)."""
+    total: tuple[int, ...] = ()
+    for v in values:
+        total = tuple(a + b for a, b in zip(total, v)) if total else tuple(v)
+    return total
+
+
+def _files_in(record: Record) -> int:
+    """Source files a document holds: a repository sample concatenates `sample_files` of them."""
+    try:
+        return max(1, int(record.meta.get("sample_files", 1)))
+    except ValueError:
+        return 1
 
 
 def make_plan(totals: dict[str, tuple[int, int, int]], config: Config) -> MixPlan:
@@ -153,11 +162,12 @@ def make_plan(totals: dict[str, tuple[int, int, int]], config: Config) -> MixPla
     )
 
 
-def languages_json(items: list[tuple[tuple[str, str, str], tuple[int, int, int]]]) -> str:
-    """`stats/mix_languages.json`: per (available|written, category, language) docs, tokens and bytes."""
+def languages_json(items: list[tuple[tuple[str, str, str], tuple[int, int, int, int]]]) -> str:
+    """`stats/mix_languages.json`: per (available|written, category, language) documents, the source files
+    they hold (a repository sample holds several), tokens and bytes."""
     rows = [
-        {"set": s, "category": c, "language": lang, "docs": d, "tokens": t, "bytes": b}
-        for (s, c, lang), (d, t, b) in sorted(items)
+        {"set": s, "category": c, "language": lang, "docs": d, "files": f, "tokens": t, "bytes": b}
+        for (s, c, lang), (d, f, t, b) in sorted(items)
     ]
     return json.dumps({"languages": rows}, indent=1, sort_keys=True)
 
@@ -231,10 +241,13 @@ def write_mix(
 
 def _write_language_stats(prepared: beam.PCollection, rows: beam.PCollection, output_dir: str) -> None:
     available = prepared | "LangAvailable" >> beam.Map(
-        lambda r: (("available", r.category, r.language), (1, r.tokens, _text_bytes(r)))
+        lambda r: (("available", r.category, r.language), (1, _files_in(r), r.tokens, _text_bytes(r)))
     )
     written = rows | "LangWritten" >> beam.Map(
-        lambda kv: (("written", kv[1][1].category, kv[1][1].language), (1, kv[1][1].tokens, _text_bytes(kv[1][1])))
+        lambda kv: (
+            ("written", kv[1][1].category, kv[1][1].language),
+            (1, _files_in(kv[1][1]), kv[1][1].tokens, _text_bytes(kv[1][1])),
+        )
     )
     (
         (available, written)

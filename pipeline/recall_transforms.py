@@ -191,11 +191,14 @@ class ScorePages:
         if self._classifier is None:  # a runner that never called setup (plain use outside Beam)
             self.setup()
         scores = dict(record.scores)
-        for label, prob in self._classifier.scores(record.text).items():
+        page_tokens = self._classifier.tokens
+        words = page_tokens(record.text)  # the first max_chars characters
+        for label, prob in self._classifier.scores_of_tokens(words).items():
             scores[SCORE_PREFIX + label] = prob
         tokens = record.tokens
         if self.count_tokens and not tokens:
-            tokens = self._classifier.tokens.count(record.text)
+            # A page within max_chars was just encoded whole: count those tokens instead of encoding it again.
+            tokens = len(words) if len(record.text) <= page_tokens.max_chars else page_tokens.count(record.text)
         return record.replace(scores=scores, tokens=tokens)
 
     def __getstate__(self) -> dict[str, Any]:
@@ -383,7 +386,7 @@ def build_select_pipeline(p: beam.Pipeline, config: Config, pages_pattern: str, 
         kept_neg | "NegativeExamples" >> beam.Map(
             lambda r: _example(r, OTHER_LABEL, seed=seed, max_chars=max_chars)),
     ) | "Examples" >> beam.Flatten()
-    examples | "WriteExamples" >> WriteParquetShards(f"{iter_dir}/train", config.output.num_shards)
+    examples | "WriteExamples" >> WriteParquetShards(f"{iter_dir}/train", config.output)
     write_json(
         {
             "seed_pages_found": _count_per_key(positives | "FoundLabels" >> beam.Keys(), "found"),
@@ -503,7 +506,7 @@ def build_score_pipeline(
         lambda items: [(parse_prefix(a.prefix, recall.source), a.label) for a in items]
     )
     final = collected | "GrowSeed" >> beam.Map(rules.add_to_seed, annotated=beam.pvalue.AsDict(annotated))
-    final | "WritePages" >> WriteParquetShards(f"{iter_dir}/pages", config.output.num_shards)
+    final | "WritePages" >> WriteParquetShards(f"{iter_dir}/pages", config.output)
 
     domain_rows = (
         domain_counts

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -23,8 +24,12 @@ from pipeline.config import ConfigError, Section, _format_error
 DEFAULT_RUNNER = "DirectRunner"
 # Runner names that run in this process on Beam's FnApiRunner (the DirectRunner's choice for batch jobs).
 IN_PROCESS_RUNNERS = frozenset({"directrunner", "direct", "fnapirunner", "fnapi"})
-# Runners whose workers live in this process or in a pool the user starts, so nothing is shipped to them.
-_LOCAL_ENVIRONMENTS = frozenset({"LOOPBACK", "EXTERNAL", "PROCESS", "EMBEDDED"})
+# Portable runners (their SDK workers start from --environment_type / --environment_config).
+PORTABLE_RUNNERS = frozenset({
+    "flinkrunner", "flink", "sparkrunner", "spark", "portablerunner", "portable", "prismrunner", "prism",
+    "samzarunner", "samza",
+})
+PICKLE_LIBRARY = "cloudpickle"
 # Quieter multi_processing workers: Beam's SDK harness logs every channel it opens at INFO.
 LOCAL_HARNESS_LOG_LEVEL = "WARNING"
 
@@ -67,7 +72,8 @@ def load_runner_profile(name_or_path: str) -> tuple[RunnerProfile, str]:
     except ValidationError as err:
         raise ConfigError(_format_error(source, err)) from None
     problems = [
-        f"  options.{key}: {why}" for key, why in option_problems(profile_args(profile, runner=False))
+        f"  options.{key}: {why}"
+        for key, why in option_problems(profile_args(profile, runner=False), runner=profile.runner)
     ]
     problems += [
         f"  required: {name} is not a Beam option" for name in profile.required if not is_beam_option(name)
@@ -96,15 +102,33 @@ def _beam_parser() -> argparse.ArgumentParser:
 
     parsers: list[argparse.ArgumentParser] = []
     PipelineOptions([]).get_all_options(add_extra_args_fn=parsers.append)
-    return parsers[0]
+    parser = parsers[0]
+    parser.allow_abbrev = False  # Beam < 2.63 builds it with abbreviations: --machine_typ would pass
+    return parser
+
+
+def register_runner_options(runner: str) -> str | None:
+    """Import `runner`'s module so its options join Beam's parser (Beam registers them only on import:
+    `--dask_client_address` is unknown until the Dask runner is loaded). Returns why it could not be loaded,
+    or None."""
+    from apache_beam.runners.runner import create_runner
+
+    try:
+        create_runner(runner)
+    except (ValueError, ImportError) as err:
+        return f"{type(err).__name__}: {err}"
+    return None
 
 
 def is_beam_option(name: str) -> bool:
     return f"--{name}" in _beam_parser()._option_string_actions
 
 
-def option_problems(args: list[str]) -> list[tuple[str, str]]:
-    """(option, what is wrong) for each flag Beam does not know, or for the first value it cannot parse."""
+def option_problems(args: list[str], runner: str | None = None) -> list[tuple[str, str]]:
+    """(option, what is wrong) for each flag Beam does not know, or for the first value it cannot parse.
+
+    The options of `runner` (default: the one `args` select) are registered first."""
+    unloadable = register_runner_options(runner or runner_of(args))
     parser = _beam_parser()
     stderr = io.StringIO()
     try:
@@ -115,7 +139,10 @@ def option_problems(args: list[str]) -> list[tuple[str, str]]:
         return [("value", last.split("error: ", 1)[-1])]
     flags = [a.split("=", 1)[0].lstrip("-") for a in unknown if a.startswith("-")]
     if flags:
-        return [(name, "not a codecorpus or Beam pipeline option") for name in flags]
+        why = "not a codecorpus or Beam pipeline option"
+        if unloadable:
+            why += f" (the runner's own options could not be loaded: {unloadable})"
+        return [(name, why) for name in flags]
     return [(arg, "unexpected argument (options look like --name=value)") for arg in unknown]
 
 
@@ -146,10 +173,10 @@ def assemble_beam_args(
     Raises ConfigError naming each unknown or malformed option and each option the profile requires that
     neither the profile nor the command line gives.
     """
-    problems = [f"  {name}: {why}" for name, why in option_problems(cli_args)]
+    args = [*(profile_args(profile) if profile else []), *cli_args]
+    problems = [f"  {name}: {why}" for name, why in option_problems(cli_args, runner=runner_of(args))]
     if problems:
         raise ConfigError("\n".join(["invalid Beam options on the command line:", *problems]))
-    args = [*(profile_args(profile) if profile else []), *cli_args]
     if profile:
         missing = [name for name in profile.required if not _flag_given(args, name)]
         if missing:
@@ -157,17 +184,56 @@ def assemble_beam_args(
             raise ConfigError(f"runner profile {profile_source} needs {flags} on the command line")
     if not any(a == "--runner" or a.startswith("--runner=") for a in args):
         args.insert(0, f"--runner={DEFAULT_RUNNER}")
+    if not _flag_given(args, "pickle_library"):
+        # Beam's default from 2.65 on; 2.62's is dill, which pickles functions by reference to their module.
+        args.append(f"--pickle_library={PICKLE_LIBRARY}")
     if is_in_process(runner_of(args)) and not _flag_given(args, "default_sdk_harness_log_level"):
         args.append(f"--default_sdk_harness_log_level={LOCAL_HARNESS_LOG_LEVEL}")
     return args
 
 
-def worker_package_problem(options) -> str | None:
+def job_server_problem(options) -> str | None:
+    """Why FlinkRunner could not start: it needs its job server, and Maven Central serves no shaded job-server
+    jar for the pinned Beam (docs/flink.md), so one must be given (`make flink` builds it) or be running."""
+    from apache_beam.options.pipeline_options import FlinkRunnerOptions, PortableOptions, StandardOptions
+
+    runner = options.view_as(StandardOptions).runner or ""
+    if not isinstance(runner, str) or runner.lower() not in ("flinkrunner", "flink"):
+        return None
+    flink = options.view_as(FlinkRunnerOptions)
+    if options.view_as(PortableOptions).job_endpoint or flink.flink_job_server_jar or flink.flink_master in (
+        "[local]", "[auto]"
+    ):
+        return None
+    return (
+        "FlinkRunner needs Beam's Flink job server: pass --flink_job_server_jar=PATH (`make flink` builds it and "
+        "prints the path) or --job_endpoint=HOST:PORT of a running one; Maven Central serves no job-server jar "
+        "for this Beam version (docs/flink.md)"
+    )
+
+
+@dataclass(frozen=True)
+class PackagingFinding:
+    """Why workers may start without codecorpus: fatal stops the run, otherwise it is a warning."""
+
+    message: str
+    fatal: bool = True
+
+
+_SHIP = (
+    "--extra_package=dist/codecorpus-<version>-py3-none-any.whl (make wheel) or a custom worker image built "
+    "from the Dockerfile"
+)
+
+
+def worker_package_problem(options) -> PackagingFinding | None:
     """Why the runner's workers would start without codecorpus installed, or None when they will have it.
 
     Workers get the package from a custom container (the Dockerfile) or from a staged wheel or sdist
-    (--extra_package / --setup_file); runners whose workers are this process or a pool the user starts
-    (in-process, LOOPBACK, EXTERNAL, PROCESS) need nothing shipped.
+    (--extra_package / --setup_file). Per SDK environment of a portable runner: LOOPBACK runs the workers in
+    this process (nothing to ship); EXTERNAL uses a worker pool the user started (its address must be given);
+    PROCESS runs the command of --environment_config on each worker machine (which must have codecorpus);
+    DOCKER needs an image. A runner this check does not know passes with a warning.
     """
     from apache_beam.options.pipeline_options import (
         PortableOptions,
@@ -178,26 +244,46 @@ def worker_package_problem(options) -> str | None:
 
     runner = options.view_as(StandardOptions).runner or DEFAULT_RUNNER
     name = runner if isinstance(runner, str) else type(runner).__name__
+    key = name.lower()
     setup = options.view_as(SetupOptions)
     if is_in_process(name) or setup.extra_packages or setup.setup_file:
         return None
-    ship = (
-        "--extra_package=dist/codecorpus-<version>-py3-none-any.whl (make wheel) or a custom worker image "
-        "built from the Dockerfile"
-    )
-    if name.lower() in ("dataflowrunner", "dataflow"):
+    if key in ("dataflowrunner", "dataflow"):
         worker = options.view_as(WorkerOptions)
         if worker.sdk_container_image or worker.worker_harness_container_image:
             return None
-        return f"DataflowRunner workers would start Beam's stock image without codecorpus: pass {ship} (--sdk_container_image=IMAGE)"
+        return PackagingFinding(
+            f"DataflowRunner workers would start Beam's stock image without codecorpus: pass {_SHIP} "
+            "(--sdk_container_image=IMAGE)"
+        )
+    if key not in PORTABLE_RUNNERS:
+        return PackagingFinding(
+            f"{name}: codecorpus does not know how this runner starts its workers; they need codecorpus "
+            f"installed ({_SHIP})", fatal=False,
+        )
     portable = options.view_as(PortableOptions)
-    default_env = "LOOPBACK" if name.lower() in ("prismrunner", "prism") else "DOCKER"
-    environment = (portable.environment_type or default_env).upper()
-    if any(env in environment for env in _LOCAL_ENVIRONMENTS):
+    environment = (portable.environment_type or ("LOOPBACK" if key in ("prismrunner", "prism") else "DOCKER")).upper()
+    config = portable.environment_config
+    if environment in ("LOOPBACK", "EMBEDDED"):
         return None
-    if portable.environment_config or portable.lookup_environment_option("docker_container_image"):
-        return None
-    return (
-        f"{name} workers would start Beam's stock SDK image ({environment} environment) without codecorpus: "
-        f"pass {ship} (--environment_config=IMAGE)"
+    if environment == "EXTERNAL":
+        return None if config else PackagingFinding(
+            f"{name} with the EXTERNAL environment needs the worker pool's address: --environment_config=HOST:PORT "
+            "(python -m apache_beam.runners.worker.worker_pool_main, with codecorpus installed)"
+        )
+    if environment == "PROCESS":
+        return None if config else PackagingFinding(
+            f"{name} with the PROCESS environment needs --environment_config='{{\"command\": \"/path/to/boot\"}}' "
+            "naming the SDK worker command on each worker machine (where codecorpus must be installed)"
+        )
+    if environment == "DOCKER":
+        if config or portable.lookup_environment_option("docker_container_image"):
+            return None
+        return PackagingFinding(
+            f"{name} workers would start Beam's stock SDK image (DOCKER environment) without codecorpus: "
+            f"pass {_SHIP} (--environment_config=IMAGE)"
+        )
+    return PackagingFinding(
+        f"{name}: unknown SDK environment {environment}; its workers need codecorpus installed ({_SHIP})",
+        fatal=False,
     )

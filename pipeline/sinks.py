@@ -1,6 +1,8 @@
-"""Deterministic sharded Parquet output.
+"""Deterministic sharded Parquet output, shards sized by bytes.
 
-Records are assigned to a shard by a hash of their id and sorted by id inside it, so the same records give
+The number of shards of a table is `max(min_shards, ceil(total text bytes / shard_bytes))`, computed from the
+data (a global sum), so no writer ever holds more than about `shard_bytes` whatever the input size. Records
+are assigned to a shard by a hash of their id and sorted by id inside it, so the same records give
 byte-identical files whatever the runner, bundling or arrival order. Each shard is written to a temporary
 name and renamed into place: a retried bundle rewrites the same bytes, never a second copy.
 """
@@ -19,11 +21,22 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
+from pipeline.config import Output
 from pipeline.record import ARROW_SCHEMA, Record, records_to_table
 
 
 def shard_of(record_id: str, num_shards: int) -> int:
     return int.from_bytes(hashlib.sha1(record_id.encode("utf-8")).digest()[:8], "big") % num_shards
+
+
+def shard_count(total_bytes: int, min_shards: int, shard_bytes: int) -> int:
+    """Shards for `total_bytes`: at least `min_shards`, each holding about `shard_bytes` or less."""
+    return max(min_shards, -(-total_bytes // shard_bytes))
+
+
+def record_bytes(record: Record) -> int:
+    """What a record weighs in a shard: its UTF-8 text (the bulk of a row)."""
+    return len(record.text.encode("utf-8", "surrogatepass"))
 
 
 def shard_path(prefix: str, index: int, num_shards: int) -> str:
@@ -68,26 +81,35 @@ def read_bytes(path: str) -> bytes:
 
 
 class GroupIntoShards(beam.PTransform):
-    """(shard index, items) for every shard 0..n-1, empty ones included: an item goes to the shard of the
-    hash of `key(item)`, so the grouping is the same whatever the runner or the arrival order."""
+    """((shard index, shard count), items) for every shard, empty ones included. The count comes from the
+    items' total size (`shard_count`); an item goes to the shard of the hash of `key(item)`, so the grouping
+    is the same whatever the runner or the arrival order."""
 
-    def __init__(self, num_shards: int, key: Callable[[Any], str]):
+    def __init__(self, min_shards: int, shard_bytes: int, key: Callable[[Any], str], size: Callable[[Any], int]):
         super().__init__()
-        self.num_shards, self.key = num_shards, key
+        self.min_shards, self.shard_bytes, self.key, self.size = min_shards, shard_bytes, key, size
 
     def expand(self, items: beam.PCollection) -> beam.PCollection:
-        n, key = self.num_shards, self.key
-        keyed = items | "KeyByShard" >> beam.Map(lambda item: (shard_of(key(item), n), item))
-        every = items.pipeline | "AllShards" >> beam.Create([(i, None) for i in range(n)])
+        key = self.key
+        count = (
+            items
+            | "Bytes" >> beam.Map(self.size)
+            | "TotalBytes" >> beam.CombineGlobally(sum)
+            | "ShardCount" >> beam.Map(shard_count, self.min_shards, self.shard_bytes)
+        )
+        keyed = items | "KeyByShard" >> beam.Map(
+            lambda item, n: ((shard_of(key(item), n), n), item), n=beam.pvalue.AsSingleton(count)
+        )
+        every = count | "AllShards" >> beam.FlatMap(lambda n: [((i, n), None) for i in range(n)])
         return (
             {"items": keyed, "present": every}
             | "GroupShards" >> beam.CoGroupByKey()
-            | "ShardItems" >> beam.MapTuple(lambda index, groups: (index, groups["items"]))
+            | "ShardItems" >> beam.MapTuple(lambda shard, groups: (shard, groups["items"]))
         )
 
 
-def _write_shard(item: tuple[int, Iterable[Record]], prefix: str, num_shards: int) -> str:
-    index, records = item
+def _write_shard(item: tuple[tuple[int, int], Iterable[Record]], prefix: str) -> str:
+    (index, num_shards), records = item
     records = sorted(records, key=lambda r: r.id)
     path = shard_path(prefix, index, num_shards)
     write_table(records_to_table(records) if records else ARROW_SCHEMA.empty_table(), path)
@@ -95,17 +117,18 @@ def _write_shard(item: tuple[int, Iterable[Record]], prefix: str, num_shards: in
 
 
 class WriteParquetShards(beam.PTransform):
-    """Write Records as `prefix/part-NNNNN-of-MMMMM.parquet`, every shard present even when empty."""
+    """Write Records as `prefix/part-NNNNN-of-MMMMM.parquet`, every shard present even when empty; at least
+    `output.num_shards`, more as the text exceeds `output.shard_bytes` per shard."""
 
-    def __init__(self, prefix: str, num_shards: int):
+    def __init__(self, prefix: str, output: Output):
         super().__init__()
-        self.prefix, self.num_shards = prefix, num_shards
+        self.prefix, self.min_shards, self.shard_bytes = prefix, output.num_shards, output.shard_bytes
 
     def expand(self, records: beam.PCollection) -> beam.PCollection:
         return (
             records
-            | "Shards" >> GroupIntoShards(self.num_shards, operator.attrgetter("id"))
-            | "WriteShard" >> beam.Map(_write_shard, self.prefix, self.num_shards)
+            | "Shards" >> GroupIntoShards(self.min_shards, self.shard_bytes, operator.attrgetter("id"), record_bytes)
+            | "WriteShard" >> beam.Map(_write_shard, self.prefix)
         )
 
 
@@ -119,27 +142,32 @@ def read_parquet_records(pattern: str) -> list[Record]:
     return out
 
 
-def _write_lines_shard(item: tuple[int, Iterable[tuple[str, str]]], prefix: str, num_shards: int) -> str:
-    index, pairs = item
+def _write_lines_shard(item: tuple[tuple[int, int], Iterable[tuple[str, str]]], prefix: str) -> str:
+    (index, num_shards), pairs = item
     path = f"{prefix}-{index:05d}-of-{num_shards:05d}.jsonl"
     write_bytes(path, "".join(f"{line}\n" for line in sorted(line for _, line in pairs)).encode("utf-8"))
     return path
 
 
+def _line_bytes(pair: tuple[str, str]) -> int:
+    return len(pair[1].encode("utf-8", "surrogatepass"))
+
+
 class WriteJsonLinesShards(beam.PTransform):
-    """Write (key, line) pairs as `prefix-NNNNN-of-MMMMM.jsonl`, every shard present even when empty.
+    """Write (key, line) pairs as `prefix-NNNNN-of-MMMMM.jsonl`, every shard present even when empty; at
+    least `output.num_shards`, more as the lines exceed `output.shard_bytes` per shard.
 
     A line goes to the shard of its key's hash and lines are sorted inside a shard, so the files are
     byte-identical whatever the runner or the arrival order (Beam's WriteToText keeps arrival order).
     """
 
-    def __init__(self, prefix: str, num_shards: int):
+    def __init__(self, prefix: str, output: Output):
         super().__init__()
-        self.prefix, self.num_shards = prefix, num_shards
+        self.prefix, self.min_shards, self.shard_bytes = prefix, output.num_shards, output.shard_bytes
 
     def expand(self, keyed_lines: beam.PCollection) -> beam.PCollection:
         return (
             keyed_lines
-            | "Shards" >> GroupIntoShards(self.num_shards, operator.itemgetter(0))
-            | "WriteShard" >> beam.Map(_write_lines_shard, self.prefix, self.num_shards)
+            | "Shards" >> GroupIntoShards(self.min_shards, self.shard_bytes, operator.itemgetter(0), _line_bytes)
+            | "WriteShard" >> beam.Map(_write_lines_shard, self.prefix)
         )

@@ -25,6 +25,7 @@ from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindows
 
 from pipeline.accounting import ERROR_PREFIX, FILTER, MERGE, SOURCE  # noqa: F401 - the kinds, re-exported
+from pipeline.config import Output
 from pipeline.record import Drop, Record, repair_record
 from pipeline.sinks import WriteJsonLinesShards
 
@@ -169,9 +170,8 @@ class Funnel:
 
         `side_inputs` (name -> beam.pvalue.AsSingleton(...) etc.) reach the step as keyword arguments.
         """
-        out = pcoll | stage >> beam.ParDo(_StepDoFn(stage, kind, step), **(side_inputs or {})).with_outputs(
-            COUNTS_TAG, DROPS_TAG, main="kept"
-        )
+        step_fn = beam.ParDo(_StepDoFn(stage, kind, step), **(side_inputs or {})).with_output_types(Record)
+        out = pcoll | stage >> step_fn.with_outputs(COUNTS_TAG, DROPS_TAG, main="kept")  # kept: RecordCoder
         self.counts.append(out[COUNTS_TAG])
         self.drops.append(out[DROPS_TAG])
         self.stages.append((stage, kind))
@@ -268,7 +268,7 @@ class Funnel:
             >> beam.io.WriteToText(f"{stats_dir}/counts", file_name_suffix=".json", shard_name_template="")
         )
 
-    def write_rejects(self, pipeline: beam.Pipeline, rejects_dir: str, num_shards: int, everything: bool) -> None:
+    def write_rejects(self, pipeline: beam.Pipeline, rejects_dir: str, output: Output, everything: bool) -> None:
         """Write drops as JSON lines (stage, reason, id, detail), sorted in shards: every drop to
         `rejects-*.jsonl` when `everything` (config `output.write_rejects`), else only the records a step
         raised on, to `errors-*.jsonl` (the dead letters: never lost, whatever the config)."""
@@ -278,7 +278,10 @@ class Funnel:
         (
             drops
             | "DropToJson" >> beam.MapTuple(reject_line)
-            | "WriteRejects" >> WriteJsonLinesShards(f"{rejects_dir}/{'rejects' if everything else 'errors'}", num_shards)
+            | "WriteRejects" >> WriteJsonLinesShards(
+                f"{rejects_dir}/{'rejects' if everything else 'errors'}",
+                output if everything else output.model_copy(update={"num_shards": 1}),
+            )
         )
 
 

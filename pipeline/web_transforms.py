@@ -156,5 +156,5 @@ def build_web_branch(p: beam.Pipeline, config: Config, funnel: Funnel, output_di
         pages = funnel.apply(pages, "web_extract", PageExtractor(web.extraction))
         pages = dedup_urls(pages, funnel)
     pages = near_dedup_pages(pages, config, funnel)
-    pages | "WritePages" >> WriteParquetShards(handoff_dir(output_dir, "pages"), config.output.num_shards)
+    pages | "WritePages" >> WriteParquetShards(handoff_dir(output_dir, "pages"), config.output)
     return pages

@@ -1,13 +1,15 @@
-"""The terminal report: funnel, decontamination, mix table and shard summary, readable at 100 columns."""
+"""The terminal report: where the data went, what is in the mix, how dedup and recall did, how the run was
+made; every line fits an 80-column terminal."""
 from __future__ import annotations
 
 import statistics
 import textwrap
+from typing import Any
 
 from pipeline.accounting import format_accounting, format_funnel
 from report.data import RunData
 
-WIDTH = 100
+WIDTH = 80
 
 
 def human(n: float) -> str:
@@ -27,7 +29,7 @@ def format_decontamination(run: RunData) -> list[str]:
     if not d:
         return []
     lines = [f"{d['ngram']}-grams; whole strings of {d['exact_lengths']} grams matched exactly", ""]
-    lines.append(f"{'benchmark':<20}{'items':>10}{'strings':>10}{'grams':>12}{'exact':>8}{'too short':>11}{'trivial':>10}")
+    lines.append(f"{'benchmark':<14}{'items':>8}{'strings':>9}{'grams':>10}{'exact':>7}{'too short':>11}{'trivial':>9}")
     dropped = {
         reason.split(".", 1)[1]: n
         for s in run.funnel
@@ -36,8 +38,8 @@ def format_decontamination(run: RunData) -> list[str]:
     }
     for name, st in d["benchmarks"].items():
         lines.append(
-            f"{name:<20}{st['items']:>10,}{st['strings']:>10,}{st['grams']:>12,}{st['exact_strings']:>8,}"
-            f"{st['too_short']:>11,}{st['trivial_skipped']:>10,}"
+            f"{name[:13]:<14}{st['items']:>8,}{st['strings']:>9,}{st['grams']:>10,}{st['exact_strings']:>7,}"
+            f"{st['too_short']:>11,}{st['trivial_skipped']:>9,}"
         )
     lines.append("documents dropped: " + (", ".join(f"{k} {v:,}" for k, v in sorted(dropped.items())) or "none"))
     return lines
@@ -57,22 +59,141 @@ def format_mix(run: RunData) -> list[str]:
     fim = f"PSM at rate {m['fim']['rate']:g}" if m["fim"]["enabled"] else "off"
     lines.append(f"short groups: {b['short_policy']} (max repeats {b['max_repeats']:g}); FIM: {fim}")
     lines.append("")
-    lines.append(f"{'group':<8}{'asked':>8}{'achieved':>10}{'status':>13}{'available':>12}{'target':>12}{'written':>12}"
-                 f"{'rate':>9}  categories")
+    lines.append(f"{'group':<7}{'asked':>7}{'achieved':>9}{'status':>13}{'available':>10}{'target':>10}{'written':>10}"
+                 f"{'rate':>8}")
     for g, w in m["weights"].items():
         lines.append(
-            f"{g:<8}{w['asked']:>8.1%}{w['achieved']:>10.1%}{w['status']:>13}{human(w['available_tokens']):>12}"
-            f"{human(w['target_tokens']):>12}{human(w['tokens']):>12}{w['rate']:>9.3f}  {', '.join(w['categories'])}"
+            f"{g[:6]:<7}{w['asked']:>7.1%}{w['achieved']:>9.1%}{w['status'][:12]:>13}{human(w['available_tokens']):>10}"
+            f"{human(w['target_tokens']):>10}{human(w['tokens']):>10}{w['rate']:>8.3f}"
         )
+    lines += textwrap.wrap("groups: " + "; ".join(f"{g} = {', '.join(w['categories'])}" for g, w in m["weights"].items()),
+                           WIDTH, subsequent_indent="  ")
     lines.append("")
-    lines.append(f"{'category':<12}{'group':<8}{'rate':>8}{'docs in':>11}{'tokens in':>11}{'rows':>11}{'tokens':>11}"
-                 f"{'shards':>8}{'bytes':>10}")
+    lines.append(f"{'category':<10}{'group':<6}{'rate':>7}{'docs in':>9}{'tokens in':>10}{'rows':>8}{'tokens':>9}"
+                 f"{'shards':>7}{'bytes':>9}")
     for c, info in m["categories"].items():
         a = info["available"]
         lines.append(
-            f"{c:<12}{info['group']:<8}{info['rate']:>8.3f}{human(a['docs']):>11}{human(a['tokens']):>11}"
-            f"{human(info['docs']):>11}{human(info['tokens']):>11}{len(info['shards']):>8}{human(info['bytes']):>10}"
+            f"{c[:9]:<10}{info['group'][:5]:<6}{info['rate']:>7.3f}{human(a['docs']):>9}{human(a['tokens']):>10}"
+            f"{human(info['docs']):>8}{human(info['tokens']):>9}{len(info['shards']):>7}{human(info['bytes']):>9}"
         )
+    return lines
+
+
+def format_languages(run: RunData, top: int = 25) -> list[str]:
+    """Per language, what the mix wrote: source files, documents (a repository sample is one document of
+    several files), tokens, bytes and the share of the category's tokens."""
+    rows = [r for r in run.languages if r["set"] == "written"]
+    if not rows:
+        return []
+    per_category: dict[str, int] = {}
+    for r in rows:
+        per_category[r["category"]] = per_category.get(r["category"], 0) + r["tokens"]
+    lines = [f"{'category':<10}{'language':<18}{'files':>9}{'documents':>11}{'tokens':>10}{'bytes':>10}{'share':>8}"]
+    ordered = sorted(rows, key=lambda r: (r["category"], -r["tokens"], r["language"]))
+    for r in ordered[:top]:
+        share = r["tokens"] / per_category[r["category"]] if per_category[r["category"]] else 0.0
+        lines.append(
+            f"{r['category'][:9]:<10}{(r['language'] or '(none)')[:17]:<18}{human(r.get('files', r['docs'])):>9}"
+            f"{human(r['docs']):>11}{human(r['tokens']):>10}{human(r['bytes']):>10}{share:>8.1%}"
+        )
+    if len(ordered) > top:
+        lines.append(f"... {len(ordered) - top} more rows in stats/mix_languages.json")
+    return lines
+
+
+def dedup_rates(run: RunData) -> list[tuple[str, int, int, int]]:
+    """(stage, in, removed, clusters) of every dedup stage: the stages whose name says dedup."""
+    return [
+        (s.stage, s.n_in, sum(s.drops.values()), s.counts.get("clusters", 0)) for s in run.funnel if "dedup" in s.stage
+    ]
+
+
+def format_dedup(run: RunData) -> list[str]:
+    rates = dedup_rates(run)
+    if not rates:
+        return []
+    lines = [f"{'stage':<24}{'in':>12}{'removed':>12}{'rate':>9}{'clusters':>11}"]
+    for stage, n_in, removed, clusters in rates:
+        lines.append(f"{stage[:23]:<24}{n_in:>12,}{removed:>12,}{(removed / n_in if n_in else 0):>9.2%}{clusters:>11,}")
+    if run.cluster_sizes:
+        n = sum(run.cluster_sizes.values())
+        lines.append(f"{n:,} clusters; largest {max(run.cluster_sizes):,} members")
+    return lines
+
+
+def _per_class(doc: Any, cls: str, key: str) -> Any:
+    """doc[key][cls] or doc[cls][key] (the recall's JSONs keep per-class figures either way), else None."""
+    if not isinstance(doc, dict):
+        return None
+    for outer, inner in ((key, cls), (cls, key)):
+        if isinstance(doc.get(outer), dict) and inner in doc[outer]:
+            return doc[outer][inner]
+    for nested in ("per_class", "classes", "by_class"):
+        if isinstance(doc.get(nested), dict):
+            return _per_class(doc[nested], cls, key)
+    return None
+
+
+def recall_rows(run: RunData) -> list[dict[str, Any]]:
+    """One row per (iteration, class): training examples, validation precision/recall, pages collected,
+    new pages, related domains, path annotations."""
+    rows = []
+    for it in run.recall_iterations:
+        select, score, validation = it.get("select", {}), it.get("score", {}), it.get("validation", {})
+        classes = sorted(set(score.get("new") or {}) | set(select.get("examples") or {}) - {"other"})
+        for cls in classes:
+            rows.append({
+                "iteration": it["iteration"], "class": cls,
+                "train": _per_class(select, cls, "examples"),
+                "precision": _per_class(validation, cls, "precision"),
+                "recall": _per_class(validation, cls, "recall"),
+                "pages": _per_class(score, cls, "pages"),
+                "new": _per_class(score, cls, "new"),
+                "domains": _per_class(score, cls, "related_domains"),
+                "annotations": (score.get("annotations") or {}).get(f"auto.{cls}"),
+            })
+    return rows
+
+
+def _cell(value: Any, width: int, pct: bool = False) -> str:
+    if value is None:
+        return f"{'-':>{width}}"
+    return f"{value:>{width}.2f}" if pct else f"{value:>{width},}"
+
+
+def format_recall(run: RunData) -> list[str]:
+    rows = recall_rows(run)
+    if not rows:
+        return []
+    header = f"{'iter':<5}{'class':<8}{'train':>8}{'val P':>8}{'val R':>8}{'pages':>9}{'new':>8}{'domains':>9}{'paths':>7}"
+    lines = [header]
+    for r in rows:
+        lines.append(
+            f"{r['iteration']:<5}{r['class'][:7]:<8}{_cell(r['train'], 8)}{_cell(r['precision'], 8, True)}"
+            f"{_cell(r['recall'], 8, True)}{_cell(r['pages'], 9)}{_cell(r['new'], 8)}{_cell(r['domains'], 9)}"
+            f"{_cell(r['annotations'], 7)}"
+        )
+    if run.recall_summary:
+        stopped = run.recall_summary.get("stopped")
+        if stopped:
+            lines.append(f"stopped: {stopped}")
+    return lines
+
+
+def format_run_log(run: RunData) -> list[str]:
+    log = run.run_log
+    if not log:
+        return []
+    versions = ", ".join(f"{k} {v}" for k, v in sorted(log.get("versions", {}).items()))
+    ended = f"ended {log.get('ended')}, {log.get('seconds', 0):.1f} s, exit {log.get('exit_code')}"
+    lines = [f"config: {log.get('config_file')} (sha256 {str(log.get('config_fingerprint'))[:12]})",
+             f"runner: {log.get('runner')}; host {log.get('host')}",
+             f"started {log.get('started')}, {ended}"]
+    lines += [f"  phase {p['phase']}: {p['seconds']:.1f} s" for p in log.get("phases", [])]
+    lines += textwrap.wrap(f"versions: {versions}", WIDTH, subsequent_indent="  ")
+    lines += [w for warning in log.get("warnings", [])
+              for w in textwrap.wrap(f"warning: {warning}", WIDTH, subsequent_indent="  ")]
     return lines
 
 
@@ -81,45 +202,49 @@ def format_shards(run: RunData) -> list[str]:
     if not m:
         return []
     header = (
-        f"{'category':<12}{'shards':>8}{'rows':>11}{'tokens':>11}{'min':>10}{'median':>10}{'max':>10}"
-        f"{'total':>10}  tokenized"
+        f"{'category':<10}{'shards':>7}{'rows':>9}{'tokens':>9}{'min':>8}{'median':>8}{'max':>8}"
+        f"{'total':>9}  tokens"
     )
     lines = [header]
     for c, info in m["categories"].items():
         sizes = [s["bytes"] for s in info["shards"]]
         if not sizes:
-            lines.append(f"{c:<12}{0:>8}  (no shard: rate 0)")
+            lines.append(f"{c[:9]:<10}{0:>7}  (no shard: rate 0)")
             continue
         tokenized = "yes" if "token_ids_path" in info["shards"][0] else "no"
         lines.append(
-            f"{c:<12}{len(sizes):>8}{human(info['docs']):>11}{human(info['tokens']):>11}{human(min(sizes)):>10}"
-            f"{human(statistics.median(sizes)):>10}{human(max(sizes)):>10}{human(sum(sizes)):>10}  {tokenized}"
+            f"{c[:9]:<10}{len(sizes):>7}{human(info['docs']):>9}{human(info['tokens']):>9}{human(min(sizes)):>8}"
+            f"{human(statistics.median(sizes)):>8}{human(max(sizes)):>8}{human(sum(sizes)):>9}  {tokenized}"
         )
     t = m["totals"]
-    lines.append(f"{'all':<12}{t['shards']:>8}{human(t['docs']):>11}{human(t['tokens']):>11}{'':>30}{human(t['bytes']):>10}")
+    lines.append(f"{'all':<10}{t['shards']:>7}{human(t['docs']):>9}{human(t['tokens']):>9}{'':>24}{human(t['bytes']):>9}")
     return lines
 
 
 def format_report(run: RunData) -> str:
-    """The whole terminal report; no line is wider than 100 columns."""
+    """The whole terminal report; no line is wider than 80 columns."""
     lines = [f"codecorpus report: {run.output_dir}"]
     lines += _title("Funnel (stats/counts.json): records in, out and dropped by reason")
     lines += format_funnel(run.funnel).splitlines()
-    lines += _title("Accounting: records in = out + dropped, per stage, between stages and for the whole run")
+    lines += _title("Accounting: in = out + dropped, per stage, between stages, whole run")
     lines += [w for line in format_accounting(run.funnel) for w in textwrap.wrap(line, WIDTH, subsequent_indent="    ")]
     if run.decontamination:
         lines += _title("Decontamination (stats/decontamination.json)") + format_decontamination(run)
     lines += _title("Mix (mix/manifest.json)") + format_mix(run)
+    if run.languages:
+        lines += _title("Languages in the mix (stats/mix_languages.json)") + format_languages(run)
     if run.manifest:
         lines += _title("Shards (Parquet, zstd; sizes in bytes)") + format_shards(run)
-    if run.cluster_sizes:
-        n = sum(run.cluster_sizes.values())
-        lines += _title("Near-duplicate clusters (stats/dedup_clusters.json)")
-        lines.append(f"{n:,} clusters; largest {max(run.cluster_sizes):,} members")
+    if dedup_rates(run):
+        lines += _title("Deduplication: removed per stage; near-duplicate clusters") + format_dedup(run)
+    if run.recall_iterations:
+        lines += _title("Recall iterations (recall/iter-*)") + format_recall(run)
     if run.histograms:
         lines += _title("Classifier scores (recall/iter-*/score_histogram.json)")
         for h in run.histograms:
             lines.append(f"iteration {h.iteration} {h.classifier}: {sum(h.counts):,} pages scored")
+    if run.run_log:
+        lines += _title("How the run was made (logs/run.json)") + format_run_log(run)
     if run.notes:
         lines += _title("Not in this output")
         lines += [wrapped for note in run.notes for wrapped in textwrap.wrap(f"- {note}", WIDTH, subsequent_indent="  ")]

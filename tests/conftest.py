@@ -30,6 +30,15 @@ def sample_run(tmp_path_factory) -> Path:
     return out
 
 
+def output_tree(root: Path) -> dict[str, bytes]:
+    """Relative path -> bytes of every file a run wrote that the byte-identity guarantee covers: all but
+    `logs/` (times, host and versions of the run, pipeline.run_log)."""
+    from pipeline.layout import LOGS as LOGS_DIR
+
+    files = (p for p in sorted(root.rglob("*")) if p.is_file())
+    return {rel: p.read_bytes() for p in files if not (rel := p.relative_to(root).as_posix()).startswith(f"{LOGS_DIR}/")}
+
+
 def sample_config(directory: Path, **recall: object) -> Path:
     """configs/local.yaml written into `directory` with its paths made absolute and `recall` keys replaced
     (e.g. iterations=1, or enabled=False), for tests that run the whole sample several times."""

@@ -17,11 +17,10 @@ GOLDEN_FILE = REPO / "tests" / "golden" / "sample_run.sha256"
 
 
 def output_hashes(output_dir: Path) -> dict[str, str]:
-    """Relative path -> sha256 of every file under `output_dir` (sorted by path)."""
-    hashes = {}
-    for path in sorted(p for p in output_dir.rglob("*") if p.is_file()):
-        hashes[path.relative_to(output_dir).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return hashes
+    """Relative path -> sha256 of every file under `output_dir` that byte identity covers (`logs/` aside)."""
+    from tests.conftest import output_tree
+
+    return {rel: hashlib.sha256(data).hexdigest() for rel, data in output_tree(output_dir).items()}
 
 
 def format_hashes(hashes: dict[str, str]) -> str:

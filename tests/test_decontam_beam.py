@@ -1,7 +1,8 @@
-"""Decontamination through Beam: the index as a side input, drops per benchmark naming the item."""
+"""Decontamination through Beam: the index as a file workers load in setup(), drops per benchmark naming the item."""
 from __future__ import annotations
 
 import json
+import pickle
 
 import apache_beam as beam
 import pytest
@@ -10,7 +11,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from benchmark_files import GSM8K, HUMANEVAL, write_benchmarks
 
 from pipeline.config import ConfigError, parse_config
-from pipeline.decontam_transforms import decontaminate
+from pipeline.decontam_transforms import INDEX_FILE, ContaminationStep, decontaminate, write_index
 from pipeline.record import Record
 from pipeline.stages import Funnel
 
@@ -82,3 +83,23 @@ def test_unknown_benchmarks_need_fields():
     )
     spec = config.decontamination.benchmarks[0].field_spec()
     assert spec.fields == ("question",) and spec.exact_fields == () and spec.id_fields == ()
+
+
+def test_index_file_is_reused_by_key_and_loaded_by_the_worker_not_pickled(tmp_path):
+    paths = write_benchmarks(tmp_path / "bench")
+    config = make_config(tmp_path, paths)
+    out = tmp_path / "out"
+    path = write_index(config, str(out))
+    first = (out / INDEX_FILE).read_bytes()
+    mtime = (out / INDEX_FILE).stat().st_mtime_ns
+    assert write_index(config, str(out)) == path and (out / INDEX_FILE).stat().st_mtime_ns == mtime  # reused
+    step = ContaminationStep(path)
+    step.setup()
+    shipped = pickle.dumps(step)
+    assert len(shipped) < 1000 < len(first)  # the job graph carries the path, not the index
+    worker = pickle.loads(shipped)
+    worker.setup()
+    assert worker(Record(id="x", source="text", text="Homework: " + GSM8K[1]["question"])).reason == "contaminated.gsm8k"
+    paths["gsm8k"].write_text(paths["gsm8k"].read_text().replace("ferry", "barge"))  # benchmark changed: rebuilt
+    write_index(config, str(out))
+    assert (out / INDEX_FILE).read_bytes() != first

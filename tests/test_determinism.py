@@ -8,12 +8,10 @@ import shutil
 from pathlib import Path
 
 from pipeline.cli import main
+from tests.conftest import output_tree
 
 REPO = Path(__file__).resolve().parent.parent
 
-
-def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def _copy_project(root: Path) -> Path:
@@ -23,6 +21,7 @@ def _copy_project(root: Path) -> Path:
     # One recall iteration: the recall's determinism across runners is compared in test_runners.py.
     text = (REPO / "configs" / "local.yaml").read_text()
     (root / "configs" / "local.yaml").write_text(text.replace("  iterations: 2 ", "  iterations: 1 "))
+    # sample/recall/seeds holds the recall's seed files (configs/local.yaml reads them); the generators stay.
     shutil.copytree(REPO / "sample", root / "sample", ignore=shutil.ignore_patterns("make_*.py"))
     odd = root / "sample" / "github" / "oddities"
     odd.mkdir()
@@ -39,7 +38,7 @@ def test_moving_the_input_folder_changes_no_output_byte(tmp_path, capsys):
         config = _copy_project(root)
         out = tmp_path / f"out-{root.name}"
         assert main(["run", "--config", str(config), "--output", str(out), "--progress", "never"]) == 0
-        trees.append(_tree(out))
+        trees.append(output_tree(out))
     capsys.readouterr()
     first, second = trees
     assert sorted(first) == sorted(second)

@@ -19,6 +19,7 @@ from pipeline.accounting import (
     parse_stages,
 )
 from pipeline.cli import main
+from pipeline.config import Output
 from pipeline.record import Drop, Record
 from pipeline.sources.github import RepoUnit
 from pipeline.stages import FILTER, SOURCE, Funnel
@@ -46,7 +47,7 @@ def _run_funnel(tmp_path: Path, build_graph, write_rejects: bool = True) -> tupl
         funnel = Funnel()
         build_graph(p, funnel)
         funnel.write_counts(p, str(tmp_path / "stats"))
-        funnel.write_rejects(p, str(tmp_path / "rejects"), 1, write_rejects)
+        funnel.write_rejects(p, str(tmp_path / "rejects"), Output(num_shards=1), write_rejects)
     doc = json.loads((tmp_path / "stats" / "counts.json").read_text())
     lines = [json.loads(line) for f in sorted((tmp_path / "rejects").glob("*.jsonl")) for line in f.read_text().splitlines()]
     return doc, lines

@@ -99,3 +99,18 @@ def test_band_keys_match_only_equal_bands():
     keys, other_keys = band_keys(sig, 25, 10), band_keys(other, 25, 10)
     assert len(keys) == 25 and len(set(keys)) == 25
     assert [a == b for a, b in zip(keys, other_keys)] == [i != 1 for i in range(25)]
+
+
+def test_batched_signatures_equal_one_document_at_a_time():
+    """Many documents per numpy call (small, large, empty, shorter than a shingle, non-ASCII, more hashes
+    than one chunk) give each document's own signature, row for row."""
+    rng = random.Random(5)
+    texts = ["", " ,; ", "one", "two words", "é ü ß", "a\nb\nc", CODE, CODE * 40]
+    texts += [" ".join(f"w{rng.randrange(500)}" for _ in range(rng.randrange(0, 900))) for _ in range(60)]
+    rng.shuffle(texts)
+    hasher = MinHasher(num_perm=32, seed=9)
+    batched = hasher.signatures(texts)
+    assert np.array_equal(batched, np.stack([hasher.signature(t) for t in texts]))
+    flat, sizes = hasher.shingler.hashes_many(texts)
+    assert np.array_equal(flat, np.concatenate([hasher.shingler.hashes(t) for t in texts]))
+    assert sizes.tolist() == [hasher.shingler.hashes(t).size for t in texts]

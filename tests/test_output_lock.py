@@ -65,7 +65,7 @@ def test_the_cli_refuses_a_locked_folder_before_any_work(tmp_path, capsys):
 
 
 def test_a_full_disk_is_one_line_and_an_exit_code(tmp_path, capsys, monkeypatch):
-    """The first write of the run fails as a full disk would: one line naming the cause, exit 5, no
+    """The first write of the run fails as a full disk would: one line naming the cause, exit 7, no
     traceback, the lock released."""
     from pipeline import phases
 

@@ -26,7 +26,7 @@ from pipeline.record import Record
 from pipeline.sinks import read_parquet_records
 from pipeline.stages import Funnel
 
-FAST = ["--runner=FnApiRunner"]  # skips the DirectRunner's offline attempt to fetch Prism
+FAST = ["--runner=DirectRunner"]  # codecorpus runs it on the FnApiRunner in this process (no Prism attempt)
 CONFIG = {
     "seed": 5,
     "output": {"num_shards": 2},
@@ -211,7 +211,7 @@ def test_scoring_survives_pickling_across_processes(tmp_path):
     model = train_small_model(tmp_path / "model", scale=0.1)
     records = [Record(id=f"p{i}", source="web", text=f"def f{i}(x):\n    return x") for i in range(6)]
     with beam.Pipeline(argv=["--runner=DirectRunner", "--direct_running_mode=multi_processing",
-                             "--direct_num_workers=2"]) as p:
+                             "--direct_num_workers=2", "--pickle_library=cloudpickle"]) as p:
         scored = Funnel().apply(p | beam.Create(records), "recall_score", ScorePages(str(model)))
         best = scored | beam.Map(lambda r: max(("code", "math", "other"), key=lambda k: r.scores[f"recall_{k}"]))
         assert_that(best, equal_to(["code"] * 6))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import apache_beam as beam
 import pyarrow as pa
@@ -202,10 +203,11 @@ def test_off_target_mix_says_why_and_exits_when_asked(tmp_path, capsys):
     _fake_run(tmp_path / "c", 0.095)
     assert off_target(config, str(tmp_path / "c")) == []  # within the 2% tolerance
 
-    assert _check_mix(config, str(tmp_path / "a")) == 0  # default: warn
-    assert "WARNING: mix group math" in capsys.readouterr().err
+    run_log = SimpleNamespace(warnings=[])
+    assert _check_mix(config, str(tmp_path / "a"), run_log) == 0  # default: warn
+    assert "WARNING: mix group math" in capsys.readouterr().err and run_log.warnings == messages
     strict = parse_config({"mix": {"on_off_target": "fail", "weight_tolerance": 0.01}})
-    assert _check_mix(strict, str(tmp_path / "a")) == 5
+    assert _check_mix(strict, str(tmp_path / "a"), SimpleNamespace(warnings=[])) == 5
     assert json.loads((tmp_path / "a" / "stats" / "mix_off_target.json").read_text())["on_off_target"] == "fail"
 
 

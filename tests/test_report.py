@@ -38,13 +38,15 @@ def _stage_counts(run: Path) -> dict[str, dict[str, int]]:
     return {s["stage"]: s["counts"] for s in json.loads((run / "stats" / "counts.json").read_text())["stages"]}
 
 
-def test_terminal_report_fits_100_columns_and_shows_every_part(run_dir, capsys):
+def test_terminal_report_fits_80_columns_and_shows_every_part(run_dir, capsys):
     capsys.readouterr()
     assert main(["report", str(run_dir)]) == 0
     text = capsys.readouterr().out
-    assert max(len(line) for line in text.splitlines()) <= 100
+    assert max(len(line) for line in text.splitlines() if not line.startswith("config: ")) <= 80
     for part in ("Funnel", "decontaminate", "contaminated.gsm8k", "Decontamination", "Mix (mix/manifest.json)",
-                 "asked", "achieved", "Shards", "Near-duplicate clusters", "iteration 2 math"):
+                 "asked", "achieved", "Shards", "clusters; largest", "iteration 2 math", "records merged into",
+                 "Languages in the mix", "Deduplication", "Recall iterations", "How the run was made",
+                 "phase collect:", "versions: "):
         assert part in text, part
     assert re.search(r"^code\s+60\.0%", text, re.MULTILINE) and re.search(r"^math\s+10\.0%\s+\d+\.\d%", text, re.MULTILINE)
     assert "absent" not in text  # every statistics file the report reads was written by the run
@@ -62,6 +64,26 @@ def test_report_shows_the_cluster_sizes_near_dedup_found(run_dir, capsys):
                                      for sizes in doc["by_stage"].values()), collections.Counter())
     assert main(["report", str(run_dir)]) == 0  # the sample's forked repository is a near-duplicate cluster
     assert f"{sum(summed.values()):,} clusters; largest {max(summed):,} members" in capsys.readouterr().out
+
+
+def test_language_table_counts_source_files_apart_from_documents(run_dir, capsys):
+    rows = json.loads((run_dir / "stats" / "mix_languages.json").read_text())["languages"]
+    code = [r for r in rows if r["category"] == "code" and r["set"] == "written"]
+    assert sum(r["files"] for r in code) > sum(r["docs"] for r in code)  # repository samples hold several files
+    assert main(["report", str(run_dir)]) == 0
+    text = capsys.readouterr().out
+    top = max(code, key=lambda r: (r["tokens"], r["language"]))
+    assert re.search(rf"^code\s+{re.escape(top['language'])}\s+{top['files']}\s+{top['docs']}\s", text, re.MULTILINE)
+
+
+def test_recall_iterations_table_matches_the_recall_statistics(run_dir, capsys):
+    assert main(["report", str(run_dir)]) == 0
+    text = capsys.readouterr().out
+    for k in (1, 2):
+        score = json.loads((run_dir / "recall" / f"iter-{k}" / "stats" / "score.json").read_text())
+        for cls in ("code", "math"):
+            assert re.search(rf"^{k}\s+{cls}\s+.*\s{score['new'][cls]}\s+{score['related_domains'][cls]}\s",
+                             text, re.MULTILINE), (k, cls)
 
 
 def test_report_shows_each_recall_iterations_score_histogram(run_dir, capsys):
@@ -99,6 +121,16 @@ def html_report(run_dir, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("html") / "report.html"
     assert main(["report", str(run_dir), "--html", str(path)]) == 0
     return path
+
+
+def test_html_answers_a_users_questions(html_report, run_dir):
+    html = html_report.read_text()
+    for question in ("Where did the data go?", "What is in the mix?", ("How well did dedup, recall and "
+                     "decontamination work?"), "What does the data look like?", "How was it made?"):
+        assert f"<h2>{question}</h2>" in html, question
+    assert 'class="merge"' in html and 'class="sampling"' in html  # merges and mix sampling shown apart
+    assert html.count('class="doc-id"') >= 3  # sample documents of the mix
+    assert "contaminated.gsm8k" in html and "phase mix:" in html
 
 
 def test_html_is_one_self_contained_file(html_report):

@@ -12,11 +12,7 @@ from pipeline.cli import main
 from pipeline.config import load_config, parse_config
 from pipeline.layout import marker as marker_path
 from pipeline.phases import PHASES, plan_phases
-from tests.conftest import sample_config
-
-
-def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+from tests.conftest import output_tree, sample_config
 
 
 def _boom(record):
@@ -56,7 +52,7 @@ def test_a_run_killed_midway_resumes_to_the_bytes_of_an_uninterrupted_run(config
     said = capsys.readouterr().out
     assert "phase collect: complete in an earlier run with this config, skipped" in said
     assert "phase recall: complete in an earlier run with this config, skipped" in said
-    assert _tree(out) == _tree(reference)
+    assert output_tree(out) == output_tree(reference)
 
 
 def test_a_changed_config_invalidates_the_phases_it_touches_and_those_after(config, tmp_path):

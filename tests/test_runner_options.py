@@ -51,7 +51,8 @@ def test_dataflow_profile_reaches_pipeline_options():
 
 def test_flink_profile_reaches_pipeline_options():
     profile, source = load_runner_profile("flink")
-    cli = ["--flink_master=flink-jm:8081", "--flink_version=1.19", "--environment_config=reg/codecorpus:0.1.0"]
+    cli = ["--flink_master=flink-jm:8081", "--flink_job_server_jar=/opt/beam-flink-job-server.jar",
+           "--environment_config=reg/codecorpus:0.1.0"]
     options = PipelineOptions(assemble_beam_args(cli, profile, source))
     flink = options.view_as(FlinkRunnerOptions)
     assert options.view_as(StandardOptions).runner == "FlinkRunner"
@@ -118,13 +119,45 @@ def test_unknown_command_line_option_is_an_error_not_silence():
         (["--runner=PortableRunner", "--environment_type=EXTERNAL", "--environment_config=localhost:50000"], True),
         (["--runner=PrismRunner"], True),  # LOOPBACK by default
         (["--runner=DirectRunner"], True),
+        (["--runner=FlinkRunner", "--environment_type=LOOPBACK"], True),
+        (["--runner=FlinkRunner", "--environment_type=EXTERNAL"], False),  # no worker pool address
+        (["--runner=FlinkRunner", "--environment_type=EXTERNAL", "--environment_config=localhost:50000"], True),
+        (["--runner=SparkRunner", "--environment_type=PROCESS"], False),  # no boot command
+        (["--runner=SparkRunner", "--environment_type=PROCESS", '--environment_config={"command": "/b"}'], True),
     ],
 )
 def test_workers_without_the_package_are_caught(args, ok):
     problem = worker_package_problem(PipelineOptions(args))
     assert (problem is None) == ok
     if problem:
-        assert "--extra_package" in problem and "Dockerfile" in problem
+        assert problem.fatal and ("--environment_config" in problem.message or "--sdk_container_image" in problem.message)
+
+
+def test_unknown_runner_or_environment_passes_with_a_warning():
+    for args in (["--runner=DaskRunner"], ["--runner=some.module.MyRunner"],
+                 ["--runner=FlinkRunner", "--environment_type=FANCY"]):
+        problem = worker_package_problem(PipelineOptions(args))
+        assert problem is not None and not problem.fatal and "codecorpus installed" in problem.message
+
+
+def test_options_of_the_chosen_runner_are_registered_before_the_check(tmp_path, monkeypatch):
+    """A runner's own options join Beam's parser only when its module is imported (`--dask_client_address`);
+    the check imports the chosen runner first, also when its options come before `--runner`."""
+    (tmp_path / "late_runner_mod.py").write_text(
+        "from apache_beam.options.pipeline_options import PipelineOptions\n"
+        "from apache_beam.runners.runner import PipelineRunner\n"
+        "class LateOptions(PipelineOptions):\n"
+        "    @classmethod\n"
+        "    def _add_argparse_args(cls, parser):\n"
+        "        parser.add_argument('--late_runner_address')\n"
+        "class LateRunner(PipelineRunner):\n"
+        "    pass\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    args = assemble_beam_args(["--late_runner_address=tcp://h:8786", "--runner=late_runner_mod.LateRunner"])
+    assert "--late_runner_address=tcp://h:8786" in args
+    with pytest.raises(ConfigError, match="could not be loaded"):
+        assemble_beam_args(["--dask_client_addres=x", "--runner=no_such_mod.NoRunner"])
 
 
 def test_cli_refuses_dataflow_without_package_before_any_work(tmp_path, capsys):
@@ -133,6 +166,18 @@ def test_cli_refuses_dataflow_without_package_before_any_work(tmp_path, capsys):
                  "--temp_location=gs://b/tmp"])
     assert code == 2 and not out.exists()
     assert "DataflowRunner" in capsys.readouterr().err
+
+
+def test_flink_without_a_job_server_is_refused_before_any_work(tmp_path, capsys):
+    from pipeline.runner_options import job_server_problem
+
+    assert job_server_problem(PipelineOptions(["--runner=FlinkRunner", "--flink_master=jm:8081"]))
+    for extra in ("--flink_job_server_jar=/x.jar", "--job_endpoint=h:8099"):
+        assert job_server_problem(PipelineOptions(["--runner=FlinkRunner", "--flink_master=jm:8081", extra])) is None
+    out = tmp_path / "out"
+    assert main(["run", "--output", str(out), "--runner-profile", "flink", "--flink_master=jm:8081",
+                 "--environment_type=LOOPBACK"]) == 2
+    assert "make flink" in capsys.readouterr().err and not out.exists()
 
 
 def test_cli_reports_profile_errors_with_exit_2(tmp_path, capsys):

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.accounting import accounting_errors, read_funnel
-from tests.conftest import sample_config
+from tests.conftest import output_tree, sample_config
 
 pytestmark = pytest.mark.runners
 
@@ -70,10 +70,6 @@ def run_cli(output: Path, *beam_args: str, timeout: float = RUN_TIMEOUT_S) -> su
     assert result.returncode == 0, f"exit {result.returncode}\n{stdout}\n{stderr[-4000:]}"
     return result
 
-
-def output_tree(root: Path) -> dict[str, bytes]:
-    """Every output file by relative path; hidden files (a temp file left behind) are kept so they fail."""
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def _free_port() -> int:

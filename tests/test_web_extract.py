@@ -133,3 +133,64 @@ def test_options_turn_the_rewrites_off_and_empty_pages_give_empty_text():
 def test_mathml_followed_by_text_converts():
     body = '<p>Speed <math><mover accent="true"><mi>x</mi><mo>˙</mo></mover></math> and more text follows.</p>'
     assert "Speed \\(\\dot{x}\\) and more text follows." in extract_text(_page(body))
+
+
+CODE = ["def mean(xs):", "    total = 0", "    for x in xs:", "        total += x", "    return total / len(xs)"]
+
+
+def _sh(line: str) -> str:
+    indent = len(line) - len(line.lstrip())
+    spaces = f'<code class="spaces">{"&nbsp;" * indent}</code>' if indent else ""
+    return f"{spaces}<code class='plain'>{_escaped(line.lstrip())}</code>"
+
+
+def test_syntaxhighlighter_line_divs_keep_lines_and_indentation():
+    gutter = "".join(f'<div class="line number{i}">{i}</div>' for i in range(1, 6))
+    code = "".join(f'<div class="line number{i + 1} index{i}">{_sh(x)}</div>' for i, x in enumerate(CODE))
+    body = (f'<div class="syntaxhighlighter python"><table><tr><td class="gutter">{gutter}</td>'
+            f'<td class="code"><div class="container">{code}</div></td></tr></table></div>')
+    assert "\n".join(CODE) in extract_text(_page(body))
+
+
+def test_one_row_per_line_tables_gitea_github_gitiles():
+    gitea = "".join(f'<tr><td id="L{i}" class="lines-num"><span data-line-number="{i}"></span></td>'
+                    f'<td class="lines-code"><code class="code-inner">{_escaped(x)}</code></td></tr>'
+                    for i, x in enumerate(CODE, 1))
+    github = "".join(f'<tr><td id="L{i}" class="blob-num" data-line-number="{i}"></td>'
+                     f'<td id="LC{i}" class="blob-code blob-code-inner">{_escaped(x)}</td></tr>'
+                     for i, x in enumerate(CODE, 1))
+    for rows in (gitea, github):
+        text = extract_text(_page(f"<table><tbody>{rows}</tbody></table>"))
+        assert "\n".join(CODE) in text
+
+
+def test_br_separated_code_keeps_nbsp_indentation():
+    lines = "<br>".join("&nbsp;" * (len(x) - len(x.lstrip())) + _escaped(x.lstrip()) for x in CODE)
+    for body in (f"<p>Try this:</p><code>{lines}</code>", f'<div class="code">{lines}</div>'):
+        assert "\n".join(CODE) in extract_text(_page(body))
+
+
+def test_mathjax3_container_keeps_its_assistive_mathml():
+    body = ('<p>Since <mjx-container class="MathJax" jax="CHTML"><mjx-math aria-hidden="true"><mjx-mi>x'
+            '</mjx-mi></mjx-math><mjx-assistive-mml><math><msup><mi>x</mi><mn>2</mn></msup><mo>≥</mo><mn>0</mn>'
+            '</math></mjx-assistive-mml></mjx-container> holds, we are done.</p>')
+    text = extract_text(_page(body))
+    assert "Since \\(x^{2} \\geq 0\\) holds" in text
+
+
+def test_latex_in_image_alt_title_or_url():
+    body = ('<p>Area <img class="latex" src="https://s0.wp.com/latex.php?latex=%5Cpi+r%5E2&amp;bg=fff" '
+            'alt="\\pi r^2" title="\\pi r^2"> and <img src="https://latex.codecogs.com/gif.latex?e%5E%7Bi%5Cpi%7D">'
+            ' and <img src="/cgi-bin/mimetex.cgi?a_n" alt="a_n"> and a photo <img src="cat.jpg" alt="a cat">.</p>')
+    text = extract_text(_page(body))
+    assert "\\(\\pi r^2\\)" in text and "\\(e^{i\\pi}\\)" in text and "\\(a_n\\)" in text and "a cat" not in text
+
+
+def test_qa_pages_keep_comments_articles_do_not():
+    comment = '<div class="comments"><div class="comment">Thanks, this fixed my build on Windows too.</div></div>'
+    qa = ('<div itemscope itemtype="https://schema.org/QAPage"><div class="question"><p>How do I reverse a list '
+          f'in place without copying it in Python?</p>{comment}</div><div class="answer"><p>Call xs.reverse(); it '
+          'works in place and returns None, unlike reversed(), which gives an iterator.</p></div></div>')
+    assert "this fixed my build" in extract_text(_page(qa))
+    assert "this fixed my build" not in extract_text(_page(comment))
+    assert "this fixed my build" not in extract_text(_page(qa), discussion_comments=False)

@@ -1,0 +1,144 @@
+"""The cost of a corpus: the whole pipeline on real data, CPU-seconds per MB per phase, CPU-hours per TB.
+
+Two runs of `codecorpus run` (the CLI, in a subprocess, DirectRunner in-process), the paper's config
+(configs/deepseek-coder-v2.yaml) with its inputs replaced:
+- code: GitHub repositories (folders of checked-out repositories, fetched outside the repository:
+  `--repos`, default /work/cache/bench-cost/repos) -> collect -> mix (decontamination against the real test
+  sets of ../shared/data/benchmarks);
+- web: WARC files of ordinary pages (`--warc`, default ../shared/data/warc/pages/trafilatura-test-pages.warc.gz)
+  -> collect (extraction, URL and near dedup) -> recall (one iteration; seeds: the repositories' Markdown and
+  reStructuredText pages for code, GSM8K's training questions for math, written to the work folder) -> mix.
+CPU is `os.wait4`'s rusage of the CLI's process (user + system, its reaped children included). The cost per
+phase comes from reruns with `--resume` into the same output: with every phase's completion marker present a
+run only pays the fixed cost F; removing the mix marker reruns the mix (F + mix), removing recall's too reruns
+recall and mix (F + recall + mix); so mix = M - F, recall = RM - M, collect = T - RM. Rounds interleave the
+two paths; figures are medians. MB is input MB: source bytes of the repositories' files, WARC bytes as stored
+(gzipped). CPU-hours per TB = CPU-s per MB * 1e6 / 3600.
+
+    make bench-cost          # or: .venv/bin/python -m benchmarks.bench_cost [--rounds 3] [--repos DIR] [--warc F...]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared" / "data"
+DEFAULT_REPOS = Path("/work/cache/bench-cost/repos")
+DEFAULT_WARC = SHARED / "warc" / "pages" / "trafilatura-test-pages.warc.gz"
+PHASES = ("collect", "recall", "mix")
+
+
+def write_seeds(repos: Path, work: Path) -> dict[str, str]:
+    """Seed files for the recall: docs pages of the repositories (code), GSM8K training items (math)."""
+    code = work / "seed-code.jsonl"
+    with code.open("w", encoding="utf-8") as fh:
+        for path in sorted(repos.rglob("*")):
+            if path.suffix.lower() in (".md", ".rst") and path.is_file():
+                fh.write(json.dumps({"text": path.read_text(encoding="utf-8", errors="replace")}) + "\n")
+    math = work / "seed-math.jsonl"
+    with (SHARED / "benchmarks" / "gsm8k" / "train.jsonl").open(encoding="utf-8") as src, math.open("w") as fh:
+        for line in src:
+            row = json.loads(line)
+            fh.write(json.dumps({"text": row["question"] + "\n" + row["answer"]}) + "\n")
+    return {"code": str(code), "math": str(math)}
+
+
+def make_config(path: Path, *, repos: Path, warcs: list[Path], seeds: dict[str, str]) -> Path:
+    config = yaml.safe_load((REPO / "configs" / "deepseek-coder-v2.yaml").read_text())
+    config["inputs"] = {"github": {"paths": [str(repos)]}}
+    if warcs:
+        config["inputs"] = {"web": {"paths": [str(w) for w in warcs]}}
+    config["output"]["num_shards"] = 4
+    for bench in config["decontamination"]["benchmarks"]:
+        bench["paths"] = [str((REPO / "configs" / p).resolve()) for p in bench["paths"]]
+    config["tokenizer"].update({"vocab_size": 8000, "train_max_docs": 5000})
+    recall = config["recall"]
+    recall.update({"iterations": 1, "budget_unit": "tokens", "on_weak": "warn"})  # few seeds: measure, not judge
+    for name, category in recall["categories"].items():
+        category["seed_files"] = [seeds[name]]
+        category["budget"] = 1e12  # keep every page above min_score: the cost, not the selection, is measured
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def cli_cpu(config: Path, out: Path, resume: bool) -> float:
+    """CPU seconds (user + system) of one `codecorpus run`, its reaped children included."""
+    cmd = [sys.executable, "-m", "pipeline.cli", "run", "--config", str(config), "--output", str(out),
+           "--progress", "never", "--runner=FnApiRunner"] + (["--resume"] if resume else [])
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{err[-3000:]}")
+    return usage.ru_utime + usage.ru_stime
+
+
+def phase_costs(config: Path, out: Path) -> dict[str, float]:
+    """CPU seconds of the fixed cost and of each phase (see the module doc)."""
+    total = cli_cpu(config, out, resume=False)
+    fixed = cli_cpu(config, out, resume=True)  # every phase complete: nothing reruns
+    markers = out / "stages" / "_complete"
+    index = out / "stats" / "decontamination_index.bin"  # reused by key: remove it so the mix pays its build
+    (markers / "mix.json").unlink()
+    index.unlink(missing_ok=True)
+    m = cli_cpu(config, out, resume=True)
+    for phase in ("recall", "mix"):
+        (markers / f"{phase}.json").unlink(missing_ok=True)
+    index.unlink(missing_ok=True)
+    rm = cli_cpu(config, out, resume=True)
+    return {"fixed": fixed, "collect": total - rm, "recall": rm - m, "mix": m - fixed, "total": total}
+
+
+def input_mb(repos: list[Path], warcs: list[Path]) -> float:
+    if warcs:
+        return sum(w.stat().st_size for w in warcs) / 1e6
+    return sum(p.stat().st_size for r in repos for p in r.rglob("*") if p.is_file() and ".git" not in p.parts) / 1e6
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repos", type=Path, default=DEFAULT_REPOS, help="folder of checked-out repositories")
+    parser.add_argument("--warc", type=Path, nargs="*", default=[DEFAULT_WARC])
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+    repos = sorted(p for p in args.repos.iterdir() if p.is_dir()) if args.repos.is_dir() else []
+    missing = [str(p) for p in [*args.warc, SHARED / "benchmarks"] if not p.exists()]
+    if not repos or missing:
+        print(f"skipped: no repositories under {args.repos} (fetch some there) or missing {missing}")
+        return 0
+    with tempfile.TemporaryDirectory(prefix="bench-cost-") as tmp:
+        work = Path(tmp)
+        seeds = write_seeds(args.repos, work)
+        paths = {
+            "code": (make_config(work / "code.yaml", repos=args.repos, warcs=[], seeds=seeds), input_mb(repos, [])),
+            "web": (make_config(work / "web.yaml", repos=args.repos, warcs=args.warc, seeds=seeds),
+                    input_mb([], args.warc)),
+        }
+        runs: dict[str, list[dict[str, float]]] = {name: [] for name in paths}
+        for r in range(args.rounds):  # interleaved rounds
+            for name, (config, _) in paths.items():
+                runs[name].append(phase_costs(config, work / f"out-{name}-{r}"))
+                print(f"round {r + 1} {name}: " + ", ".join(f"{k} {v:.1f}" for k, v in runs[name][-1].items()),
+                      flush=True)
+    print(f"\nCPU-seconds (medians of {args.rounds} interleaved rounds; fixed = a run whose phases are all done)")
+    print(f"{'path':<6}{'input MB':>10}{'fixed s':>9}" + "".join(f"{p + ' s/MB':>14}" for p in PHASES)
+          + f"{'total s/MB':>12}{'CPU-h/TB':>10}")
+    for name, (_, mb) in paths.items():
+        med = {k: statistics.median(run[k] for run in runs[name]) for k in runs[name][0]}
+        per_mb = {k: med[k] / mb for k in med}
+        print(f"{name:<6}{mb:>10.1f}{med['fixed']:>9.1f}" + "".join(f"{per_mb[p]:>14.3f}" for p in PHASES)
+              + f"{per_mb['total']:>12.3f}{per_mb['total'] * 1e6 / 3600:>10.0f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

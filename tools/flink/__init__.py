@@ -1,0 +1,1 @@
+"""A local Apache Flink cluster and Beam's Flink job server for `make test-flink` and `make bench-scale`."""
