@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 OUT ?= out
 
-.PHONY: install run test test-spark test-flink flink golden lint confusable-table bench bench-cost eval-dedup eval-language bench-scale wheel eval-classifier recall-sample eval-recall eval-extract sample-warc clean chromium
+.PHONY: install run test test-spark test-flink flink golden lint confusable-table bench bench-cost eval-dedup eval-language eval-repo-samples bench-scale wheel eval-classifier recall-sample eval-recall eval-extract sample-warc clean chromium
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -102,6 +102,11 @@ eval-dedup: $(STAMP)
 # (LINGUIST_DIR, default /work/cache/linguist; docs/languages.md). Prints why and exits 0 when absent.
 eval-language: $(STAMP)
 	$(PY) -m evals.eval_language
+
+# Repository samples on real checkouts in REPOS_DIR (default /work/cache/repos, one folder per repository):
+# edges, cycles, order violations inside/outside cycles, sample sizes, rebuild check (docs/repo_samples.md).
+eval-repo-samples: $(STAMP)
+	$(PY) -m evals.eval_repo_samples
 
 # The whole pipeline on the sample's code replicated 4x/8x/16x, in-process, multi_processing and on a local
 # Flink cluster: CPU per file and peak RSS per process kind (docs/flink.md).

@@ -150,7 +150,8 @@ def run_beam(warc: Path) -> dict:
 def _beam_once(warc: Path) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "bench.yaml"
-        config.write_text(f"inputs:\n  web:\n    paths: [{warc}]\noutput:\n  num_shards: 4\n")
+        # WARC -> text, as the datatrove baseline: no recall (a crawl without seeds would stop it anyway)
+        config.write_text(f"inputs:\n  web:\n    paths: [{warc}]\noutput:\n  num_shards: 4\nrecall:\n  enabled: false\n")
         before, start = _children_cpu(), time.time()
         proc = subprocess.run(
             [sys.executable, "-m", "pipeline.cli", "run", "--config", str(config), "--output", f"{tmp}/out",

@@ -1,11 +1,14 @@
 """The text a browser would show for an HTML document, for the DeepSeek-Coder HTML rule (SPEC §1).
 
-Shown text is every text node outside elements a browser does not render: `<head>` (title, meta, links),
-`<script>`, `<style>`, `<template>`, `<noscript>` (scripts are on), `<iframe>`/`<object>` fallbacks,
+Shown text is every text node outside elements a browser does not render: the head's elements (title,
+meta, links, base), `<script>`, `<style>`, `<template>`, `<noscript>` (scripts are on), `<iframe>`/`<object>` fallbacks,
 elements with the `hidden` attribute or an inline `display: none`, and comments. Whitespace collapses as
 under CSS `white-space: normal` (any run becomes one space, block boundaries become one space), except
 inside `<pre>`, `<textarea>`, `<listing>` and `<plaintext>`, where it is kept. Character references are
-decoded (`&amp;` shows as `&`). Parsing is lxml's forgiving HTML parser, so broken markup still yields text;
+decoded (`&amp;` shows as `&`). Parsing is lxml's forgiving HTML parser, so broken markup still yields text.
+`<head>` itself is not hidden: libxml2 leaves elements it does not know (`<nav>`, `<main>`) and stray text
+of a template without `<body>` inside an implied head, where an HTML5 parser (and a browser) would have
+closed the head and rendered them;
 markup nested deeper than libxml2's limit (a few thousand levels) yields no text.
 """
 
@@ -16,7 +19,9 @@ import re
 
 from lxml import etree
 
-INVISIBLE_TAGS = frozenset({"head", "script", "style", "template", "noscript", "iframe", "object", "title"})
+INVISIBLE_TAGS = frozenset(
+    {"script", "style", "template", "noscript", "iframe", "object", "title", "meta", "link", "base"}
+)
 PREFORMATTED_TAGS = frozenset({"pre", "textarea", "listing", "plaintext"})
 # Elements that start a new line when rendered (their boundaries count as one space of shown text).
 BLOCK_TAGS = frozenset(

@@ -165,7 +165,8 @@ class Dedup(Section):
     threshold: float = Field(default=0.7, gt=0, lt=1, description="Jaccard similarity of a near duplicate")
     false_positive_weight: float = Field(default=0.5, ge=0, le=1, description="LSH bands x rows optimisation")
     false_negative_weight: float = Field(default=0.5, ge=0, le=1)
-    verify_jaccard: bool = Field(default=False, description="check candidate pairs' exact Jaccard first")
+    # On by default: without it, real code lost files at exact Jaccard < 0.5 (docs/user-guide.md, `make eval-dedup`).
+    verify_jaccard: bool = Field(default=True, description="check candidate pairs' exact Jaccard first")
     max_rounds: int = Field(
         default=3, ge=1, le=100,
         description="connected-components star rounds in the job graph; what is still open is solved by union-find",

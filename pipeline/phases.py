@@ -94,7 +94,9 @@ def _run_recall(ctx: PhaseRun) -> None:
         # Seeds that match no collected page must not sink a run whose other data is good: say so
         # loudly, keep the reason beside the output, and mix the pages as text.
         _remove([layout.under(output_dir, layout.RECALL)])
-        write_bytes(layout.under(output_dir, layout.RECALL_SKIPPED), f"{err}\n".encode())
+        # The reason without the output folder's own path: output bytes must not depend on where it is.
+        reason = str(err).replace(output_dir, "<output>")
+        write_bytes(layout.under(output_dir, layout.RECALL_SKIPPED), f"{reason}\n".encode())
         ctx.report(f"phase recall: SKIPPED, the classifier could not be trained: {err}")
         ctx.report("phase recall: every collected page goes to the mix as text; fix the seeds and --resume")
     else:

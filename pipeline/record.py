@@ -75,7 +75,6 @@ class Drop:
     reason: str
     id: str
     detail: str = ""
-    record: Record | None = None
 
 
 ARROW_SCHEMA = pa.schema(
@@ -99,11 +98,6 @@ ARROW_SCHEMA = pa.schema(
         ("meta", pa.map_(pa.string(), pa.string())),
     ]
 )
-
-REJECT_SCHEMA = pa.schema(
-    [("stage", pa.string()), ("reason", pa.string()), ("id", pa.string()), ("detail", pa.string())]
-)
-
 
 # Arrow strings are UTF-8: a lone surrogate (a JSON `\\ud800` escape, a name decoded with surrogateescape)
 # cannot be written. Integers beyond int64 (stars read from uint64 Parquet or a JSONL `1e30`) neither.

@@ -155,6 +155,8 @@ decontamination:
 mix:
   weights: {{code: 0.5, math: 0.0, text: 0.5}}
   target_shard_bytes: 4096
+recall:
+  on_weak: warn   # the hostile pages seed no classifier: the recall is skipped loudly, the pages mixed as text
 """
 
 

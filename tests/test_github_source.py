@@ -35,6 +35,7 @@ from pipeline.sources.github import ReadLimits, RepoUnit, expand_entry, read_tre
 from pipeline.sources.repo_metadata import (
     RepoMeta,
     clean_url,
+    license_order,
     metadata_rows,
     origin_url,
     parse_date,
@@ -231,8 +232,8 @@ def test_unreadable_file_is_a_drop_naming_it(tmp_path):
             yield FileEntry("locked.py", -1, broken)
             yield FileEntry("fine.py", -1, lambda limit: b"x = 1\n")
 
-        def license_file(self, limit=0):
-            return None
+        def license_files(self, limit=0):
+            return []
 
     out = list(read_tree(RepoUnit("dir", str(tmp_path), "r"), Tree(), ReadLimits()))
     assert [type(x).__name__ for x in out] == ["Drop", "Record"]
@@ -792,3 +793,37 @@ def test_repositories_with_the_same_folder_name_stay_apart(tmp_path):
                 ]
             ),
         )
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({"LICENSE": MIT}, "MIT"),
+        (  # ripgrep's layout: a statement plus one file per licence
+            {
+                "COPYING": "This project is dual-licensed under the Unlicense and MIT licenses.\n\nYou may use this "
+                "code under the terms of either license.\n",
+                "LICENSE-MIT": MIT,
+                "UNLICENSE": "This is free and unencumbered software released into the public domain.\n",
+            },
+            "Unlicense OR MIT",
+        ),
+        ({"LICENSE-APACHE": "Apache License\nVersion 2.0, January 2004\n", "LICENSE-MIT": MIT}, "Apache-2.0 OR MIT"),
+        ({"LICENSE": "SPDX-License-Identifier: GPL-2.0-only WITH Linux-syscall-note\n"}, "GPL-2.0-only WITH Linux-syscall-note"),
+        ({"LICENSE": MIT + "\n\nThird-party code: Apache License\nVersion 2.0 (see below)\n"}, "Apache-2.0 AND MIT"),
+        ({"LICENSE": "GNU LESSER GENERAL PUBLIC LICENSE\nVersion 3\n... the GNU General Public License, version 3 ..."}, "LGPL-3.0"),
+        ({"LICENSE": "All rights reserved.\n"}, "NOASSERTION"),
+    ],
+)
+def test_licences_as_spdx_expressions(tmp_path, files, expected):
+    for kind in ("dir", "archive"):
+        root = write_files(tmp_path / kind / "proj", {**files, "a.py": "a = 1\n"})
+        if kind == "dir":
+            unit = RepoUnit("dir", str(root), "proj")
+        else:
+            with tarfile.open(tmp_path / "proj-main.tar.gz", "w:gz") as tar:
+                tar.add(root, arcname="proj-main")
+            unit = next(expand_entry(str(tmp_path / "proj-main.tar.gz")))
+        records, _ = read_all(unit)
+        assert records["a.py"].repo_license == expected, kind
+        assert records["a.py"].meta["license_file"] == ", ".join(sorted(files, key=license_order)), kind

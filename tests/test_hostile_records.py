@@ -15,6 +15,7 @@ from hostile_records import RecordCorpus, write_record_corpus
 
 from pipeline.accounting import accounting_errors, read_funnel
 from pipeline.sinks import read_parquet_records
+from tests.conftest import output_tree
 
 REPO = Path(__file__).resolve().parent.parent
 RUN_TIMEOUT_S = 400  # ~20 s each on an idle machine; the bound only turns a hang into a failure
@@ -36,12 +37,6 @@ def _run(config: Path, output: Path, *beam_args: str) -> None:
     assert proc.returncode == 0, f"{stdout}\n{stderr[-4000:]}"
 
 
-def _tree(root: Path) -> dict[str, bytes]:
-    """Every output file; the output folder's own path (a skipped phase's message names it) made neutral."""
-    return {p.relative_to(root).as_posix(): p.read_bytes().replace(str(root).encode(), b"<output>")
-            for p in sorted(root.rglob("*")) if p.is_file()}
-
-
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> tuple[RecordCorpus, Path, Path]:
     root = tmp_path_factory.mktemp("records")
@@ -55,7 +50,7 @@ def runs(tmp_path_factory) -> tuple[RecordCorpus, Path, Path]:
 
 def test_in_process_and_multi_processing_write_the_same_bytes(runs):
     _, in_process, multi = runs
-    first, second = _tree(in_process), _tree(multi)
+    first, second = output_tree(in_process), output_tree(multi)
     assert sorted(first) == sorted(second)
     assert [name for name in first if first[name] != second[name]] == []
 

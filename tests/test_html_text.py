@@ -53,3 +53,15 @@ def test_broken_and_odd_documents():
 def test_visible_text_ratio():
     assert visible_text_ratio("") == 0.0
     assert visible_text_ratio("<p>abcd</p>") == 4 / 11
+
+
+def test_templates_without_body_show_their_content():
+    # libxml2 keeps HTML5 elements it does not know inside an implied <head>; a browser renders them.
+    template = (
+        "<meta charset='utf-8'>\n<link rel='stylesheet' href='site.css'>\n<style>nav { color: red }</style>\n"
+        "<nav><a href='/'>Home</a></nav>\n<main><section><h1>Orders</h1><p>{{ count }} open orders</p></section></main>\n"
+        "<footer>Shop</footer>\n"
+    )
+    assert visible_text(template) == "Home Orders {{ count }} open orders Shop"
+    head_only = "<html><head><title>T</title><meta name='x'><script>var a = 1;</script></head><body>b</body></html>"
+    assert visible_text(head_only) == "b"

@@ -93,7 +93,7 @@ def test_output_is_byte_identical_whatever_the_arrival_order(mix_run):
 
 
 def readme_reader_example() -> str:
-    text = (REPO / "docs" / "output-contract.md").read_text()
+    text = (REPO / "docs" / "output-contract.md").read_text()  # moved there from the README (its first screen)
     found = re.search(r"<!-- reader-example -->\s*```python\n(.*?)```", text, re.DOTALL)
     assert found, "docs/output-contract.md lost its reader example (a ```python block after <!-- reader-example -->)"
     return found.group(1)

@@ -283,7 +283,7 @@ def repo_meta(unit: RepoUnit, tree: RepoTree, *, local_dir: str = "") -> RepoMet
     """The unit's metadata, completed from the tree: licence file, and the origin URL of a checkout."""
     meta = unit.meta
     if not meta.license:
-        meta = meta.merged(license_meta(tree.license_file()))
+        meta = meta.merged(license_meta(tree.license_files()))
     if not meta.url and local_dir:
         meta = meta.merged(RepoMeta(url=origin_url(os.path.join(local_dir, ".git"))))
     return meta
@@ -397,8 +397,8 @@ class _GitListing:
             if not any(part in VCS_DIRS for part in path.split("/")):
                 yield FileEntry(path, -1, None)
 
-    def license_file(self, limit: int = 0) -> None:
-        return None
+    def license_files(self, limit: int = 0) -> list[tuple[str, bytes]]:
+        return []
 
 
 def clone_url(location: str) -> str:

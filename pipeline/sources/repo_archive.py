@@ -23,7 +23,13 @@ from typing import BinaryIO
 
 from pipeline.sources.file_text import is_clean, printable
 from pipeline.sources.input_files import open_input
-from pipeline.sources.repo_metadata import LICENSE_READ_BYTES, is_license_file, pick_license_file
+from pipeline.sources.repo_metadata import (
+    LICENSE_READ_BYTES,
+    MAX_LICENSE_FILES,
+    is_license_file,
+    license_order,
+    pick_license_files,
+)
 from pipeline.sources.tree_entries import (
     READ_ERRORS,
     ArchiveTooLarge,
@@ -141,6 +147,7 @@ class TarTree:
         self.max_archive_bytes = max_archive_bytes
         self.tarinfo = _bounded_tarinfo(max_header_bytes)
         self._top: str | None | object = _UNKNOWN
+        self._licenses: list[tuple[str, bytes]] = []
 
     def _stream(self) -> Iterator[tuple[tarfile.TarFile, tarfile.TarInfo]]:
         compression = TAR_SUFFIXES[archive_suffix(self.location) or ".tar"]
@@ -154,13 +161,18 @@ class TarTree:
     def top_folder(self) -> str | None:
         """The one folder every member lies under (GitHub's `<name>-<ref>/`), else None: a `git archive`
         without `--prefix` starts with the repository's own first folder (`.github/`), which is kept. One
-        pass over the headers, stopped at the first member outside the candidate."""
-        if self._top is not _UNKNOWN:
-            return self._top
+        pass over the archive, which also keeps the heads of the licence files at its root."""
+        if self._top is _UNKNOWN:
+            self._scan()
+        return self._top
+
+    def _scan(self) -> None:
         top: str | None = None
         seen = False
+        consistent = True
+        candidates: list[tuple[str, bytes]] = []  # licence files at depth 1 or 2 (root with or without top)
         try:
-            for _, member in self._stream():
+            for tar, member in self._stream():
                 raw = member.name.removeprefix("./")
                 if unsafe_member_reason(raw):
                     continue  # counted when read; it must not hide the top folder (as for zip)
@@ -170,12 +182,16 @@ class TarTree:
                     seen = True
                     top = first if first and (member.isdir() or "/" in name) else None
                 if top is None or first != top or (name == top and not member.isdir()):
-                    top = None
-                    break
+                    consistent = False
+                if member.isreg() and name.count("/") <= 1 and is_license_file(posixpath.basename(name)):
+                    fh = tar.extractfile(member)
+                    if fh is not None and len(candidates) < MAX_LICENSE_FILES * 2:
+                        candidates.append((name, fh.read(LICENSE_READ_BYTES)))
         except (ArchiveTooLarge, TarHeaderTooLarge, *READ_ERRORS):
-            pass  # the reading pass counts the damage; the members before it decide the top folder
-        self._top = top
-        return top
+            pass  # the reading pass counts the damage; the members before it decide
+        self._top = top if consistent else None
+        root = [(_strip_top(n, self._top), data) for n, data in candidates]
+        self._licenses = sorted(((n, d) for n, d in root if n and "/" not in n), key=lambda nd: license_order(nd[0]))
 
     def _members(self) -> Iterator[tuple[tarfile.TarFile, tarfile.TarInfo, str | None]]:
         """`(tar, member, top folder)` for every member but the top folder itself."""
@@ -214,18 +230,11 @@ class TarTree:
             return Skipped(rel, "not_regular_file", "FIFO or device member")
         return FileEntry(rel, member.size, partial(_read_tar_member, tar, member))
 
-    def license_file(self, limit: int = LICENSE_READ_BYTES) -> tuple[str, bytes] | None:
-        """The first root-level licence file met in the archive, with its first `limit` bytes (one extra
-        streaming pass that stops there); None when there is none or the archive cannot be read."""
-        try:
-            for tar, member, top in self._members():
-                rel = _strip_top(member.name, top)
-                if member.isreg() and "/" not in rel and is_license_file(rel):
-                    fh = tar.extractfile(member)
-                    return (rel, fh.read(limit)) if fh else None
-        except (ArchiveTooLarge, TarHeaderTooLarge, *READ_ERRORS):
-            return None
-        return None
+    def license_files(self, limit: int = LICENSE_READ_BYTES) -> list[tuple[str, bytes]]:
+        """The root-level licence files (at most MAX_LICENSE_FILES), each with its first `limit` bytes."""
+        if self._top is _UNKNOWN:
+            self._scan()
+        return [(name, data[:limit]) for name, data in self._licenses[:MAX_LICENSE_FILES]]
 
 
 def _read_tar_member(tar: tarfile.TarFile, member: tarfile.TarInfo, limit: int) -> bytes:
@@ -314,16 +323,17 @@ class ZipTree:
             raise ArchiveTooLarge(self.max_archive_bytes)
         return data
 
-    def license_file(self, limit: int = LICENSE_READ_BYTES) -> tuple[str, bytes] | None:
+    def license_files(self, limit: int = LICENSE_READ_BYTES) -> list[tuple[str, bytes]]:
+        """The root-level licence files (at most MAX_LICENSE_FILES), each with its first `limit` bytes."""
         try:
             with open_input(self.location) as raw, zipfile.ZipFile(raw) as archive:
                 infos = {_zip_name(i).rstrip("/"): i for i in archive.infolist() if not i.is_dir()}
                 top = zip_top_folder(list(infos))
                 root = {_strip_top(n, top): i for n, i in infos.items() if "/" not in _strip_top(n, top)}
-                name = pick_license_file(root)
-                if name is None:
-                    return None
-                with archive.open(root[name]) as fh:
-                    return name, fh.read(limit)
+                found = []
+                for name in pick_license_files(root)[:MAX_LICENSE_FILES]:
+                    with archive.open(root[name]) as fh:
+                        found.append((name, fh.read(limit)))
+                return found
         except READ_ERRORS:
-            return None
+            return []

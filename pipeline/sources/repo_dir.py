@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from functools import partial
 
 from pipeline.sources.file_text import is_clean, printable
-from pipeline.sources.repo_metadata import LICENSE_READ_BYTES, pick_license_file
+from pipeline.sources.repo_metadata import LICENSE_READ_BYTES, MAX_LICENSE_FILES, pick_license_files
 from pipeline.sources.tree_entries import VCS_DIRS, FileEntry, FileTooLarge, NotRegularFile, Skipped
 
 # Reads after the first use this chunk size (only files that grew while being read need them).
@@ -106,23 +106,23 @@ class DirTree:
             return Skipped(rel, "symlink_broken", f"symlink to {printable(target)} is dangling or a loop")
         return Skipped(rel, "symlink_in_repo", f"symlink to {printable(target)} (not followed)")
 
-    def license_file(self, limit: int = LICENSE_READ_BYTES) -> tuple[str, bytes] | None:
-        """The root licence file's name and first `limit` bytes, or None."""
+    def license_files(self, limit: int = LICENSE_READ_BYTES) -> list[tuple[str, bytes]]:
+        """The root licence files' names and first `limit` bytes (at most MAX_LICENSE_FILES)."""
         try:
             with os.scandir(self.root) as it:
                 names = [e.name for e in it if e.is_file(follow_symlinks=False)]
         except OSError:
-            return None
-        name = pick_license_file(names)
-        if name is None:
-            return None
-        try:
-            fd = os.open(os.path.join(self.root, name), OPEN_FLAGS)
-        except OSError:
-            return None
-        try:
-            return name, os.read(fd, limit)
-        except OSError:
-            return None
-        finally:
-            os.close(fd)
+            return []
+        found = []
+        for name in pick_license_files(names)[:MAX_LICENSE_FILES]:
+            try:
+                fd = os.open(os.path.join(self.root, name), OPEN_FLAGS)
+            except OSError:
+                continue
+            try:
+                found.append((name, os.read(fd, limit)))
+            except OSError:
+                continue
+            finally:
+                os.close(fd)
+        return found

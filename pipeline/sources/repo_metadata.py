@@ -56,6 +56,37 @@ SPDX_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Zlib", ("this software is provided 'as-is'", "altered source versions must be plainly marked")),
 )
 
+# Ids whose text quotes or contains another's key phrases: the other is not a second licence.
+SUBSUMES = {
+    "AGPL-3.0": ("GPL-3.0",),
+    "LGPL-3.0": ("GPL-3.0",),
+    "LGPL-2.1": ("GPL-2.0",),
+    "BSD-3-Clause": ("BSD-2-Clause",),
+}
+# At most this many root licence files are read per repository.
+MAX_LICENSE_FILES = 4
+# A licence file this short may be a statement naming licences rather than holding their texts.
+STATEMENT_MAX_CHARS = 2_000
+CHOICE_PREAMBLE_CHARS = 600
+CHOICE_WORDS = re.compile(r"\bdual[- ]licen[cs]ed\b|\beither\b|at your option|\bat your choice\b|\bchoose\b")
+LICENSE_NAMES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (spdx, re.compile(pattern))
+    for spdx, pattern in (
+        ("Unlicense", r"\bunlicen[cs]e\b"),
+        ("MIT", r"\bmit\b"),
+        ("Apache-2.0", r"\bapache(?: license)?,? (?:version )?2\.0\b|\bapache-2\.0\b"),
+        ("BSD-3-Clause", r"\bbsd-3-clause\b|\b3-clause bsd\b"),
+        ("BSD-2-Clause", r"\bbsd-2-clause\b|\b2-clause bsd\b"),
+        ("GPL-3.0", r"\bgplv3\b|\bgpl-3\.0\b"),
+        ("GPL-2.0", r"\bgplv2\b|\bgpl-2\.0\b"),
+        ("MPL-2.0", r"\bmpl-2\.0\b"),
+        ("ISC", r"\bisc licen[cs]e\b"),
+        ("Zlib", r"\bzlib licen[cs]e\b"),
+    )
+)
+# `SPDX-License-Identifier: MIT OR Apache-2.0` (the REUSE convention): the expression as written.
+SPDX_ID_LINE = re.compile(r"SPDX-License-Identifier:[ \t]*([A-Za-z0-9.+\-() \t]{1,200})")
+
 # Side-file columns, first present wins; the GitHub API's repository JSON is accepted as it comes.
 META_KEY_COLUMNS = ("repo", "repo_name", "full_name", "name")
 META_COLUMNS = {
@@ -90,32 +121,67 @@ def is_license_file(name: str) -> bool:
     return bool(LICENSE_FILE_RE.match(name))
 
 
-def pick_license_file(names: Iterable[str]) -> str | None:
-    """The licence file among root-level `names` (LICENSE before LICENCE before COPYING; then by name)."""
-    found = sorted((n for n in names if is_license_file(n)), key=lambda n: (_license_rank(n), n))
-    return found[0] if found else None
-
-
-def _license_rank(name: str) -> int:
+def license_order(name: str) -> tuple[int, str]:
+    """LICENSE before LICENCE before COPYING/UNLICENSE, then by name."""
     lower = name.lower()
-    return 0 if lower.startswith("license") else 1 if lower.startswith("licence") else 2
+    return (0 if lower.startswith("license") else 1 if lower.startswith("licence") else 2, name)
+
+
+def pick_license_files(names: Iterable[str]) -> list[str]:
+    """The licence files among root-level `names`, in `license_order`."""
+    return sorted((n for n in names if is_license_file(n)), key=license_order)
+
+
+def _licenses_in(flat: str) -> list[str]:
+    """SPDX ids whose full key phrases occur in a whitespace-collapsed, lower-cased text, most specific
+    first, without the ids a found one implies (an LGPL text quotes the GPL, a BSD-3 text holds BSD-2's)."""
+    found = [spdx for spdx, phrases in SPDX_KEYWORDS if all(p in flat for p in phrases)]
+    return [spdx for spdx in found if not any(spdx in SUBSUMES.get(other, ()) for other in found)]
+
+
+def _named_in(flat: str) -> list[str]:
+    """SPDX ids a short statement names ("dual-licensed under the Unlicense and MIT licenses")."""
+    return [spdx for spdx, pattern in LICENSE_NAMES if pattern.search(flat)]
 
 
 def spdx_from_text(text: str) -> str:
-    """The SPDX id whose key phrases all occur in a licence text, else NOASSERTION."""
+    """An SPDX expression for one licence file: its `SPDX-License-Identifier` line when it has one; else
+    every licence whose key phrases it holds, or that a short statement names, joined by OR when the file
+    offers a choice ("dual-licensed", "either", "at your option") and by AND otherwise; else NOASSERTION."""
+    declared = SPDX_ID_LINE.search(text)
+    if declared:
+        return " ".join(declared.group(1).split())
     flat = " ".join(text.lower().split())
-    for spdx, phrases in SPDX_KEYWORDS:
-        if all(p in flat for p in phrases):
-            return spdx
-    return NOASSERTION
+    ids = _licenses_in(flat) or (_named_in(flat) if len(flat) <= STATEMENT_MAX_CHARS else [])
+    if not ids:
+        return NOASSERTION
+    # The choice is stated before the texts; licence texts' own boilerplate ("either express or implied")
+    # comes later and must not count.
+    return combine_spdx(ids, choice=bool(CHOICE_WORDS.search(flat[:CHOICE_PREAMBLE_CHARS])))
 
 
-def license_meta(found: tuple[str, bytes] | None) -> RepoMeta:
-    """Licence fields from a tree's licence file `(name, head bytes)`, or nothing when there is none."""
-    if found is None:
+def combine_spdx(ids: list[str], *, choice: bool) -> str:
+    """One SPDX expression from several: distinct ids in order, joined by OR (a choice) or AND; compound
+    parts are parenthesised."""
+    parts = [i for i in dict.fromkeys(ids) if i != NOASSERTION] or [NOASSERTION]
+    if len(parts) == 1:
+        return parts[0]
+    return f" {'OR' if choice else 'AND'} ".join(f"({p})" if " " in p else p for p in parts)
+
+
+def license_meta(found: list[tuple[str, bytes]]) -> RepoMeta:
+    """Licence fields from a tree's root licence files `[(name, head bytes)]` (none: nothing known).
+    Several files with different licences (LICENSE-MIT, LICENSE-APACHE, UNLICENSE) are the dual-licensing
+    convention: their OR, unless one file's statement names them all and says how they combine."""
+    if not found:
         return RepoMeta()
-    name, data = found
-    return RepoMeta(license=spdx_from_text(data.decode("utf-8", "replace")), license_file=name)
+    expressions = [spdx_from_text(data.decode("utf-8", "replace")) for _, data in found]
+    known = list(dict.fromkeys(e for e in expressions if e != NOASSERTION))
+    names = ", ".join(name for name, _ in found)
+    if len(known) > 1:
+        statement = next((e for e in known if all(k in e for k in known)), None)
+        return RepoMeta(license=statement or combine_spdx(known, choice=True), license_file=names)
+    return RepoMeta(license=known[0] if known else NOASSERTION, license_file=names)
 
 
 def parse_date(value: Any) -> str:
