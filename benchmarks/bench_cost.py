@@ -73,7 +73,7 @@ def make_config(path: Path, *, repos: Path, warcs: list[Path], seeds: dict[str, 
 def cli_cpu(config: Path, out: Path, resume: bool) -> float:
     """CPU seconds (user + system) of one `codecorpus run`, its reaped children included."""
     cmd = [sys.executable, "-m", "pipeline.cli", "run", "--config", str(config), "--output", str(out),
-           "--progress", "never", "--runner=FnApiRunner"] + (["--resume"] if resume else [])
+           "--progress", "never", "--runner=DirectRunner"] + (["--resume"] if resume else [])
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     err = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)

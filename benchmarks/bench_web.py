@@ -155,7 +155,7 @@ def _beam_once(warc: Path) -> dict:
         before, start = _children_cpu(), time.time()
         proc = subprocess.run(
             [sys.executable, "-m", "pipeline.cli", "run", "--config", str(config), "--output", f"{tmp}/out",
-             "--runner=FnApiRunner"],
+             "--runner=DirectRunner"],
             cwd=REPO, capture_output=True, text=True, check=False,
         )
         wall = time.time() - start

@@ -92,7 +92,7 @@ def run_seed(seed: int, config_path: Path, work: Path, generator) -> dict:
     pages_path, _ = generator.write_sample(sample_dir, seed=seed)
     config = load_config(config_path)
     iter_dir = str(work / f"select-{seed}")
-    with beam.Pipeline(argv=["--runner=FnApiRunner"]) as p:
+    with beam.Pipeline(argv=["--runner=DirectRunner"]) as p:
         build_select_pipeline(p, config, str(pages_path), iter_dir)
     examples = [(label, text) for _, label, text in training_examples(f"{iter_dir}/train")]
     trained_ids = {i.split("-", 1)[1] for i, _, _ in training_examples(f"{iter_dir}/train")}

@@ -66,7 +66,7 @@ def clusters_ours(texts: dict[str, str], settings, seed: int) -> dict[str, str]:
     """Every id mapped to its cluster's survivor, by the pipeline's Deduplicate on the DirectRunner."""
     records = [Record(id=k, source="web", text=t) for k, t in sorted(texts.items())]
     with tempfile.TemporaryDirectory() as tmp:
-        options = PipelineOptions(["--runner=FnApiRunner"])
+        options = PipelineOptions(["--runner=DirectRunner"])
         with beam.Pipeline(options=options) as p:
             result = p | beam.Create(records, reshuffle=False) | Deduplicate(settings, seed)
             (

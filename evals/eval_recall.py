@@ -226,7 +226,7 @@ def main() -> int:
         config = load_config(eval_config(cache, tokens, args.iterations))
         per_iter: dict[int, dict] = {}
         started = time.time()
-        summary = run_recall(config, str(crawl), str(cache / f"out-{tokens}"), ["--runner=FnApiRunner"],
+        summary = run_recall(config, str(crawl), str(cache / f"out-{tokens}"), ["--runner=DirectRunner"],
                              progress=lambda line, t=tokens: print(f"[{t}] {line}"),
                              on_iteration=lambda k, d, store=per_iter: store.__setitem__(k, score_iteration(d, truth)))
         results[tokens] = {"iterations": per_iter, "validation": [r["validation"] for r in

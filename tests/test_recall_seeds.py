@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from classifiers.recall_selection import budget_cut, is_collected, score_bin
+from pipeline import layout
 from pipeline.cli import _check_mix, main
 from pipeline.config import ConfigError, load_config, parse_config
 from pipeline.mix_check import off_target
@@ -26,7 +27,7 @@ from pipeline.record import Record
 from pipeline.sinks import read_parquet_records
 from tests.recall_sample import make_pages
 
-FAST = ["--runner=FnApiRunner"]
+FAST = ["--runner=DirectRunner"]  # run in this process on the FnApiRunner (Beam 2.62 knows no --runner=FnApiRunner)
 
 
 def _config(folder: Path, **recall: object) -> Path:
@@ -175,14 +176,14 @@ def test_a_weak_recall_fails_loudly_or_warns_as_configured(crawl, tmp_path, caps
 
 
 def _fake_run(out: Path, achieved_math: float, *, skipped: str = "", collected_math: int | None = None) -> None:
-    (out / "mix").mkdir(parents=True)
+    (out / layout.MANIFEST).parent.mkdir(parents=True, exist_ok=True)
     weights = {
         "code": {"asked": 0.6, "achieved": 0.6 + (0.1 - achieved_math) / 2, "status": "upsampled", "available_tokens": 9},
         "math": {"asked": 0.1, "achieved": achieved_math, "status": "missing" if not achieved_math else "complete",
                  "available_tokens": 0 if not achieved_math else 5},
         "text": {"asked": 0.3, "achieved": 0.3 + (0.1 - achieved_math) / 2, "status": "upsampled", "available_tokens": 3},
     }
-    (out / "mix" / "manifest.json").write_text(json.dumps({"weights": weights}))
+    (out / layout.MANIFEST).write_text(json.dumps({"weights": weights}))
     if skipped:
         (out / "stats" / "recall").mkdir(parents=True)
         (out / "stats" / "recall" / "skipped.txt").write_text(skipped + "\n")
