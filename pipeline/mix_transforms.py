@@ -19,6 +19,7 @@ import dataclasses
 import glob
 import json
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -242,9 +243,20 @@ def input_sizes(config: Config) -> list[dict[str, Any]]:
     return [{"kind": kind, "path": path, **_files_and_bytes(config.resolve(path))} for kind, path in entries]
 
 
+def _regular_file_size(path: str) -> int | None:
+    """The size of a regular file, without following links (an input folder may hold link loops or links
+    out of the corpus, which the sources refuse too); None for anything else."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return st.st_size if stat.S_ISREG(st.st_mode) else None
+
+
 def _files_and_bytes(path: str) -> dict[str, int | None]:
     if "://" not in path and os.path.isdir(path):
-        sizes = [os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs]
+        found = (_regular_file_size(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs)
+        sizes = [size for size in found if size is not None]
         return {"files": len(sizes), "bytes": sum(sizes)}
     try:
         found = FileSystems.match([path])[0].metadata_list if "://" in path else [

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import json
 import pickle
 import re
 from collections.abc import Iterable
@@ -63,6 +64,8 @@ class Record:
         row = dict(row)
         for key in ("scores", "meta"):
             value = row.get(key) or {}
+            if isinstance(value, str):  # the mix stores them as JSON strings (mixing/schema.py), stages as maps
+                value = json.loads(value)
             row[key] = dict(value) if not isinstance(value, dict) else value
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in row.items() if k in names})
