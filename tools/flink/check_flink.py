@@ -21,6 +21,7 @@ from pathlib import Path
 
 import yaml
 
+from pipeline.layout import LOGS
 from tools.flink.cluster import FlinkCluster, JobServer, exit_on_signals, stop_group
 
 REPO = Path(__file__).resolve().parents[2]
@@ -61,7 +62,9 @@ def run_cli(config: Path, output: Path, log: Path, *beam_args: str) -> None:
 
 
 def output_tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    """Every output file byte identity covers: all but `logs/` (the run's times, host and versions)."""
+    files = (p for p in sorted(root.rglob("*")) if p.is_file())
+    return {rel: p.read_bytes() for p in files if not (rel := p.relative_to(root).as_posix()).startswith(f"{LOGS}/")}
 
 
 def differences(reference: dict[str, bytes], other: dict[str, bytes]) -> list[str]:
