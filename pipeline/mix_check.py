@@ -17,7 +17,6 @@ from pipeline.config import Config
 from pipeline.sinks import write_bytes
 
 OFF_TARGET_FILE = "stats/mix_off_target.json"
-RECALL_SUMMARY = "recall/summary.json"
 # The recall category whose pages feed a mix group (code also comes from GitHub).
 RECALL_OF_GROUP = {"math": "math_web", "code": "code_web"}
 
@@ -41,7 +40,7 @@ def _recall_reason(config: Config, output_dir: str, group: str) -> str:
     if FileSystems.exists(skipped):
         with FileSystems.open(skipped) as fh:
             return "the recall was skipped: " + fh.read().decode("utf-8").strip()
-    summary = _read_json(layout.under(output_dir, RECALL_SUMMARY))
+    summary = _read_json(layout.under(output_dir, layout.RECALL_SUMMARY))
     if summary is None:
         return "the recall did not run (no web pages were collected)"
     collected = sum(summary.get("collected", {}).get(k, 0) for k in labels)
