@@ -29,6 +29,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipeline import layout
 from pipeline.accounting import StageCounts, read_funnel
+from pipeline.files import read_json
 
 # The files read, by their names in `pipeline.layout` (the report imports no Beam transform or model).
 COUNTS = layout.RUN_COUNTS
@@ -69,18 +70,13 @@ class RunData:
     notes: list[str] = field(default_factory=list)  # what is absent or unreadable, in words
 
 
-def _read_json(path: str) -> Any:
-    with FileSystems.open(path) as fh:
-        return json.loads(fh.read().decode("utf-8"))
-
-
 def _optional(run: RunData, rel: str) -> Any:
     path = f"{run.output_dir}/{rel}"
     if not FileSystems.exists(path):
         run.notes.append(f"{rel}: absent")
         return None
     try:
-        return _read_json(path)
+        return read_json(path)
     except (ValueError, OSError) as err:
         run.notes.append(f"{rel}: unreadable ({err})")
         return None
@@ -122,7 +118,7 @@ def _read_recall_iterations(run: RunData) -> list[dict[str, Any]]:
                          ("validation", "validation.json")):
             if FileSystems.exists(f"{base}/{rel}"):
                 try:
-                    doc[key] = _read_json(f"{base}/{rel}")
+                    doc[key] = read_json(f"{base}/{rel}")
                 except (ValueError, OSError) as err:
                     run.notes.append(f"{base}/{rel}: unreadable ({err})")
         out.append(doc)
@@ -182,7 +178,7 @@ def _read_histograms(run: RunData) -> list[ScoreHistogram]:
     out = []
     for path in paths:
         try:
-            doc = _read_json(path)
+            doc = read_json(path)
             iteration = int(doc.get("iteration", _iteration_of(path)))
             for name, h in sorted(doc["classifiers"].items()):
                 if len(h["edges"]) != len(h["counts"]) + 1:
