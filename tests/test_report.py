@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
+from report.data import load_run
 
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -131,6 +132,13 @@ def test_html_answers_a_users_questions(html_report, run_dir):
     assert 'class="merge"' in html and 'class="sampling"' in html  # merges and mix sampling shown apart
     assert html.count('class="doc-id"') >= 3  # sample documents of the mix
     assert "contaminated.gsm8k" in html and "phase mix:" in html
+
+
+def test_rejects_show_the_head_of_what_a_rule_dropped(run_dir):
+    """configs/local.yaml keeps 300 characters of each dropped record (output.rejects_text_chars)."""
+    rejects = load_run(str(run_dir)).rejects
+    contaminated = [d for key, docs in rejects.items() if "contaminated." in key for d in docs]
+    assert contaminated and all(0 < len(d["text"]) <= 300 for d in contaminated)
 
 
 def test_html_is_one_self_contained_file(html_report):
