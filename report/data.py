@@ -31,6 +31,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipeline import layout
 from pipeline.accounting import StageCounts, read_funnel
+from pipeline.files import read_bytes, read_json
 
 # The files read, by their names in `pipeline.layout` (the report imports no Beam transform or model).
 COUNTS = layout.RUN_COUNTS
@@ -75,17 +76,11 @@ class RunData:
     notes: list[str] = field(default_factory=list)  # what is absent or unreadable, in words
 
 
-def _read_json(path: str) -> Any:
-    with FileSystems.open(path) as fh:
-        return json.loads(fh.read().decode("utf-8"))
-
-
 def _read_text(path: str) -> str:
     """The file's text, stripped; "" when it is absent."""
     if not FileSystems.exists(path):
         return ""
-    with FileSystems.open(path) as fh:
-        return fh.read().decode("utf-8", errors="replace").strip()
+    return read_bytes(path).decode("utf-8", errors="replace").strip()
 
 
 def _optional(run: RunData, rel: str) -> Any:
@@ -94,7 +89,7 @@ def _optional(run: RunData, rel: str) -> Any:
         run.notes.append(f"{rel}: absent")
         return None
     try:
-        return _read_json(path)
+        return read_json(path)
     except (ValueError, OSError) as err:
         run.notes.append(f"{rel}: unreadable ({err})")
         return None
@@ -139,7 +134,7 @@ def _read_recall_iterations(run: RunData) -> list[dict[str, Any]]:
                          ("validation", "validation.json")):
             if FileSystems.exists(f"{base}/{rel}"):
                 try:
-                    doc[key] = _read_json(f"{base}/{rel}")
+                    doc[key] = read_json(f"{base}/{rel}")
                 except (ValueError, OSError) as err:
                     run.notes.append(f"{base}/{rel}: unreadable ({err})")
         out.append(doc)
@@ -199,7 +194,7 @@ def _read_histograms(run: RunData) -> list[ScoreHistogram]:
     out = []
     for path in paths:
         try:
-            doc = _read_json(path)
+            doc = read_json(path)
             iteration = int(doc.get("iteration", _iteration_of(path)))
             for name, h in sorted(doc["classifiers"].items()):
                 if len(h["edges"]) != len(h["counts"]) + 1:
