@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import struct
 import subprocess
 import sys
@@ -180,6 +181,29 @@ def test_reader_packs_every_document_once_in_a_seeded_order(tokenized_mix):
         "categories"]["code"]["docs"]
     with pytest.raises(ValueError, match="rank"):
         next(mix.sequences(64, seed=5, rank=3, world_size=3))
+
+
+def test_the_reader_refuses_a_copy_that_differs_from_the_manifest(tokenized_mix, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(tokenized_mix / "a", copy)
+    m = json.loads((copy / "mix_manifest.json").read_text())
+    MixReader(copy).verify()
+    binary = copy / m["categories"]["text"]["shards"][-1]["token_files"]["megatron"]["files"]["bin"]["path"]
+    data = binary.read_bytes()
+    binary.write_bytes(data[:-2])  # a partial copy: caught on opening, by size
+    with pytest.raises(ValueError, match=rf"{binary.name}: .* bytes, the manifest says {len(data):,} bytes"):
+        MixReader(copy)
+    binary.write_bytes(bytes([data[0] ^ 1]) + data[1:])  # same size, other bytes: caught by verify()
+    reader = MixReader(copy)
+    with pytest.raises(ValueError, match=rf"{binary.name}: sha256"):
+        reader.verify()
+    MixReader(copy, categories=["code"]).verify()  # only the files it reads
+    with pytest.raises(ValueError, match="no categories"):
+        MixReader(copy, categories=["cod"])
+    m["token_output"]["formats"] = []
+    (copy / "mix_manifest.json").write_text(json.dumps(m))
+    with pytest.raises(ValueError, match="tokenizer.path"):
+        MixReader(copy)
 
 
 def test_the_reader_imports_without_beam_or_a_framework():
