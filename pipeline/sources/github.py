@@ -198,6 +198,11 @@ def detail_name(err: BaseException) -> str:
     return f"{type(err).__name__}: {getattr(err, 'strerror', None) or err}"
 
 
+def _shortened(name: str) -> str:
+    """A name too long to repeat in a drop detail: its head and its length."""
+    return f"{name[:200]}...({len(name)} characters)"
+
+
 def split_unit(unit: RepoUnit) -> Iterator[RepoUnit]:
     """A Parquet dump becomes one unit per row group (an unreadable footer stays one unit, whose reading
     reports it); other units pass through."""
@@ -307,7 +312,7 @@ def read_tree(
     try:
         for item in entries:
             if len(item.path) > limits.max_path_chars:  # before the path is used as a key or a name
-                cut = f"{item.path[:200]}...({len(item.path)} characters)"
+                cut = _shortened(item.path)
                 yield Drop("path_too_long", stable_id(repo, item.path), f"{unit.where(cut)}: longer than "
                            f"github.max_path_chars ({limits.max_path_chars})")
                 continue
@@ -450,6 +455,10 @@ def read_dump(unit: RepoUnit, limits: ReadLimits) -> Iterator[Record | Drop]:
 
 def _dump_record(row: DumpRow, limits: ReadLimits) -> Record | Drop:
     rid = stable_id(row.repo, row.path)
+    for field_name, name in (("repo", row.repo), ("path", row.path)):
+        if len(name) > limits.max_path_chars:  # a key and a name downstream: capped as archive paths are
+            return Drop("path_too_long", rid, f"{row.where} ({field_name} {printable(_shortened(name))}): "
+                        f"longer than github.max_path_chars ({limits.max_path_chars})")
     where = f"{row.where} ({printable(row.repo)}/{printable(row.path)})"
     meta = row.meta
     if created_after_cutoff(meta.created_at, limits.created_before):
