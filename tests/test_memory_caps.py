@@ -1,7 +1,6 @@
 """Memory per record is bounded (issue 12): JSON lines are read within `inputs.text.max_row_bytes`, tar
-extension headers within `github.max_tar_header_bytes`, paths (archive members, dump rows' repo and path) within
-`github.max_path_chars`; each breach
-is a named drop and the rest of the input goes on."""
+extension headers within `github.max_tar_header_bytes`, paths (archive members, dump rows' repo and path)
+within `github.max_path_chars`; each breach is a named drop and the rest of the input goes on."""
 from __future__ import annotations
 
 import io
