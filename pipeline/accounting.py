@@ -15,10 +15,11 @@ The accounting invariant, checked by `accounting_errors`:
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 from apache_beam.io.filesystems import FileSystems
+
+from pipeline.files import read_json
 
 # Stage kinds: a "filter" maps one record to one record or one drop, so in == out + drops must hold;
 # a "source" expands inputs, so its "in" is what it emitted plus what it dropped; a "merge" joins many
@@ -81,8 +82,7 @@ class StageCounts:
 
 def read_counts(output_dir: str) -> dict:
     """The parsed `stats/counts.json` of a finished run."""
-    with FileSystems.open(f"{output_dir}/stats/counts.json") as fh:
-        return json.loads(fh.read().decode("utf-8"))
+    return read_json(f"{output_dir}/stats/counts.json")
 
 
 def read_funnel(output_dir: str) -> list[StageCounts]:

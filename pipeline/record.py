@@ -73,11 +73,13 @@ class Record:
 
 @dataclass(frozen=True)
 class Drop:
-    """A rejected record: `reason` names the rule, `detail` says what was seen (a file name, a value)."""
+    """A rejected record: `reason` names the rule, `detail` says what was seen (a file name, a value), `text`
+    the head of the record's text when the run keeps it for the rejects (`output.rejects_text_chars`)."""
 
     reason: str
     id: str
     detail: str = ""
+    text: str = ""
 
 
 ARROW_SCHEMA = pa.schema(

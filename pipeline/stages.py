@@ -14,6 +14,7 @@ is lost *between* stages either: a stage's `in` must equal the sum of its input 
 from __future__ import annotations
 
 import collections
+import dataclasses
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
@@ -85,10 +86,18 @@ class CountingDoFn(beam.DoFn):
         self._counts = collections.Counter()
 
 
+def with_text(drop: Drop, element: Any, chars: int) -> Drop:
+    """`drop` carrying the first `chars` characters of the record it rejects (`output.rejects_text_chars`),
+    when `element` is that record; unchanged otherwise (a source's input, a setting of 0)."""
+    if chars <= 0 or drop.text or not isinstance(element, Record) or element.id != drop.id:
+        return drop
+    return dataclasses.replace(drop, text=element.text[:chars])
+
+
 class _StepDoFn(CountingDoFn):
-    def __init__(self, stage: str, kind: str, step: Callable[..., Any]):
+    def __init__(self, stage: str, kind: str, step: Callable[..., Any], text_chars: int = 0):
         super().__init__(stage)
-        self.kind, self.step = kind, step
+        self.kind, self.step, self.text_chars = kind, step, text_chars
 
     def setup(self) -> None:
         # A step holding a model or tokenizer (e.g. the recall scorer) loads it here: once per worker.
@@ -119,7 +128,7 @@ class _StepDoFn(CountingDoFn):
                     if self.kind == SOURCE:
                         self._bump("in")
                     self._bump(f"dropped.{result.reason}")
-                    yield pvalue.TaggedOutput(DROPS_TAG, (self.stage, result))
+                    yield pvalue.TaggedOutput(DROPS_TAG, (self.stage, with_text(result, element, self.text_chars)))
                 else:
                     if self.kind == SOURCE:  # what enters the pipeline is made writable once, and counted
                         self._bump("in")
@@ -138,13 +147,15 @@ class _StepDoFn(CountingDoFn):
             drop = error_drop(self.stage, element, err)
             log.warning("stage %s: %s", self.stage, drop.detail)
             self._bump(f"dropped.{drop.reason}")
-            yield pvalue.TaggedOutput(DROPS_TAG, (self.stage, drop))
+            yield pvalue.TaggedOutput(DROPS_TAG, (self.stage, with_text(drop, element, self.text_chars)))
 
 
 class Funnel:
     """Applies steps to PCollections and remembers every stage's counts and drops for the stats sink."""
 
-    def __init__(self) -> None:
+    def __init__(self, rejects_text_chars: int = 0) -> None:
+        # Characters of a dropped record's text its drop keeps for the rejects (config output.rejects_text_chars).
+        self.rejects_text_chars = rejects_text_chars
         self.counts: list[beam.PCollection] = []
         self.drops: list[beam.PCollection] = []
         self.stages: list[tuple[str, str]] = []
@@ -170,7 +181,8 @@ class Funnel:
 
         `side_inputs` (name -> beam.pvalue.AsSingleton(...) etc.) reach the step as keyword arguments.
         """
-        step_fn = beam.ParDo(_StepDoFn(stage, kind, step), **(side_inputs or {})).with_output_types(Record)
+        step_do_fn = _StepDoFn(stage, kind, step, self.rejects_text_chars)
+        step_fn = beam.ParDo(step_do_fn, **(side_inputs or {})).with_output_types(Record)
         out = pcoll | stage >> step_fn.with_outputs(COUNTS_TAG, DROPS_TAG, main="kept")  # kept: RecordCoder
         self.counts.append(out[COUNTS_TAG])
         self.drops.append(out[DROPS_TAG])
@@ -286,10 +298,11 @@ class Funnel:
 
 
 def reject_line(stage: str, drop: Drop) -> tuple[str, str]:
-    """(id, JSON line) of one drop in the rejects."""
-    line = json.dumps(
-        {"stage": stage, "reason": drop.reason, "id": drop.id, "detail": drop.detail}, sort_keys=True, ensure_ascii=False
-    )
+    """(id, JSON line) of one drop in the rejects; `text` only when the drop kept some."""
+    row = {"stage": stage, "reason": drop.reason, "id": drop.id, "detail": drop.detail}
+    if drop.text:
+        row["text"] = drop.text
+    line = json.dumps(row, sort_keys=True, ensure_ascii=False)
     return drop.id, line
 
 

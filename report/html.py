@@ -104,7 +104,7 @@ def _rejects(run: RunData) -> str:
     rows = []
     for key, docs in run.rejects.items():
         for d in docs:
-            rows.append([key, d["id"], d["detail"][:160], d["text"][:160] or "(text not kept)"])
+            rows.append([key, d["id"], d["detail"][:160], d["text"][:160] or "(not kept: output.rejects_text_chars)"])
     return _table(["stage: reason", "id", "detail", "text"], rows)
 
 
