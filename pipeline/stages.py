@@ -27,7 +27,7 @@ from apache_beam.transforms.window import GlobalWindows
 
 from pipeline.accounting import ERROR_PREFIX, FILTER, MERGE, SOURCE  # noqa: F401 - the kinds, re-exported
 from pipeline.config import Output
-from pipeline.record import Drop, Record, repair_record
+from pipeline.record import Drop, Record, repair_record, utf8_size
 from pipeline.sinks import WriteJsonLinesShards
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 COUNTS_TAG = "counts"
 DROPS_TAG = "drops"
 
+BYTES_PREFIX = "bytes."  # counters of text bytes (bytes.in, bytes.out): counts.json lists them apart
 FIRST_ERRORS = 5  # records named per stage in counts.json's `errors` (the rest are in the rejects)
 
 
@@ -118,6 +119,8 @@ class _StepDoFn(CountingDoFn):
     def process(self, element: Any, **side_inputs):  # unannotated: Beam type-checks annotated kwargs
         if self.kind == FILTER:
             self._bump("in")
+            if isinstance(element, Record):
+                self._bump("bytes.in", utf8_size(element.text))
         try:
             for result in self._results(element, side_inputs):
                 if result is None:  # a step that forgot to return would pass None on as a record
@@ -136,6 +139,7 @@ class _StepDoFn(CountingDoFn):
                         for repair in repairs:
                             self._bump(f"repaired.{repair}")
                     self._bump("out")
+                    self._bump("bytes.out", utf8_size(result.text))
                     yield result
         except StepError:
             raise  # the step breaks its contract on every record: a bug to fix before any run
@@ -317,8 +321,12 @@ def counts_json(
     per materialized hand-off to a later phase, the stages that produced it; and, only when a step raised,
     per stage the first (id, detail) of the records it raised on."""
     by_stage: dict[str, dict[str, int]] = collections.defaultdict(dict)
+    text_bytes: dict[str, dict[str, int]] = collections.defaultdict(dict)
     for (stage, key), n in items:
-        by_stage[stage][key] = n
+        if key.startswith(BYTES_PREFIX):
+            text_bytes[stage][key[len(BYTES_PREFIX):]] = n
+        else:
+            by_stage[stage][key] = n
     inputs = inputs or {}
     doc = {
         "stages": [
@@ -326,6 +334,7 @@ def counts_json(
                 "stage": stage,
                 "kind": kind,
                 "counts": dict(sorted(by_stage.get(stage, {}).items())),
+                "bytes": dict(sorted(text_bytes.get(stage, {}).items())),
                 "inputs": sorted(inputs.get(stage, [])),
             }
             for stage, kind in stages
