@@ -14,7 +14,6 @@ from pipeline import layout
 from pipeline.config import Config
 from pipeline.files import read_json_if_exists, write_json
 
-OFF_TARGET_FILE = "stats/mix_off_target.json"
 # The recall category whose pages feed a mix group (code also comes from GitHub).
 RECALL_OF_GROUP = {"math": "math_web", "code": "code_web"}
 
@@ -64,4 +63,4 @@ def off_target(config: Config, output_dir: str) -> list[str]:
 
 def write_off_target(output_dir: str, messages: list[str], config: Config) -> None:
     doc = {"tolerance": config.mix.weight_tolerance, "on_off_target": config.mix.on_off_target, "off_target": messages}
-    write_json(layout.under(output_dir, OFF_TARGET_FILE), doc)
+    write_json(layout.under(output_dir, layout.MIX_OFF_TARGET), doc)
