@@ -36,6 +36,8 @@ class StageCounts:
     kind: str
     counts: dict[str, int] = field(default_factory=dict)
     inputs: list[str] = field(default_factory=list)  # the stages whose outs make up this stage's in
+    # UTF-8 bytes of the records' text that came in and went out ("in", "out"), where the stage counts them
+    text_bytes: dict[str, int] = field(default_factory=dict)
 
     @property
     def n_in(self) -> int:
@@ -98,7 +100,10 @@ def read_first_errors(output_dir: str) -> dict[str, list[dict[str, str]]]:
 
 def parse_stages(doc: dict) -> list[StageCounts]:
     """The stages of a parsed counts.json document."""
-    return [StageCounts(s["stage"], s["kind"], s["counts"], list(s.get("inputs", []))) for s in doc["stages"]]
+    return [
+        StageCounts(s["stage"], s["kind"], s["counts"], list(s.get("inputs", [])), dict(s.get("bytes", {})))
+        for s in doc["stages"]
+    ]
 
 
 def link_errors(funnel: list[StageCounts]) -> list[str]:

@@ -71,6 +71,11 @@ class Record:
         return cls(**{k: v for k, v in row.items() if k in names})
 
 
+def utf8_size(text: str) -> int:
+    """Bytes of `text` in UTF-8, without a copy for ASCII text (`str.isascii` is a flag check in CPython)."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
 @dataclass(frozen=True)
 class Drop:
     """A rejected record: `reason` names the rule, `detail` says what was seen (a file name, a value), `text`

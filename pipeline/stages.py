@@ -33,7 +33,7 @@ from apache_beam.transforms.window import GlobalWindows
 
 from pipeline.accounting import ERROR_PREFIX, FILTER, MERGE, SOURCE  # the kinds (re-exported)
 from pipeline.config import Output
-from pipeline.record import Drop, Record, repair_record
+from pipeline.record import Drop, Record, repair_record, utf8_size
 from pipeline.sinks import WriteJsonLinesShards
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 COUNTS_TAG = "counts"
 DROPS_TAG = "drops"
 
+BYTES_PREFIX = "bytes."  # counters of text bytes (bytes.in, bytes.out): counts.json lists them apart
 FIRST_ERRORS = 5  # records named per stage in counts.json's `errors` (the rest are in the rejects)
 
 
@@ -124,6 +125,8 @@ class _StepDoFn(CountingDoFn):
     def process(self, element: Any, **side_inputs):  # unannotated: Beam type-checks annotated kwargs
         if self.kind == FILTER:
             self._bump("in")
+            if isinstance(element, Record):
+                self._bump("bytes.in", utf8_size(element.text))
         try:
             for result in self._results(element, side_inputs):
                 if result is None:  # a step that forgot to return would pass None on as a record
@@ -142,6 +145,7 @@ class _StepDoFn(CountingDoFn):
                         for repair in repairs:
                             self._bump(f"repaired.{repair}")
                     self._bump("out")
+                    self._bump("bytes.out", utf8_size(result.text))
                     yield result
         except StepError:
             raise  # the step breaks its contract on every record: a bug to fix before any run
@@ -202,24 +206,29 @@ class _GroupCountingDoFn(CountingDoFn):
         super().__init__(step.stages[0])
         self.step = step
 
-    def _through(self, n: int) -> None:
-        """The record went in and out of the first `n` stages (its `in` at the first is counted on entry)."""
+    def _through(self, n: int, size: int) -> None:
+        """A record of `size` text bytes went in and out of the first `n` stages (its `in` at the first is
+        counted on entry)."""
         for i, stage in enumerate(self.step.stages[:n]):
             if i:
                 self._bump("in", stage=stage)
+                self._bump("bytes.in", size, stage=stage)
             self._bump("out", stage=stage)
+            self._bump("bytes.out", size, stage=stage)
 
-    def _passed(self) -> None:
-        self._through(len(self.step.stages))
+    def _passed(self, record: Record) -> None:
+        self._through(len(self.step.stages), utf8_size(record.text))
         if self.step.merges:
             self._bump("passed")
 
-    def _drop(self, drop: Drop) -> pvalue.TaggedOutput:
+    def _drop(self, drop: Drop, size: int = 0) -> pvalue.TaggedOutput:
+        """Count `drop` at its stage, the record (of `size` bytes) having passed the stages before it."""
         k = self.step.drop_stage.get(drop.reason, 0)
-        self._through(k)
+        self._through(k, size)
         stage = self.step.stages[k]
         if k:
             self._bump("in", stage=stage)
+            self._bump("bytes.in", size, stage=stage)
         self._bump(f"dropped.{drop.reason}", stage=stage)
         return pvalue.TaggedOutput(DROPS_TAG, (stage, drop))
 
@@ -232,13 +241,14 @@ class _GroupCountingDoFn(CountingDoFn):
 class _KeyDoFn(_GroupCountingDoFn):
     def process(self, record: Record) -> Iterable[Any]:
         self._bump("in")
+        self._bump("bytes.in", utf8_size(record.text))
         try:
             key = self.step.key(record)
         except Exception as err:  # noqa: BLE001 - one record's failure is isolated: counted, kept in the rejects
             yield self._error(record, err)
             return
         if key is None:
-            self._passed()
+            self._passed(record)
             yield pvalue.TaggedOutput(_PASSED, record)
         else:
             yield key, record
@@ -256,16 +266,19 @@ class _ResolveDoFn(_GroupCountingDoFn):
             for record in records:
                 yield self._error(record, err)
             return
+        # Text bytes of a record dropped at a later stage (its bytes went through the earlier ones).
+        sizes = {r.id: utf8_size(r.text) for r in records} if len(self.step.stages) > 1 else {}
         for result in results:
             if isinstance(result, Drop):
-                yield self._drop(result)
+                yield self._drop(result, sizes.get(result.id, 0))
             elif isinstance(result, Merged) and self.step.merges:
                 self._bump("merged", result.n)
                 self._bump("samples")
                 self._bump("out")
+                self._bump("bytes.out", utf8_size(result.record.text))
                 yield result.record
             elif isinstance(result, Record):
-                self._passed()
+                self._passed(result)
                 yield result
             else:  # a bug in the step, not in the data: fail before any run
                 raise StepError(
@@ -489,8 +502,12 @@ def counts_json(
     per materialized hand-off to a later phase, the stages that produced it; and, only when a step raised,
     per stage the first (id, detail) of the records it raised on."""
     by_stage: dict[str, dict[str, int]] = collections.defaultdict(dict)
+    text_bytes: dict[str, dict[str, int]] = collections.defaultdict(dict)
     for (stage, key), n in items:
-        by_stage[stage][key] = n
+        if key.startswith(BYTES_PREFIX):
+            text_bytes[stage][key[len(BYTES_PREFIX):]] = n
+        else:
+            by_stage[stage][key] = n
     inputs = inputs or {}
     doc = {
         "stages": [
@@ -498,6 +515,7 @@ def counts_json(
                 "stage": stage,
                 "kind": kind,
                 "counts": dict(sorted(by_stage.get(stage, {}).items())),
+                "bytes": dict(sorted(text_bytes.get(stage, {}).items())),
                 "inputs": sorted(inputs.get(stage, [])),
             }
             for stage, kind in stages

@@ -180,8 +180,8 @@ def test_report_says_why_the_mix_is_off_target_and_the_recall_weak_or_skipped():
     from report.terminal import format_off_target, format_recall
 
     run = RunData("out", [], off_target={"tolerance": 0.02, "on_off_target": "warn", "off_target": [
-        "mix group math: written 0.0%, asked 10.0% (tolerance 2.0%): its pool holds 0 tokens (missing); "
-        "the recall collected no math page"]})
+        ("mix group math: written 0.0%, asked 10.0% (tolerance 2.0%): its pool holds 0 tokens (missing); "
+         "the recall collected no math page")]})
     lines = format_off_target(run)
     assert lines[0].startswith("OFF TARGET") and "the recall collected no math page" in " ".join(lines)
     assert all(len(line) <= 80 for line in lines)
