@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from filters.url_normalize import site_host, url_domain
+
 OTHER_LABEL = "other"  # the fastText label of pages in no recall category
 NO_LABEL = "none"  # in a reviewed annotations file: "this prefix is not code or math"
 WEB, GITHUB = "web", "github"
@@ -22,14 +24,15 @@ DOMAIN_THRESHOLD = 0.10
 PATH_MIN_FRACTION = 0.5
 
 
-def _strip_www(host: str) -> str:
-    return host.removeprefix("www.")
-
-
 def url_location(url: str) -> tuple[str, str]:
-    """(host, path) of a URL: host lower-cased without port or `www.`, path without query or fragment."""
-    parts = urlsplit(url if "://" in url else f"http://{url}")
-    return _strip_www((parts.hostname or "").lower()), parts.path or "/"
+    """(host, path) of a URL (one without a scheme read as http): host as `filters.url_normalize.url_domain`
+    spells it (the record's `domain`), path without query or fragment."""
+    url = url if "://" in url else f"http://{url}"
+    try:
+        path = urlsplit(url).path or "/"
+    except ValueError:
+        path = "/"
+    return url_domain(url), path
 
 
 def page_location(source: str, *, url: str = "", repo: str = "", path: str = "") -> tuple[str, str]:
@@ -48,7 +51,7 @@ def parse_prefix(pattern: str, source: str) -> tuple[str, str]:
     host = "/".join(segments[:cut])
     rest = "/".join(segments[cut:])
     if source != GITHUB:
-        host = _strip_www(host.lower())
+        host = site_host(host)
     return host, ("/" + rest) if rest else ""
 
 

@@ -106,11 +106,18 @@ def normalize_url(url: str, *, drop_tracking: bool = True, sort_query: bool = Tr
     return f"{scheme}://{netloc}{path}" + (f"?{query}" if query else "")
 
 
+def site_host(host: str) -> str:
+    """A host as the key of its site: lower-cased, IDNA as punycode, no trailing dot, no `www.`
+    (`WWW.Bücher.DE.` -> `xn--bcher-kva.de`). The one spelling of a page's host: the record's `domain`
+    and the recall's domain statistics and seed prefixes all use it, so they agree."""
+    return _normalize_host(host).removeprefix("www.")
+
+
 def url_domain(url: str) -> str:
-    """The site of `url` for domain statistics (SPEC §2 "same base URL"): its host without `www.` or port."""
+    """The site of `url` for domain statistics (SPEC §2 "same base URL"): `site_host` of its host, no port;
+    "" when `url` has no host (or is not a URL)."""
     try:
         host = urlsplit(url.strip()).hostname or ""
     except ValueError:
         return ""
-    host = _normalize_host(host)
-    return host.removeprefix("www.")
+    return site_host(host)

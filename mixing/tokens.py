@@ -30,11 +30,6 @@ DEEPSEEK_END = "<\uff5cend\u2581of\u2581sentence\uff5c>"  # DeepSeek-V2's tokeni
 SPEC_END = "<|eos|>"
 
 
-def load_tokenizer(path: str, read_bytes: Callable[[str], bytes] | None = None):
-    """A `tokenizers.Tokenizer` from the `tokenizer.json` at `path` (read by `read_bytes`, default: local)."""
-    return _tokenizers_from(_read(path, read_bytes), path)[0]
-
-
 def _read(path: str, read_bytes: Callable[[str], bytes] | None) -> bytes:
     try:
         return (read_bytes or _read_local)(path)

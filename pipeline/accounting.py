@@ -15,10 +15,11 @@ The accounting invariant, checked by `accounting_errors`:
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 from apache_beam.io.filesystems import FileSystems
+
+from pipeline.files import read_json
 
 # Stage kinds: a "filter" maps one record to one record or one drop, so in == out + drops must hold;
 # a "source" expands inputs, so its "in" is what it emitted plus what it dropped; a "merge" joins many
@@ -35,6 +36,8 @@ class StageCounts:
     kind: str
     counts: dict[str, int] = field(default_factory=dict)
     inputs: list[str] = field(default_factory=list)  # the stages whose outs make up this stage's in
+    # UTF-8 bytes of the records' text that came in and went out ("in", "out"), where the stage counts them
+    text_bytes: dict[str, int] = field(default_factory=dict)
 
     @property
     def n_in(self) -> int:
@@ -81,8 +84,7 @@ class StageCounts:
 
 def read_counts(output_dir: str) -> dict:
     """The parsed `stats/counts.json` of a finished run."""
-    with FileSystems.open(f"{output_dir}/stats/counts.json") as fh:
-        return json.loads(fh.read().decode("utf-8"))
+    return read_json(f"{output_dir}/stats/counts.json")
 
 
 def read_funnel(output_dir: str) -> list[StageCounts]:
@@ -98,7 +100,10 @@ def read_first_errors(output_dir: str) -> dict[str, list[dict[str, str]]]:
 
 def parse_stages(doc: dict) -> list[StageCounts]:
     """The stages of a parsed counts.json document."""
-    return [StageCounts(s["stage"], s["kind"], s["counts"], list(s.get("inputs", []))) for s in doc["stages"]]
+    return [
+        StageCounts(s["stage"], s["kind"], s["counts"], list(s.get("inputs", [])), dict(s.get("bytes", {})))
+        for s in doc["stages"]
+    ]
 
 
 def link_errors(funnel: list[StageCounts]) -> list[str]:

@@ -363,6 +363,11 @@ class Output(Section):
         description="text bytes per shard of stages/, recall/ and rejects/ (more shards as the input grows)",
     )
     write_rejects: bool = Field(default=False, description="write dropped records' ids and reasons")
+    # Opt-in because the rejects then grow with the corpus: a user reading why a rule dropped a file wants
+    # to see the file, and the head of it is enough to judge the rule.
+    rejects_text_chars: int = Field(
+        default=0, ge=0, description="keep the first N characters of a dropped record's text in the rejects (0: none)"
+    )
 
 
 class TokenizerSection(Section):

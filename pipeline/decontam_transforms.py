@@ -29,8 +29,8 @@ from filters.decontaminate import (
 )
 from pipeline import layout
 from pipeline.config import Config, ConfigError
+from pipeline.files import read_bytes, write_bytes, write_json
 from pipeline.record import Drop, Record
-from pipeline.sinks import read_bytes, write_bytes
 from pipeline.stages import Funnel
 
 STAGE = "decontaminate"
@@ -105,7 +105,7 @@ def write_index(config: Config, output_dir: str) -> str:
 
 
 def _write_summary(index: ContaminationIndex, output_dir: str) -> None:
-    write_bytes(f"{output_dir}/{SUMMARY_FILE}", (json.dumps(index.summary(), indent=1, sort_keys=True) + "\n").encode())
+    write_json(f"{output_dir}/{SUMMARY_FILE}", index.summary())
 
 
 class ContaminationStep:

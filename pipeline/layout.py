@@ -32,6 +32,7 @@ CLUSTER_SIZES = "stats/dedup_clusters.json"
 DECONTAMINATION = "stats/decontamination.json"
 DECONTAMINATION_INDEX = "stats/decontamination_index.bin"  # built by the launcher, loaded by workers
 MIX_LANGUAGES = "stats/mix_languages.json"
+MIX_OFF_TARGET = "stats/mix_off_target.json"  # written at the end of every run (pipeline/mix_check.py)
 RECALL_SKIPPED = "stats/recall/skipped.txt"
 RECALL_HISTOGRAMS = "recall/iter-*/score_histogram.json"
 RECALL_SUMMARY = "recall/summary.json"

@@ -8,24 +8,14 @@ from its asked weight, each with the reason; `codecorpus run` prints them at the
 """
 from __future__ import annotations
 
-import json
-
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline import layout
 from pipeline.config import Config
-from pipeline.sinks import write_bytes
+from pipeline.files import read_json_if_exists, write_json
 
-OFF_TARGET_FILE = "stats/mix_off_target.json"
 # The recall category whose pages feed a mix group (code also comes from GitHub).
 RECALL_OF_GROUP = {"math": "math_web", "code": "code_web"}
-
-
-def _read_json(path: str) -> dict | None:
-    if not FileSystems.exists(path):
-        return None
-    with FileSystems.open(path) as fh:
-        return json.loads(fh.read().decode("utf-8"))
 
 
 def _recall_reason(config: Config, output_dir: str, group: str) -> str:
@@ -40,7 +30,7 @@ def _recall_reason(config: Config, output_dir: str, group: str) -> str:
     if FileSystems.exists(skipped):
         with FileSystems.open(skipped) as fh:
             return "the recall was skipped: " + fh.read().decode("utf-8").strip()
-    summary = _read_json(layout.under(output_dir, layout.RECALL_SUMMARY))
+    summary = read_json_if_exists(layout.under(output_dir, layout.RECALL_SUMMARY))
     if summary is None:
         return "the recall did not run (no web pages were collected)"
     collected = sum(summary.get("collected", {}).get(k, 0) for k in labels)
@@ -53,7 +43,7 @@ def _recall_reason(config: Config, output_dir: str, group: str) -> str:
 
 def off_target(config: Config, output_dir: str) -> list[str]:
     """One message per group whose written weight misses the asked one by more than the tolerance."""
-    manifest = _read_json(layout.under(output_dir, layout.MANIFEST))
+    manifest = read_json_if_exists(layout.under(output_dir, layout.MANIFEST))
     if manifest is None:
         return []
     out = []
@@ -73,4 +63,4 @@ def off_target(config: Config, output_dir: str) -> list[str]:
 
 def write_off_target(output_dir: str, messages: list[str], config: Config) -> None:
     doc = {"tolerance": config.mix.weight_tolerance, "on_off_target": config.mix.on_off_target, "off_target": messages}
-    write_bytes(layout.under(output_dir, OFF_TARGET_FILE), (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode())
+    write_json(layout.under(output_dir, layout.MIX_OFF_TARGET), doc)

@@ -32,7 +32,7 @@ from classifiers.fasttext_model import TrainingError
 from pipeline import layout
 from pipeline.accounting import StageCounts, error_budget_problems, first_errors, parse_stages
 from pipeline.config import Config
-from pipeline.sinks import read_bytes, write_bytes
+from pipeline.files import read_bytes, write_bytes, write_json
 
 log = logging.getLogger(__name__)
 
@@ -232,7 +232,7 @@ def join_counts(output_dir: str) -> list[StageCounts]:
         if s["stage"] in links and not s.get("inputs"):
             s["inputs"] = sorted(links[s["stage"]])
     doc = {"stages": stages, **({"errors": errors} if errors else {})}
-    write_bytes(layout.under(output_dir, layout.RUN_COUNTS), (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode())
+    write_json(layout.under(output_dir, layout.RUN_COUNTS), doc)
     return parse_stages(doc)
 
 

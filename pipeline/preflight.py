@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.config import Config, ConfigError
+from pipeline.sources.input_files import has_glob, is_remote
 
 # The config file's name that the pipeline's own errors start with; the report names the file once.
 _FILE_PREFIX = re.compile(r"^(invalid )?config [^\n]*?:(\n| )")
@@ -38,7 +39,6 @@ def input_problems(config: Config) -> list[str]:
     seeds and annotations."""
     from pipeline.decontam_transforms import benchmark_files
     from pipeline.github_transforms import github_entries, metadata_location
-    from pipeline.sources.input_files import has_glob, is_remote
 
     problems: list[str] = []
     _collect(problems, lambda: github_entries(config))
@@ -68,34 +68,25 @@ def input_problems(config: Config) -> list[str]:
 
 
 def tokenizer_problems(config: Config) -> list[str]:
-    """The configured tokenizer must load (the recall reads pages with it, the mix counts tokens with it)."""
+    """The configured tokenizer must load (the recall reads pages with it, the mix counts tokens with it) and
+    hold the special tokens the mix inserts; loaded once, by the mix's own token counter."""
     if not config.tokenizer.path:
         return []
-    from classifiers.bpe_tokenizer import load_tokenizer
-
-    location = config.resolve(config.tokenizer.path)
-    if is_remote_path(location):
+    if is_remote(config.resolve(config.tokenizer.path)):
         return []  # read by the workers through Beam's filesystems; checked when the recall opens it
-    try:
-        load_tokenizer(location)
-    except ValueError as err:
-        return [f"tokenizer.path: {err}"]
     from pipeline.mix_transforms import mix_counter
 
     try:
-        mix_counter(config)  # the special tokens the mix inserts must be tokens of it
+        mix_counter(config)
     except ValueError as err:
-        return [str(err)]
+        message = str(err)
+        return [f"tokenizer.path: {message}" if message.startswith("cannot load tokenizer") else message]
     return []
-
-
-def is_remote_path(location: str) -> bool:
-    return "://" in location
 
 
 def output_problems(output: str) -> list[str]:
     """The output folder must be a folder this process can write (or a remote prefix, checked by Beam)."""
-    if is_remote_path(output):
+    if is_remote(output):
         return []
     path = Path(output)
     if path.exists() and not path.is_dir():

@@ -36,8 +36,8 @@ from classifiers.fasttext_model import FastTextParams, PageTokens, TextClassifie
 from classifiers.recall_selection import OTHER_LABEL, Annotation, parse_annotations, seeded_rank
 from pipeline.accounting import accounting_errors, parse_stages
 from pipeline.config import Config
+from pipeline.files import write_bytes, write_json
 from pipeline.recall_transforms import build_score_pipeline, build_select_pipeline
-from pipeline.sinks import write_bytes
 
 log = logging.getLogger(__name__)
 VALIDATION_FILE = "validation.json"  # in recall/iter-N/
@@ -50,10 +50,6 @@ class RecallWeak(RuntimeError):
 def _read_text(path: str) -> str:
     with FileSystems.open(path) as fh:
         return fh.read().decode("utf-8")
-
-
-def _write_text(path: str, text: str) -> None:
-    write_bytes(path, text.encode("utf-8"))  # temp + rename: a full disk leaves no half file under `path`
 
 
 def _run_pipeline(build: Callable[[beam.Pipeline], object], beam_args: list[str], stats_path: str) -> None:
@@ -138,7 +134,7 @@ def train_iteration(config: Config, iter_dir: str, iteration: int, n_examples: i
     validation = {label: {k: round(v, 6) for k, v in m.items()} for label, m in metrics.items()}
     doc = {"iteration": iteration, "examples": len(truth), "fraction": config.recall.validation_fraction,
            "train_examples": meta["examples"], "classes": validation}
-    _write_text(f"{iter_dir}/{VALIDATION_FILE}", json.dumps(doc, indent=1, sort_keys=True) + "\n")
+    write_json(f"{iter_dir}/{VALIDATION_FILE}", doc)
     return {**meta, "validation": validation}
 
 
@@ -286,7 +282,7 @@ def run_recall(
             "weak": found,
         }
         weak.extend(f"iteration {iteration}: {r}" for r in found)
-        _write_text(f"{iter_dir}/counts.json", json.dumps(counts, indent=1, sort_keys=True) + "\n")
+        write_json(f"{iter_dir}/counts.json", counts)
         history.append(counts)
         validation = ", ".join(f"{k} P {m['precision']:.2f} R {m['recall']:.2f}"
                                for k, m in training["validation"].items())
@@ -316,7 +312,7 @@ def run_recall(
         "weak": weak,
         "config_sha256": config.fingerprint(),
     }
-    _write_text(f"{recall_dir}/summary.json", json.dumps(summary, indent=1, sort_keys=True) + "\n")
+    write_json(f"{recall_dir}/summary.json", summary)
     progress("iterations:\n" + format_iterations(summary["per_iteration"], sorted(config.recall.categories)))
     if weak:
         progress(f"WARNING: the recall is weak (recall.on_weak: warn): {'; '.join(weak)}")

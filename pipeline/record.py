@@ -71,13 +71,20 @@ class Record:
         return cls(**{k: v for k, v in row.items() if k in names})
 
 
+def utf8_size(text: str) -> int:
+    """Bytes of `text` in UTF-8, without a copy for ASCII text (`str.isascii` is a flag check in CPython)."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
 @dataclass(frozen=True)
 class Drop:
-    """A rejected record: `reason` names the rule, `detail` says what was seen (a file name, a value)."""
+    """A rejected record: `reason` names the rule, `detail` says what was seen (a file name, a value), `text`
+    the head of the record's text when the run keeps it for the rejects (`output.rejects_text_chars`)."""
 
     reason: str
     id: str
     detail: str = ""
+    text: str = ""
 
 
 ARROW_SCHEMA = pa.schema(

@@ -11,17 +11,16 @@ from __future__ import annotations
 import hashlib
 import io
 import operator
-import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
-from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.config import Output
+from pipeline.files import read_bytes, write_bytes  # noqa: F401 - re-exported: the sinks write through them
 from pipeline.record import ARROW_SCHEMA, Record, records_to_table
 
 
@@ -43,26 +42,6 @@ def shard_path(prefix: str, index: int, num_shards: int) -> str:
     return f"{prefix}/part-{index:05d}-of-{num_shards:05d}.parquet"
 
 
-def write_bytes(path: str, data: bytes) -> int:
-    """Write `data` to `path` (any Beam filesystem) through a temporary file renamed into place.
-
-    The temporary name is unique per attempt: a retried or speculative duplicate of the same shard never
-    writes into another attempt's half-written file, and the last rename leaves the same bytes.
-    """
-    directory, name = FileSystems.split(path)
-    tmp = FileSystems.join(directory, f".tmp-{uuid.uuid4().hex}-{name}")
-    try:
-        with FileSystems.create(tmp) as fh:
-            fh.write(data)
-        if FileSystems.exists(path):
-            FileSystems.delete([path])
-        FileSystems.rename([tmp], [path])
-    finally:
-        if FileSystems.exists(tmp):
-            FileSystems.delete([tmp])
-    return len(data)
-
-
 def parquet_bytes(table: pa.Table, compression: str = "zstd") -> bytes:
     buf = io.BytesIO()
     pq.write_table(table, buf, compression=compression)
@@ -72,12 +51,6 @@ def parquet_bytes(table: pa.Table, compression: str = "zstd") -> bytes:
 def write_table(table: pa.Table, path: str, compression: str = "zstd") -> int:
     """Write `table` to `path` as Parquet, atomically; returns bytes written."""
     return write_bytes(path, parquet_bytes(table, compression))
-
-
-def read_bytes(path: str) -> bytes:
-    """A file's bytes exactly as stored (no decompression), from any Beam filesystem."""
-    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as fh:
-        return fh.read()
 
 
 class GroupIntoShards(beam.PTransform):

@@ -14,6 +14,7 @@ is lost *between* stages either: a stage's `in` must equal the sum of its input 
 from __future__ import annotations
 
 import collections
+import dataclasses
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
@@ -26,7 +27,7 @@ from apache_beam.transforms.window import GlobalWindows
 
 from pipeline.accounting import ERROR_PREFIX, FILTER, MERGE, SOURCE  # noqa: F401 - the kinds, re-exported
 from pipeline.config import Output
-from pipeline.record import Drop, Record, repair_record
+from pipeline.record import Drop, Record, repair_record, utf8_size
 from pipeline.sinks import WriteJsonLinesShards, WriteTextFile
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 COUNTS_TAG = "counts"
 DROPS_TAG = "drops"
 
+BYTES_PREFIX = "bytes."  # counters of text bytes (bytes.in, bytes.out): counts.json lists them apart
 FIRST_ERRORS = 5  # records named per stage in counts.json's `errors` (the rest are in the rejects)
 
 
@@ -85,10 +87,18 @@ class CountingDoFn(beam.DoFn):
         self._counts = collections.Counter()
 
 
+def with_text(drop: Drop, element: Any, chars: int) -> Drop:
+    """`drop` carrying the first `chars` characters of the record it rejects (`output.rejects_text_chars`),
+    when `element` is that record; unchanged otherwise (a source's input, a setting of 0)."""
+    if chars <= 0 or drop.text or not isinstance(element, Record) or element.id != drop.id:
+        return drop
+    return dataclasses.replace(drop, text=element.text[:chars])
+
+
 class _StepDoFn(CountingDoFn):
-    def __init__(self, stage: str, kind: str, step: Callable[..., Any]):
+    def __init__(self, stage: str, kind: str, step: Callable[..., Any], text_chars: int = 0):
         super().__init__(stage)
-        self.kind, self.step = kind, step
+        self.kind, self.step, self.text_chars = kind, step, text_chars
 
     def setup(self) -> None:
         # A step holding a model or tokenizer (e.g. the recall scorer) loads it here: once per worker.
@@ -109,6 +119,8 @@ class _StepDoFn(CountingDoFn):
     def process(self, element: Any, **side_inputs):  # unannotated: Beam type-checks annotated kwargs
         if self.kind == FILTER:
             self._bump("in")
+            if isinstance(element, Record):
+                self._bump("bytes.in", utf8_size(element.text))
         try:
             for result in self._results(element, side_inputs):
                 if result is None:  # a step that forgot to return would pass None on as a record
@@ -119,7 +131,7 @@ class _StepDoFn(CountingDoFn):
                     if self.kind == SOURCE:
                         self._bump("in")
                     self._bump(f"dropped.{result.reason}")
-                    yield pvalue.TaggedOutput(DROPS_TAG, (self.stage, result))
+                    yield pvalue.TaggedOutput(DROPS_TAG, (self.stage, with_text(result, element, self.text_chars)))
                 else:
                     if self.kind == SOURCE:  # what enters the pipeline is made writable once, and counted
                         self._bump("in")
@@ -127,6 +139,7 @@ class _StepDoFn(CountingDoFn):
                         for repair in repairs:
                             self._bump(f"repaired.{repair}")
                     self._bump("out")
+                    self._bump("bytes.out", utf8_size(result.text))
                     yield result
         except StepError:
             raise  # the step breaks its contract on every record: a bug to fix before any run
@@ -138,13 +151,15 @@ class _StepDoFn(CountingDoFn):
             drop = error_drop(self.stage, element, err)
             log.warning("stage %s: %s", self.stage, drop.detail)
             self._bump(f"dropped.{drop.reason}")
-            yield pvalue.TaggedOutput(DROPS_TAG, (self.stage, drop))
+            yield pvalue.TaggedOutput(DROPS_TAG, (self.stage, with_text(drop, element, self.text_chars)))
 
 
 class Funnel:
     """Applies steps to PCollections and remembers every stage's counts and drops for the stats sink."""
 
-    def __init__(self) -> None:
+    def __init__(self, rejects_text_chars: int = 0) -> None:
+        # Characters of a dropped record's text its drop keeps for the rejects (config output.rejects_text_chars).
+        self.rejects_text_chars = rejects_text_chars
         self.counts: list[beam.PCollection] = []
         self.drops: list[beam.PCollection] = []
         self.stages: list[tuple[str, str]] = []
@@ -170,7 +185,8 @@ class Funnel:
 
         `side_inputs` (name -> beam.pvalue.AsSingleton(...) etc.) reach the step as keyword arguments.
         """
-        step_fn = beam.ParDo(_StepDoFn(stage, kind, step), **(side_inputs or {})).with_output_types(Record)
+        step_do_fn = _StepDoFn(stage, kind, step, self.rejects_text_chars)
+        step_fn = beam.ParDo(step_do_fn, **(side_inputs or {})).with_output_types(Record)
         out = pcoll | stage >> step_fn.with_outputs(COUNTS_TAG, DROPS_TAG, main="kept")  # kept: RecordCoder
         self.counts.append(out[COUNTS_TAG])
         self.drops.append(out[DROPS_TAG])
@@ -286,10 +302,11 @@ class Funnel:
 
 
 def reject_line(stage: str, drop: Drop) -> tuple[str, str]:
-    """(id, JSON line) of one drop in the rejects."""
-    line = json.dumps(
-        {"stage": stage, "reason": drop.reason, "id": drop.id, "detail": drop.detail}, sort_keys=True, ensure_ascii=False
-    )
+    """(id, JSON line) of one drop in the rejects; `text` only when the drop kept some."""
+    row = {"stage": stage, "reason": drop.reason, "id": drop.id, "detail": drop.detail}
+    if drop.text:
+        row["text"] = drop.text
+    line = json.dumps(row, sort_keys=True, ensure_ascii=False)
     return drop.id, line
 
 
@@ -304,8 +321,12 @@ def counts_json(
     per materialized hand-off to a later phase, the stages that produced it; and, only when a step raised,
     per stage the first (id, detail) of the records it raised on."""
     by_stage: dict[str, dict[str, int]] = collections.defaultdict(dict)
+    text_bytes: dict[str, dict[str, int]] = collections.defaultdict(dict)
     for (stage, key), n in items:
-        by_stage[stage][key] = n
+        if key.startswith(BYTES_PREFIX):
+            text_bytes[stage][key[len(BYTES_PREFIX):]] = n
+        else:
+            by_stage[stage][key] = n
     inputs = inputs or {}
     doc = {
         "stages": [
@@ -313,6 +334,7 @@ def counts_json(
                 "stage": stage,
                 "kind": kind,
                 "counts": dict(sorted(by_stage.get(stage, {}).items())),
+                "bytes": dict(sorted(text_bytes.get(stage, {}).items())),
                 "inputs": sorted(inputs.get(stage, [])),
             }
             for stage, kind in stages

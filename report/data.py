@@ -12,8 +12,10 @@ Files and formats read:
   recall/iter-<k>/score_histogram.json {"iteration": k, "classifiers": {"<name>": {"edges": [b0..bn],
                                        "counts": [c1..cn]}}}: classifier scores of all scored pages that
                                        iteration, n bins with n+1 edges
+  stats/mix_off_target.json            {"tolerance", "on_off_target", "off_target": [message per group]}
   recall/summary.json, recall/iter-<k>/stats/{select,score}.json, recall/iter-<k>/validation.json
                                        the recall's iterations (train sizes, validation, pages, domains)
+  stats/recall/skipped.txt             why the recall did not run (a line of text)
   logs/run.json                        how the run was made (pipeline/run_log.py)
   mix/<category>/*.parquet             a few documents per category, shown as samples
   rejects/<phase>/*.jsonl              a few dropped records per reason (with text when the run kept it)
@@ -29,6 +31,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipeline import layout
 from pipeline.accounting import StageCounts, read_funnel
+from pipeline.files import read_bytes, read_json
 
 # The files read, by their names in `pipeline.layout` (the report imports no Beam transform or model).
 COUNTS = layout.RUN_COUNTS
@@ -39,6 +42,8 @@ DEDUP_CLUSTERS = layout.CLUSTER_SIZES
 RECALL_HISTOGRAMS = layout.RECALL_HISTOGRAMS
 RECALL_SUMMARY = layout.RECALL_SUMMARY
 RUN_LOG = layout.RUN_LOG
+OFF_TARGET = layout.MIX_OFF_TARGET
+RECALL_SKIPPED = layout.RECALL_SKIPPED
 SAMPLES_PER_GROUP = 3  # documents shown per mix category and per drop reason
 SAMPLE_CHARS = 400  # characters of each shown document
 REJECTS_HEAD_BYTES = 4 << 20  # bytes read from the start of each rejects file for samples
@@ -63,15 +68,19 @@ class RunData:
     histograms: list[ScoreHistogram] = field(default_factory=list)
     recall_summary: dict[str, Any] | None = None
     recall_iterations: list[dict[str, Any]] = field(default_factory=list)  # {"iteration", "select", "score", ...}
+    recall_skipped: str = ""  # why the recall did not run, when it was skipped
+    off_target: dict[str, Any] | None = None  # the end-of-run check of the mix weights (pipeline/mix_check.py)
     run_log: dict[str, Any] | None = None
     samples: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # mix category -> documents
     rejects: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # "stage: reason" -> records
     notes: list[str] = field(default_factory=list)  # what is absent or unreadable, in words
 
 
-def _read_json(path: str) -> Any:
-    with FileSystems.open(path) as fh:
-        return json.loads(fh.read().decode("utf-8"))
+def _read_text(path: str) -> str:
+    """The file's text, stripped; "" when it is absent."""
+    if not FileSystems.exists(path):
+        return ""
+    return read_bytes(path).decode("utf-8", errors="replace").strip()
 
 
 def _optional(run: RunData, rel: str) -> Any:
@@ -80,7 +89,7 @@ def _optional(run: RunData, rel: str) -> Any:
         run.notes.append(f"{rel}: absent")
         return None
     try:
-        return _read_json(path)
+        return read_json(path)
     except (ValueError, OSError) as err:
         run.notes.append(f"{rel}: unreadable ({err})")
         return None
@@ -102,6 +111,9 @@ def load_run(output_dir: str) -> RunData:
     run.histograms = _read_histograms(run)
     run.recall_summary = _optional(run, RECALL_SUMMARY) if run.histograms else None
     run.recall_iterations = _read_recall_iterations(run)
+    run.recall_skipped = _read_text(f"{output_dir}/{RECALL_SKIPPED}")
+    if run.manifest is not None:
+        run.off_target = _optional(run, OFF_TARGET)
     run.run_log = _optional(run, RUN_LOG)
     run.samples = _read_mix_samples(run)
     run.rejects = _read_reject_samples(run)
@@ -122,7 +134,7 @@ def _read_recall_iterations(run: RunData) -> list[dict[str, Any]]:
                          ("validation", "validation.json")):
             if FileSystems.exists(f"{base}/{rel}"):
                 try:
-                    doc[key] = _read_json(f"{base}/{rel}")
+                    doc[key] = read_json(f"{base}/{rel}")
                 except (ValueError, OSError) as err:
                     run.notes.append(f"{base}/{rel}: unreadable ({err})")
         out.append(doc)
@@ -182,7 +194,7 @@ def _read_histograms(run: RunData) -> list[ScoreHistogram]:
     out = []
     for path in paths:
         try:
-            doc = _read_json(path)
+            doc = read_json(path)
             iteration = int(doc.get("iteration", _iteration_of(path)))
             for name, h in sorted(doc["classifiers"].items()):
                 if len(h["edges"]) != len(h["counts"]) + 1:

@@ -18,6 +18,7 @@ from report.terminal import (
     format_recall,
     format_run_log,
     format_shards,
+    human,
 )
 
 _CSS = """
@@ -50,19 +51,22 @@ def _table(header: list[str], rows: list[list[object]], classes: list[str] | Non
 
 
 def _funnel_table(run: RunData) -> str:
+    """Records and text bytes per stage (bytes where the stage's step counts them: "" for a grouping stage)."""
     rows, classes = [], []
     for s in run.funnel:
         drops = s.drops
-        rows.append([s.stage, f"{s.n_in:,}", f"{s.n_out:,}", f"{sum(drops.values()):,}"])
+        b_in, b_out = s.text_bytes.get("in"), s.text_bytes.get("out")
+        rows.append([s.stage, f"{s.n_in:,}", f"{s.n_out:,}", f"{sum(drops.values()):,}",
+                     human(b_in) if b_in is not None else "", human(b_out) if b_out is not None else ""])
         classes.append("")
         if s.kind == MERGE:
             merged, samples = s.counts.get("merged", 0), s.counts.get("samples", 0)
-            rows.append([f"  merged: {merged:,} records into {samples:,} (not dropped)", "", "", ""])
+            rows.append([f"  merged: {merged:,} records into {samples:,} (not dropped)", "", "", "", "", ""])
             classes.append("merge")
         for reason, n in sorted(drops.items(), key=lambda kv: (-kv[1], kv[0])):
-            rows.append([f"  {reason}", "", "", f"{n:,}"])
+            rows.append([f"  {reason}", "", "", f"{n:,}", "", ""])
             classes.append("sampling" if reason in plots.SAMPLING_REASONS else "reason")
-    return _table(["stage", "in", "out", "dropped"], rows, classes)
+    return _table(["stage", "in", "out", "dropped", "bytes in", "bytes out"], rows, classes)
 
 
 def _pre(lines: list[str]) -> str:
@@ -104,7 +108,7 @@ def _rejects(run: RunData) -> str:
     rows = []
     for key, docs in run.rejects.items():
         for d in docs:
-            rows.append([key, d["id"], d["detail"][:160], d["text"][:160] or "(text not kept)"])
+            rows.append([key, d["id"], d["detail"][:160], d["text"][:160] or "(not kept: output.rejects_text_chars)"])
     return _table(["stage: reason", "id", "detail", "text"], rows)
 
 

@@ -24,6 +24,20 @@ def _title(text: str) -> list[str]:
     return ["", text, "=" * min(WIDTH, len(text))]
 
 
+def format_stage_bytes(run: RunData) -> list[str]:
+    """UTF-8 text bytes in and out per stage that counts them (per-record steps and sources), with the share
+    kept: dropping 5% of files can remove 30% of the bytes."""
+    rows = [s for s in run.funnel if s.text_bytes]
+    if not rows:
+        return []
+    lines = [f"{'stage':<38}{'bytes in':>14}{'bytes out':>14}{'kept':>14}"]
+    for s in rows:
+        b_in, b_out = s.text_bytes.get("in"), s.text_bytes.get("out", 0)
+        kept = f"{b_out / b_in:.1%}" if b_in else ""
+        lines.append(f"{s.stage[:37]:<38}{human(b_in) if b_in is not None else '':>14}{human(b_out):>14}{kept:>14}")
+    return lines
+
+
 def format_decontamination(run: RunData) -> list[str]:
     d = run.decontamination
     if not d:
@@ -72,6 +86,7 @@ def format_mix(run: RunData) -> list[str]:
         )
     lines += textwrap.wrap("groups: " + "; ".join(f"{g} = {', '.join(w['categories'])}" for g, w in m["weights"].items()),
                            WIDTH, subsequent_indent="  ")
+    lines += format_off_target(run)
     lines.append("")
     lines.append(f"{'category':<10}{'group':<6}{'rate':>7}{'docs in':>9}{'tokens in':>10}{'rows':>8}{'tokens':>9}"
                  f"{'shards':>7}{'bytes':>9}")
@@ -82,6 +97,18 @@ def format_mix(run: RunData) -> list[str]:
             f"{human(info['docs']):>8}{human(info['tokens']):>9}{len(info['shards']):>7}{human(info['bytes']):>9}"
         )
     return lines
+
+
+def format_off_target(run: RunData) -> list[str]:
+    """The end-of-run check of the weights (stats/mix_off_target.json): each group off target and why."""
+    check = run.off_target
+    if not check:
+        return []
+    tolerance = f"{check.get('tolerance', 0):.1%}"
+    if not check.get("off_target"):
+        return [f"on target: every group within {tolerance} of its asked weight"]
+    lines = [f"OFF TARGET (tolerance {tolerance}; mix.on_off_target: {check.get('on_off_target')}):"]
+    return lines + [w for m in check["off_target"] for w in textwrap.wrap(f"- {m}", WIDTH, subsequent_indent="  ")]
 
 
 def format_languages(run: RunData, top: int = 25) -> list[str]:
@@ -167,21 +194,24 @@ def _cell(value: Any, width: int, pct: bool = False) -> str:
 
 
 def format_recall(run: RunData) -> list[str]:
+    """One row per iteration and class; then why the recall stopped and whether it was weak (or skipped)."""
+    if run.recall_skipped:
+        return textwrap.wrap(f"the recall was skipped: {run.recall_skipped}", WIDTH, subsequent_indent="  ")
+    lines = []
     rows = recall_rows(run)
-    if not rows:
-        return []
-    header = f"{'iter':<5}{'class':<8}{'train':>8}{'val P':>8}{'val R':>8}{'pages':>9}{'new':>8}{'domains':>9}{'paths':>7}"
-    lines = [header]
+    if rows:
+        lines.append(f"{'iter':<5}{'class':<8}{'train':>8}{'val P':>8}{'val R':>8}{'pages':>9}{'new':>8}"
+                     f"{'domains':>9}{'paths':>7}")
     for r in rows:
         lines.append(
             f"{r['iteration']:<5}{r['class'][:7]:<8}{_cell(r['train'], 8)}{_cell(r['precision'], 8, True)}"
             f"{_cell(r['recall'], 8, True)}{_cell(r['pages'], 9)}{_cell(r['new'], 8)}{_cell(r['domains'], 9)}"
             f"{_cell(r['annotations'], 7)}"
         )
-    if run.recall_summary:
-        stopped = run.recall_summary.get("stopped")
-        if stopped:
-            lines.append(f"stopped: {stopped}")
+    summary = run.recall_summary or {}
+    if summary.get("stopped"):
+        lines.append(f"stopped: {summary['stopped']}")
+    lines += [w for weak in summary.get("weak", []) for w in textwrap.wrap(f"WEAK: {weak}", WIDTH, subsequent_indent="  ")]
     return lines
 
 
@@ -230,6 +260,8 @@ def format_report(run: RunData) -> str:
     lines = [f"codecorpus report: {run.output_dir}"]
     lines += _title("Funnel (stats/counts.json): records in, out and dropped by reason")
     lines += format_funnel(run.funnel).splitlines()
+    if any(s.text_bytes for s in run.funnel):
+        lines += _title("Text bytes per stage (UTF-8; sources and per-record steps)") + format_stage_bytes(run)
     lines += _title("Accounting: in = out + dropped, per stage, between stages, whole run")
     lines += [w for line in format_accounting(run.funnel) for w in textwrap.wrap(line, WIDTH, subsequent_indent="    ")]
     if run.decontamination:
@@ -241,7 +273,7 @@ def format_report(run: RunData) -> str:
         lines += _title("Shards (Parquet, zstd; sizes in bytes)") + format_shards(run)
     if dedup_rates(run):
         lines += _title("Deduplication: removed per stage; near-duplicate clusters") + format_dedup(run)
-    if run.recall_iterations:
+    if run.recall_iterations or run.recall_skipped:
         lines += _title("Recall iterations (recall/iter-*)") + format_recall(run)
     if run.histograms:
         lines += _title("Classifier scores (recall/iter-*/score_histogram.json)")

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
+from report.data import load_run
 
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -133,6 +134,13 @@ def test_html_answers_a_users_questions(html_report, run_dir):
     assert "contaminated.gsm8k" in html and "phase mix:" in html
 
 
+def test_rejects_show_the_head_of_what_a_rule_dropped(run_dir):
+    """configs/local.yaml keeps 300 characters of each dropped record (output.rejects_text_chars)."""
+    rejects = load_run(str(run_dir)).rejects
+    contaminated = [d for key, docs in rejects.items() if "contaminated." in key for d in docs]
+    assert contaminated and all(0 < len(d["text"]) <= 300 for d in contaminated)
+
+
 def test_html_is_one_self_contained_file(html_report):
     html = html_report.read_text()
     assert html.count('<img class="plot"') == PLOTS
@@ -165,3 +173,30 @@ def test_html_plots_load_in_headless_chromium(html_report, tmp_path):
             capture_output=True, timeout=120, check=True,
         )
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and screenshot.stat().st_size > 50_000
+
+
+def test_report_says_why_the_mix_is_off_target_and_the_recall_weak_or_skipped():
+    from report.data import RunData
+    from report.terminal import format_off_target, format_recall
+
+    run = RunData("out", [], off_target={"tolerance": 0.02, "on_off_target": "warn", "off_target": [
+        ("mix group math: written 0.0%, asked 10.0% (tolerance 2.0%): its pool holds 0 tokens (missing); "
+         "the recall collected no math page")]})
+    lines = format_off_target(run)
+    assert lines[0].startswith("OFF TARGET") and "the recall collected no math page" in " ".join(lines)
+    assert all(len(line) <= 80 for line in lines)
+    run.off_target["off_target"] = []
+    assert format_off_target(run) == ["on target: every group within 2.0% of its asked weight"]
+
+    skipped = RunData("out", [], recall_skipped="no seed pages for math (recall.categories.math.seed_files)")
+    assert format_recall(skipped) == ["the recall was skipped: no seed pages for math",
+                                      "  (recall.categories.math.seed_files)"]  # wrapped at 80 columns
+    weak = RunData("out", [], recall_summary={"stopped": "", "weak": ["iteration 1: math collected 0 pages"]},
+                   recall_iterations=[{"iteration": 1}])
+    assert "WEAK: iteration 1: math collected 0 pages" in format_recall(weak)
+
+
+def test_sample_report_shows_the_end_of_run_mix_check(run_dir, capsys):
+    assert main(["report", str(run_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "on target: every group within" in out or "OFF TARGET" in out

@@ -115,3 +115,14 @@ def test_equivalent_spellings_get_one_key(scheme, labels, segments, params, rnd)
     key = normalize_url(url)
     for variant in variants:
         assert normalize_url(variant) == key, variant
+
+
+def test_one_spelling_of_a_pages_host():
+    """The record's `domain` and the recall's page location agree: trailing dot dropped, IDNA punycoded."""
+    from classifiers.recall_selection import parse_prefix, url_location
+
+    for url in ("http://Example.COM./a", "https://www.example.com:443/a"):
+        assert url_domain(url) == url_location(url)[0] == "example.com"
+    assert url_domain("http://Bücher.de/x") == "xn--bcher-kva.de"
+    assert url_location("Bücher.DE./x") == ("xn--bcher-kva.de", "/x")
+    assert parse_prefix("www.Bücher.de/x", "web") == ("xn--bcher-kva.de", "/x")

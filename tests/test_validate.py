@@ -26,6 +26,10 @@ def _typo_in_tokenizer(data):
     data["tokenizer"]["path"] = "/nowhere/tokenizer.json"
 
 
+def _not_a_tokenizer(data):
+    data["tokenizer"]["path"] = os.path.abspath(__file__)  # a file that exists but is no tokenizer.json
+
+
 def _typo_in_warc(data):
     data["inputs"]["web"]["paths"] = ["/nowhere/*.warc.gz"]
 
@@ -39,6 +43,7 @@ def _typo_in_seed_file(data):
     [
         (_typo_in_benchmark, "decontamination.benchmarks.2.paths"),
         (_typo_in_tokenizer, "tokenizer.path"),
+        (_not_a_tokenizer, "tokenizer.path: cannot load tokenizer"),
         (_typo_in_warc, "inputs.web.paths.0"),
         (_typo_in_seed_file, "recall.categories.math.seed_files.0"),
     ],

@@ -1,0 +1,58 @@
+"""Whole files on any Beam filesystem (local, gs://, s3://, ...): the one reader and writer of bytes and of
+the small JSON documents a run writes beside its data (summaries, counts, manifests). Beam-free apart from
+`FileSystems`, so the report and the checks read a run without importing transforms."""
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+
+
+def write_bytes(path: str, data: bytes) -> int:
+    """Write `data` to `path` (any Beam filesystem) through a temporary file renamed into place.
+
+    The temporary name is unique per attempt: a retried or speculative duplicate of the same shard never
+    writes into another attempt's half-written file, and the last rename leaves the same bytes.
+    """
+    directory, name = FileSystems.split(path)
+    tmp = FileSystems.join(directory, f".tmp-{uuid.uuid4().hex}-{name}")
+    try:
+        with FileSystems.create(tmp) as fh:
+            fh.write(data)
+        if FileSystems.exists(path):
+            FileSystems.delete([path])
+        FileSystems.rename([tmp], [path])
+    finally:
+        if FileSystems.exists(tmp):
+            FileSystems.delete([tmp])
+    return len(data)
+
+
+def read_bytes(path: str) -> bytes:
+    """A file's bytes exactly as stored (no decompression), from any Beam filesystem."""
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as fh:
+        return fh.read()
+
+
+def json_text(doc: Any) -> str:
+    """The run's spelling of a JSON document: indent 1, sorted keys, a final newline (same doc, same bytes)."""
+    return json.dumps(doc, indent=1, sort_keys=True) + "\n"
+
+
+def write_json(path: str, doc: Any) -> int:
+    """Write `doc` to `path` as `json_text`, through `write_bytes` (no half-written file on a full disk)."""
+    return write_bytes(path, json_text(doc).encode("utf-8"))
+
+
+def read_json(path: str) -> Any:
+    """The parsed JSON document at `path` (raises FileNotFoundError/OSError or ValueError, naming nothing)."""
+    with FileSystems.open(path) as fh:
+        return json.loads(fh.read().decode("utf-8"))
+
+
+def read_json_if_exists(path: str) -> Any | None:
+    """`read_json(path)`, or None when there is no such file."""
+    return read_json(path) if FileSystems.exists(path) else None
