@@ -8,11 +8,12 @@
 Order: documents are shuffled by `seed` with a fixed integer hash (the same on every machine and numpy);
 `sequences` concatenates them in that order and cuts every `length` ids. Item k of the whole stream goes to
 rank k % world_size, and each rank gets the same number of items (the remainder is dropped), so ranks stay in
-step. Resume: pass `start=` the number of items this rank has already consumed; seeking is a binary search
-over cumulative lengths, nothing before it is read (after G items consumed by all ranks together,
-start = G // world_size). Another epoch: another seed (e.g. seed + epoch). Memory: 8 bytes per document for
-the order and offsets. Trust: opening checks every token file's size and document count against the manifest
-(a partial copy fails there, naming the file); `verify()` also checks their sha256.
+step. Resume: pass `start=` the number of items this rank has already consumed (after G items consumed by all
+ranks together, G // world_size); seeking is a binary search over cumulative lengths, nothing before it is
+read. Another epoch: another seed (e.g. seed + epoch). Memory: 24 bytes per document while iterating
+(lengths, shuffled order, cumulative ends; 32 at the shuffle's peak), ~1 GB per 40M documents.
+Trust: opening checks every token file's size and document count against the manifest (a partial copy fails
+there, naming the file); `verify()` also checks their sha256.
 """
 from __future__ import annotations
 
@@ -156,6 +157,17 @@ class MixReader:
             at += len(take)
             j += 1
         return PackedSequence(np.concatenate(parts), np.asarray(starts, dtype=np.int64))
+
+
+def megatron_blend(output_dir: str | Path, categories: Sequence[str] | None = None) -> list[str]:
+    """Megatron-LM's blend (`--data-path`, or one per line for `--data-args-path`): "weight prefix" pairs, every
+    shard's Megatron prefix (absolute) weighted by its token count. The mix already holds the asked ratios
+    (repeats included), so weights by size make a blended run draw each shard as much as the mix wrote it."""
+    reader = MixReader(output_dir, categories=categories)  # checks the files against the manifest
+    return [word for category in sorted(reader.manifest["categories"]) if categories is None or category in categories
+            for shard in reader.manifest["categories"][category]["shards"]
+            for word in (str(shard["token_files"]["megatron"]["tokens"]),
+                         str(Path(output_dir).resolve() / shard["token_files"]["megatron"]["prefix"]))]
 
 
 def _check_sizes(files: list[tuple[Path, dict]]) -> None:

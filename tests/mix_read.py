@@ -8,7 +8,7 @@ with such a venv's interpreter; the assertions stay in the tests. Exit code 3: t
     python tests/mix_read.py datasets <mix folder> <scratch folder>
     python tests/mix_read.py spark <mix folder> <scratch folder>
     python tests/mix_read.py mixreader <output folder> <length> <seed> <world size>
-    python tests/mix_read.py megatron <prefix>...
+    python tests/mix_read.py megatron <weight> <prefix> ...   (a Megatron blend)
 """
 from __future__ import annotations
 
@@ -91,14 +91,17 @@ def with_mixreader(out: Path, length: int, seed: int, world_size: int) -> dict:
     }
 
 
-def with_megatron(prefixes: list[str]) -> dict:
-    """megatron-core's own IndexedDataset on each prefix: every document, its sequence/document indices."""
+def with_megatron(blend: list[str]) -> dict:
+    """megatron-core's blend parser on mixing.reader.megatron_blend's list, then its own IndexedDataset on
+    each prefix: every document, its sequence/document indices."""
     try:
         import megatron.core
         import numpy
         from megatron.core.datasets.indexed_dataset import IndexedDataset
+        from megatron.core.datasets.utils import get_blend_from_list
     except ImportError as e:
         unusable(f"megatron-core is not importable: {e}")
+    prefixes, weights = get_blend_from_list(blend)
     read = {}
     for prefix in prefixes:
         ds = IndexedDataset(prefix)
@@ -110,7 +113,7 @@ def with_megatron(prefixes: list[str]) -> dict:
             # Megatron's GPTDataset reads sample pieces with get(): here the tail of the last document.
             "last_tail": ds.get(len(ds) - 1, offset=1).tolist() if len(ds) else [],
         }
-    return {"version": megatron.core.__version__, "prefixes": read}
+    return {"version": megatron.core.__version__, "weights": weights, "prefixes": read}
 
 
 def main(argv: list[str]) -> None:

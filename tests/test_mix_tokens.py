@@ -19,7 +19,7 @@ from mix_sample import READERS_DEFAULT, READERS_PYTHON, SENTINELS, read_elsewher
 from mixing.fim import FIM_BEGIN, FIM_END, FIM_HOLE, to_fim
 from mixing.manifest import manifest_schema
 from mixing.megatron import indexed_dataset, token_dtype
-from mixing.reader import MixReader, shuffled_order
+from mixing.reader import MixReader, megatron_blend, shuffled_order
 from mixing.tokens import DEEPSEEK_END, SpecialTokens, TokenCounter
 from pipeline.config import parse_config
 from pipeline.mix_transforms import mix_counter
@@ -218,14 +218,17 @@ def test_special_tokens_dataclass_defaults_are_deepseeks():
 
 
 def test_megatron_core_reads_the_output(tokenized_mix):
-    """Optional (`make check-megatron`): megatron-core's own IndexedDataset in a venv with torch, on every shard."""
+    """Optional (`make check-megatron`): megatron-core, in a venv with torch, parses megatron_blend's list and
+    its own IndexedDataset reads every shard."""
     out = tokenized_mix / "a"
     m = json.loads((out / "mix_manifest.json").read_text())
-    prefixes = [str(out / shard["token_files"]["megatron"]["prefix"])
-                for info in m["categories"].values() for shard in info["shards"]]
-    got = read_elsewhere("CODECORPUS_MEGATRON_PYTHON", "megatron", *prefixes)
+    shards = [s["token_files"]["megatron"] for info in m["categories"].values() for s in info["shards"]]
+    blend = megatron_blend(out)
+    assert blend[::2] == [str(s["tokens"]) for s in shards]
+    assert blend[1::2] == [str(out.resolve() / s["prefix"]) for s in shards]
+    got = read_elsewhere("CODECORPUS_MEGATRON_PYTHON", "megatron", *blend)
     dtype = {"<u2": "uint16", "<i4": "int32"}[token_dtype(m["tokenizer"]["vocab_size"]).str]
-    assert sorted(got["prefixes"]) == sorted(prefixes)
+    assert list(got["prefixes"]) == blend[1::2] and got["weights"] == [float(s["tokens"]) for s in shards]
     for prefix, read in got["prefixes"].items():
         ours = read_mmidx(Path(prefix))
         assert read["documents"] == ours and read["sequence_lengths"] == [len(d) for d in ours]
