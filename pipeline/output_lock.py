@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 import os
 import socket
 import time
@@ -110,6 +111,7 @@ _WRITE_FAILURES = {
     errno.EDQUOT: "Disk quota exceeded",
     errno.EROFS: "Read-only file system",
     errno.EACCES: "Permission denied",
+    errno.EFBIG: "File too large",  # past the file-size limit (RLIMIT_FSIZE) or the filesystem's largest file
 }
 
 
@@ -129,3 +131,12 @@ def write_failure(err: BaseException) -> str | None:
                 return reason
         current = current.__cause__ or current.__context__
     return None
+
+
+def quiet_write_failures(record: logging.LogRecord) -> bool:
+    """A logging filter: Beam's traceback of a worker that could not write the output is dropped, since the
+    run ends with one line saying so (`write_failure`); every other record passes."""
+    if not record.name.startswith("apache_beam") or record.levelno < logging.ERROR:
+        return True
+    err = record.exc_info[1] if record.exc_info else None
+    return write_failure(err if err is not None else RuntimeError(record.getMessage())) is None
