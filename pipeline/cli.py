@@ -130,6 +130,8 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     if lock.taken_over:
         print(f"codecorpus: {output} was locked by {lock.taken_over}, which is gone; this run takes it over",
               file=sys.stderr)
+    if lock.remote_caveat:
+        print(f"codecorpus: {lock.remote_caveat}", file=sys.stderr)
     with lock:
         return _run_locked(args, config, beam_args, options, output, lock)
 
