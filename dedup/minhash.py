@@ -10,7 +10,6 @@ one uint32 matrix product per document, reusing one buffer.
 from __future__ import annotations
 
 import numpy as np
-from datasketch import MinHash
 
 from dedup.shingles import DEFAULT_NGRAM, ShingleHasher
 
@@ -25,8 +24,11 @@ _U32 = np.uint32
 
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """datasketch's affine32 permutation parameters (a, b) for `num_perm` and `seed` (uint32 arrays)."""
-    a, b = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
-    return np.ascontiguousarray(a, dtype=np.uint32), np.ascontiguousarray(b, dtype=np.uint32)
+    # datasketch's draws, made here so that importing datasketch (and scipy with it) is not a cost of every run.
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
 
 
 def fmix32(h: np.ndarray) -> np.ndarray:

@@ -79,9 +79,3 @@ def phase_rejects(phase: str) -> str:
 
 def marker(output_dir: str, phase: str) -> str:
     return under(output_dir, f"{MARKERS}/{phase}.json")
-
-
-def text_sink(output_dir: str, rel: str) -> tuple[str, str]:
-    """(prefix, suffix) for Beam's WriteToText writing the single file `rel` (e.g. stats/x.json)."""
-    stem, dot, suffix = rel.rpartition(".")
-    return under(output_dir, stem), dot + suffix

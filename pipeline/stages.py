@@ -34,7 +34,7 @@ from apache_beam.transforms.window import GlobalWindows
 from pipeline.accounting import ERROR_PREFIX, FILTER, FIRST_ERRORS, MERGE, SOURCE  # the kinds (re-exported)
 from pipeline.config import Output
 from pipeline.record import Drop, Record, repair_record, utf8_size
-from pipeline.sinks import WriteJsonLinesShards
+from pipeline.sinks import WriteJsonLinesShards, WriteTextFile
 
 log = logging.getLogger(__name__)
 
@@ -461,7 +461,7 @@ class Funnel:
                 errors=beam.pvalue.AsList(first_errors),
             )
             | "WriteCounts"
-            >> beam.io.WriteToText(f"{stats_dir}/counts", file_name_suffix=".json", shard_name_template="")
+            >> WriteTextFile(f"{stats_dir}/counts.json")
         )
 
     def write_rejects(self, pipeline: beam.Pipeline, rejects_dir: str, output: Output, everything: bool) -> None:
