@@ -322,10 +322,14 @@ def _line_children(element: etree._Element) -> list[etree._Element] | None:
     children = [c for c in element if isinstance(c.tag, str)]
     if len(children) < 2 or (element.text or "").strip():
         return None
-    lines = [c for c in children if _LINE_CLASS.search(c.get("class") or "") and not _GUTTER_CLASS.search(
-        c.get("class") or "")]
-    others = [c for c in children if c not in lines]
-    if len(lines) < 2 or any(not _is_gutter(c) for c in others):
+    lines: list[etree._Element] = []
+    for child in children:  # one pass: a list membership test per child was quadratic on long lists
+        cls = child.get("class") or ""
+        if _LINE_CLASS.search(cls) and not _GUTTER_CLASS.search(cls):
+            lines.append(child)
+        elif not _is_gutter(child):
+            return None
+    if len(lines) < 2:
         return None
     if any(c.tag in ("p", "li", "table", "ul", "ol", "h1", "h2", "h3") for c in lines):
         return None
@@ -333,9 +337,10 @@ def _line_children(element: etree._Element) -> list[etree._Element] | None:
 
 
 # Parents of elements whose class may name a line (the regex decides); found in C, not by a Python pass.
+# (Over class attributes, not elements: half the cost on real pages.)
 _LINE_PARENTS_XPATH = etree.XPath(
-    "//*[contains(@class, 'line') or contains(@class, 'blob-code') or contains(@class, 'lines-code') or "
-    "contains(@class, 'loc')]/parent::*[self::div or self::code or self::ol or self::span]"
+    ".//@class[contains(., 'line') or contains(., 'blob-code') or contains(., 'lines-code') or "
+    "contains(., 'loc')]/../parent::*[self::div or self::code or self::ol or self::span]"
 )
 
 
@@ -357,10 +362,18 @@ def _unwrap_line_containers(tree: HtmlElement) -> None:
         _swap(container, _code_block(texts))
 
 
+# Elements that may hold `<br>`-separated code: a `<code>`, or a block with a class, above a `<br>` (chosen in C;
+# a Python test of every block cost 0.5 ms a page).
+_BR_HOLDERS_XPATH = etree.XPath(
+    ".//br/ancestor::*[self::code or ((self::div or self::p or self::td or self::span or self::tt or "
+    "self::blockquote) and @class)]"
+)
+
+
 def _unwrap_br_code(tree: HtmlElement) -> None:
     """`<br>`-separated code outside `<pre>` (`<code>`, or an element whose class says code) becomes a block."""
-    for element in list(tree.iter("code", "div", "p", "td", "span", "tt", "blockquote")):
-        if element.getparent() is None or element.find(".//br") is None:
+    for element in _BR_HOLDERS_XPATH(tree):
+        if element.getparent() is None:
             continue
         if any(a.tag in ("pre", "code") for a in element.iterancestors()):
             continue
@@ -419,6 +432,9 @@ def _link_bar(div: etree._Element) -> bool:
     )
 
 
+_LINK_TEXT_XPATH = etree.XPath(".//a//text()")
+
+
 def prune_boilerplate(tree: HtmlElement) -> None:
     """Remove navigation, asides, footers, forms and link lists (menus, "related" and "popular" lists).
     Lists and tables only: checking every block costs more than the rest of extraction on real pages."""
@@ -432,7 +448,7 @@ def prune_boilerplate(tree: HtmlElement) -> None:
             total = len(" ".join(element.itertext()).split())
             if not 0 < total <= LINK_BLOCK_MAX_WORDS:
                 continue
-            linked = sum(len(" ".join(a.itertext()).split()) for a in element.iter("a"))
+            linked = len(" ".join(_LINK_TEXT_XPATH(element)).split())  # one C call, not a join per link
             if linked <= LINK_DENSITY_MAX * total:
                 continue
         if element.tail and element.tail.strip():
@@ -465,10 +481,11 @@ _INLINE_TAGS = frozenset({
     "u", "var", "wbr",
 })
 # Content text: not link text, not scripts, not comment sections (comments are not the page's content here;
-# Q&A and forum pages, where they are, skip the locator).
+# Q&A and forum pages, where they are, skip the locator). Blank text goes first: the ancestor tests then run on
+# a sixth of the nodes (4x faster on real pages).
 _CONTENT_TEXTS_XPATH = etree.XPath(
-    ".//body//text()[not(ancestor::a or ancestor::script or ancestor::noscript or ancestor::template or "
-    "ancestor::*[contains(@class, 'comment') or contains(@id, 'comment')])]"
+    ".//body//text()[normalize-space()][not(ancestor::a or ancestor::script or ancestor::noscript or "
+    "ancestor::template or ancestor::*[contains(@class, 'comment') or contains(@id, 'comment')])]"
 )
 
 
