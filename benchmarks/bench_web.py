@@ -10,8 +10,9 @@ system pinned to the same single core:
   4. datatrove's `WarcReader -> Trafilatura` in a side venv it creates (default /tmp/datatrove-venv);
      skipped with a message when it cannot be installed. Its F1 on the scrapinghub pages is measured there too.
 Per core = pages / CPU seconds of every process involved (parent and extraction children); wall time on the
-pinned core is shown as well. Figures are ratios to baseline 3 and to datatrove (4) of the same run (machines
-here are noisy); the issue-14 target is codecorpus run >= 2x datatrove, start-up included.
+pinned core is shown as well. Systems run in --rounds interleaved rounds (default 3, the order rotated each
+round); figures are each system's median round, as ratios to baseline 3 and to datatrove (4) of the same run
+(machines here are noisy); the issue-14 target is codecorpus run >= 2x datatrove, start-up included.
 Writes bench-out/bench-web.json.
 """
 from __future__ import annotations
@@ -242,28 +243,71 @@ def datatrove_f1(python: Path) -> dict | None:
     return scores([page_counts(gold[k], predicted[k]) for k in sorted(gold)])
 
 
+RUN = "codecorpus run (Beam DirectRunner, 1 worker)"
+DATATROVE = "datatrove WarcReader -> Trafilatura"
+BASE = "plain trafilatura.extract (baseline)"
+
+
+def _versions(python: Path | None) -> dict[str, str]:
+    """Library versions of this run (ours) and of datatrove's side venv."""
+    from importlib.metadata import version
+
+    found = {name: version(name) for name in ("apache-beam", "trafilatura", "resiliparse", "lxml", "warcio")}
+    found["python"] = sys.version.split()[0]
+    if python is not None:
+        query = "from importlib.metadata import version as v; print(v('datatrove'), v('trafilatura'), v('lxml'))"
+        proc = subprocess.run([str(python), "-c", query], capture_output=True, text=True, check=False)
+        if proc.returncode == 0:
+            dt, traf, lxml = proc.stdout.split()
+            found["datatrove venv"] = f"datatrove {dt}, trafilatura {traf}, lxml {lxml}"
+    return found
+
+
+def _median_of(rounds: list[dict]) -> dict:
+    """The round with the median CPU time (its other figures stay consistent with it)."""
+    done = [r for r in rounds if "error" not in r]
+    if not done:
+        return rounds[-1]
+    ordered = sorted(done, key=lambda r: r["cpu_s"])
+    return {**ordered[(len(ordered) - 1) // 2], "cpu_s_rounds": [round(r["cpu_s"], 2) for r in done]}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--warc", type=Path, default=WARC)
     parser.add_argument("--skip-datatrove", action="store_true")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; figures are medians")
     args = parser.parse_args()
     if not args.warc.exists():
         print(f"bench-web: skipped, {args.warc} is absent")
         return 0
     core = min(os.sched_getaffinity(0))
     os.sched_setaffinity(0, {core})  # every system (and its children) on one core
-    results = {"plain trafilatura.extract (baseline)": run_plain_trafilatura(args.warc)}
-    results["codecorpus steps (read -> extract -> URL dedup)"] = run_plain_steps(args.warc)
-    results["  same, extraction in-process (no time limit)"] = run_plain_steps(args.warc, time_limit=False)
-    results["codecorpus run (Beam DirectRunner, 1 worker)"] = run_beam(args.warc)
     python = None if args.skip_datatrove else ensure_datatrove_venv()
+    systems = {
+        BASE: lambda: run_plain_trafilatura(args.warc),
+        "codecorpus steps (read -> extract -> URL dedup)": lambda: run_plain_steps(args.warc),
+        "  same, extraction in-process (no time limit)": lambda: run_plain_steps(args.warc, time_limit=False),
+        RUN: lambda: run_beam(args.warc),
+    }
     if python is not None:
-        results["datatrove WarcReader -> Trafilatura"] = run_datatrove(python, args.warc)
-    base = results["plain trafilatura.extract (baseline)"]
+        systems[DATATROVE] = lambda: run_datatrove(python, args.warc)
+    names = list(systems)
+    rounds: dict[str, list[dict]] = {name: [] for name in names}
+    for index in range(args.rounds):  # interleaved, each round in another order: drift hits every system alike
+        order = names[index % len(names):] + names[: index % len(names)]
+        if index % 2:
+            order.reverse()
+        for name in order:
+            rounds[name].append(systems[name]())
+        print(f"bench-web: round {index + 1}/{args.rounds} done", flush=True)
+    results = {name: _median_of(rounds[name]) for name in names}
+    base = results[BASE]
     base_rate = base["pages"] / base["cpu_s"]
-    datatrove = results.get("datatrove WarcReader -> Trafilatura", {})
+    datatrove = results.get(DATATROVE, {})
     dt_rate = datatrove["pages"] / datatrove["cpu_s"] if datatrove and "error" not in datatrove else None
-    print(f"\nweb path on {args.warc.name}, pinned to core {core}")
+    print(f"\nweb path on {args.warc.name}, pinned to core {core}, median of {args.rounds} interleaved rounds "
+          "(CPU s of every process involved)")
     print(f"{'system':<50}{'pages':>7}{'written':>9}{'CPU s':>8}{'pages/CPU-s':>13}{'x base':>8}{'x datatrove':>12}"
           f"{'wall p/s':>10}")
     for name, r in results.items():
@@ -279,13 +323,20 @@ def main() -> int:
         if "marginal_pages_per_cpu_s" in r:
             marginal = r["marginal_pages_per_cpu_s"]
             print(f"{'  (without its fixed ' + format(r['fixed_cpu_s'], '.1f') + ' CPU s of start-up)':<50}"
-                  f"{'':>24}{marginal:>13.1f}{marginal / base_rate:>8.2f}")
+                  f"{'':>24}{marginal:>13.1f}{marginal / base_rate:>8.2f}"
+                  + (f"{marginal / dt_rate:12.2f}" if dt_rate else ""))
+    print("CPU s per round: " + "; ".join(f"{name.strip()}: {r.get('cpu_s_rounds')}" for name, r in results.items()))
     if dt_rate:
-        run = results["codecorpus run (Beam DirectRunner, 1 worker)"]
+        run = results[RUN]
+        ratios = [(b["pages"] / b["cpu_s"]) / (d["pages"] / d["cpu_s"])
+                  for b, d in zip(rounds[RUN], rounds[DATATROVE]) if "error" not in b and "error" not in d]
         if "error" not in run:
             verdict = "met" if run["ratio_to_datatrove"] >= 2 else "MISSED"
             print(f"target (issue 14): codecorpus run >= 2x datatrove pages/CPU-s: {run['ratio_to_datatrove']:.2f}x "
-                  f"{verdict}")
+                  f"(medians; per round {', '.join(f'{x:.2f}' for x in ratios)}) {verdict}")
+    versions = _versions(python)
+    results["versions"] = versions
+    print("versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()))
     steps = results["codecorpus steps (read -> extract -> URL dedup)"]
     print(f"\nHTML {steps['html_bytes'] / steps['pages'] / 1e3:.1f} KB/page, extracted text "
           f"{steps['text_bytes'] / steps['pages'] / 1e3:.1f} KB/page: URL dedup after extraction shuffles "
