@@ -31,7 +31,7 @@ from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindows
 
-from pipeline.accounting import ERROR_PREFIX, FILTER, MERGE, SOURCE  # the kinds (re-exported)
+from pipeline.accounting import ERROR_PREFIX, FILTER, FIRST_ERRORS, MERGE, SOURCE  # the kinds (re-exported)
 from pipeline.config import Output
 from pipeline.record import Drop, Record, repair_record, utf8_size
 from pipeline.sinks import WriteJsonLinesShards, WriteTextFile
@@ -42,7 +42,6 @@ COUNTS_TAG = "counts"
 DROPS_TAG = "drops"
 
 BYTES_PREFIX = "bytes."  # counters of text bytes (bytes.in, bytes.out): counts.json lists them apart
-FIRST_ERRORS = 5  # records named per stage in counts.json's `errors` (the rest are in the rejects)
 
 
 class StepError(RuntimeError):
