@@ -457,7 +457,8 @@ CONTENT_ROOT_MIN_CHARS = 500
 CONTENT_SIBLING_LEVELS = 2
 _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "hgroup"})
 # Where a page says its content is: the main element, an article element, schema.org articleBody.
-_MARKED_CONTENT_XPATHS = tuple(map(etree.XPath, ("//*[@itemprop = 'articleBody']", "//article", "//main")))
+# (Relative paths: libxml2 can leave a second top-level <html> that `tree` does not hold.)
+_MARKED_CONTENT_XPATHS = tuple(map(etree.XPath, (".//*[@itemprop = 'articleBody']", ".//article", ".//main")))
 _INLINE_TAGS = frozenset({
     "a", "abbr", "b", "bdi", "bdo", "big", "br", "cite", "code", "data", "del", "dfn", "em", "font", "i", "img",
     "ins", "kbd", "label", "mark", "nobr", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "tt",
@@ -466,7 +467,7 @@ _INLINE_TAGS = frozenset({
 # Content text: not link text, not scripts, not comment sections (comments are not the page's content here;
 # Q&A and forum pages, where they are, skip the locator).
 _CONTENT_TEXTS_XPATH = etree.XPath(
-    "//body//text()[not(ancestor::a or ancestor::script or ancestor::noscript or ancestor::template or "
+    ".//body//text()[not(ancestor::a or ancestor::script or ancestor::noscript or ancestor::template or "
     "ancestor::*[contains(@class, 'comment') or contains(@id, 'comment')])]"
 )
 
@@ -488,9 +489,9 @@ def _content_blocks(tree: HtmlElement) -> dict[etree._Element, int]:
     return blocks
 
 
-def _common_ancestor(a: etree._Element, b: etree._Element) -> etree._Element:
+def _common_ancestor(a: etree._Element, b: etree._Element) -> etree._Element | None:
     above_b = {b, *b.iterancestors()}
-    return next(e for e in (a, *a.iterancestors()) if e in above_b)
+    return next((e for e in (a, *a.iterancestors()) if e in above_b), None)
 
 
 def content_root(tree: HtmlElement, blocks: dict[etree._Element, int] | None = None) -> etree._Element | None:
@@ -521,7 +522,8 @@ def content_root(tree: HtmlElement, blocks: dict[etree._Element, int] | None = N
     for xpath in _MARKED_CONTENT_XPATHS:  # the most specific mark the page uses once
         marked = xpath(tree)
         if len(marked) == 1:  # the root inside the mark, or holding it, stays; beside it, both are kept
-            return _common_ancestor(node, marked[0]) if marked[0] not in set(node.iterancestors()) else node
+            common = _common_ancestor(node, marked[0]) if marked[0] not in set(node.iterancestors()) else node
+            return node if common is None else common
     return node
 
 

@@ -241,3 +241,11 @@ def test_content_container_is_never_a_single_paragraph():
             f"</h2><p>{long_paragraph}</p></div><div class='side'><a href='/'>Home</a></div></body></html>")
     text = extract_text(page)
     assert "the question" in text and "Problem" in text and "one long answer" in text
+
+
+def test_content_container_ignores_a_second_document_after_the_first():
+    # libxml2 leaves a second top-level <html> for markup after </html>; the tree holds only the first
+    first = "".join(f"<p>{_sentences('the first document', 2)}</p>" for _ in range(6))
+    page = (f"<html><body><div><h1>First</h1>{first}</div></body></html><html><body><main><p>"
+            f"{_sentences('a stray page', 2)}</p></main></body></html>")
+    assert "the first document" in extract_text(page)
