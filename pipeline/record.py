@@ -19,10 +19,7 @@ from typing import Any
 import apache_beam as beam
 import pyarrow as pa
 
-from pipeline.schema import RECORD_FIELDS
-
-# Categories of the training mix (SPEC §4). Code-related web text is its own category until the mix decides.
-CATEGORIES = ("code", "code_web", "math_web", "text")
+from pipeline.schema import CATEGORIES, RECORD_FIELDS  # noqa: F401 - CATEGORIES re-exported (the config checks it)
 
 
 @dataclass
