@@ -57,7 +57,7 @@ def build_collect(p: beam.Pipeline, config: Config, output_dir: str) -> Funnel:
         files = read_github_code(p, funnel, config)
         files = funnel.apply(files, "language", language_step)
         files = funnel.apply(files, "file_rules", functools.partial(file_rules_step, rules=config.filters))
-        files = assemble_repo_samples(funnel, files, config.repo_samples, config.seed)
+        files = assemble_repo_samples(funnel, files, config.repo_samples, config.seed, config.github.max_repo_bytes)
         if config.dedup.enabled:
             files = deduplicate(funnel, files, config.dedup, config.seed)
         files | "WriteCode" >> WriteParquetShards(layout.handoff_dir(output_dir, "code"), config.output)
