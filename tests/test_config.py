@@ -74,3 +74,18 @@ def test_dedup_and_recall_values_have_their_default_only_in_the_config():
     for function, names in config_params:
         params = inspect.signature(function).parameters
         assert [n for n in names if params[n].default is not inspect.Parameter.empty] == [], function.__qualname__
+
+
+def test_one_table_maps_recall_labels_categories_and_mix_groups():
+    """The fastText label, the record category and the mix group are three words for one idea: the config's
+    defaults and the mix's groups are read from pipeline.schema.CATEGORY_TABLE."""
+    from mixing.plan import GROUPS, group_of
+    from pipeline.config import parse_config
+    from pipeline.schema import CATEGORY_TABLE, PAGE_CATEGORIES
+
+    recall = parse_config({}).recall
+    labels = {label: c.output_category for label, c in recall.categories.items()}
+    assert labels == {c.label: c.name for c in CATEGORY_TABLE if c.label and c.name != recall.other_category}
+    assert {group_of(c.name, "code") for c in CATEGORY_TABLE} == set(GROUPS)
+    assert all(group_of(c.name, "code") == c.group for c in CATEGORY_TABLE)
+    assert PAGE_CATEGORIES == ("code_web", "math_web", "text")
