@@ -130,6 +130,8 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     if lock.taken_over:
         print(f"codecorpus: {output} was locked by {lock.taken_over}, which is gone; this run takes it over",
               file=sys.stderr)
+    if lock.remote_caveat:
+        print(f"codecorpus: {lock.remote_caveat}", file=sys.stderr)
     with lock:
         return _run_locked(args, config, beam_args, options, output, lock)
 
@@ -203,9 +205,15 @@ def _write_run_log(path: str, data: bytes, write_bytes) -> None:
 def _run_phases_and_summarise(config, output: str, resume: bool, run_beam, recall, run_log) -> int:
     """The phases, then the funnel and the accounting verdict; the exit code."""
     from classifiers.fasttext_model import TrainingError
-    from pipeline.accounting import accounting_errors, format_errors, format_funnel, read_first_errors
+    from pipeline.accounting import (
+        ErrorBudgetExceeded,
+        accounting_errors,
+        format_errors,
+        format_funnel,
+        read_first_errors,
+    )
     from pipeline.output_lock import write_failure
-    from pipeline.phases import ErrorBudgetExceeded, run_phases
+    from pipeline.phases import run_phases
     from pipeline.recall_driver import RecallWeak
 
     start = time.time()

@@ -36,6 +36,7 @@ MIX_OFF_TARGET = "stats/mix_off_target.json"  # written at the end of every run 
 RECALL_SKIPPED = "stats/recall/skipped.txt"
 RECALL_HISTOGRAMS = "recall/iter-*/score_histogram.json"
 RECALL_SUMMARY = "recall/summary.json"
+RECALL_SCORE_COUNTS = "recall/iter-*/stats/score/counts.json"  # each iteration's scoring pipeline
 # What varies from run to run (times, host, versions): the one folder byte identity does not cover.
 LOGS = "logs"
 RUN_LOG = "logs/run.json"

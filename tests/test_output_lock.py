@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from apache_beam.io.localfilesystem import LocalFileSystem
 
 from pipeline import sinks
 from pipeline.cli import EXIT_OUTPUT_UNWRITABLE, main
@@ -156,3 +157,87 @@ def test_a_real_write_limit_ends_the_run_with_one_line_and_no_half_written_file(
             json.loads(path.read_text())
         elif path.suffix == ".parquet":
             pq.read_metadata(path)
+
+
+class FakeRemoteFileSystem(LocalFileSystem):
+    """`fakeremote://...` served from a local folder through Beam's FileSystem interface: a stand-in for
+    gs:// or s3:// (the lock reaches remote outputs only through `FileSystems`)."""
+
+    root = Path("/nonexistent")
+
+    @classmethod
+    def scheme(cls) -> str:
+        return "fakeremote"
+
+    def _local(self, path: str) -> str:
+        return str(self.root / path.removeprefix("fakeremote://"))
+
+    def _path_open(self, path, mode, *args, **kwargs):
+        Path(self._local(path)).parent.mkdir(parents=True, exist_ok=True)
+        return super()._path_open(self._local(path), mode, *args, **kwargs)
+
+    def exists(self, path):
+        return super().exists(self._local(path))
+
+    def delete(self, paths):
+        return super().delete([self._local(p) for p in paths])
+
+
+@pytest.fixture
+def remote(tmp_path, monkeypatch):
+    monkeypatch.setattr(FakeRemoteFileSystem, "root", tmp_path)
+    return "fakeremote://bucket/out", tmp_path / "bucket" / "out" / LOCK_FILE
+
+
+def test_a_remote_output_gets_the_same_lock_through_beams_filesystems(remote):
+    output, lock_object = remote
+    with OutputLock(output) as lock:
+        assert json.loads(lock_object.read_text())["pid"] == os.getpid()
+        assert "best effort" in lock.remote_caveat
+        with pytest.raises(OutputLocked, match=rf"in use by run pid {os.getpid()} .*if that run is gone, delete"):
+            OutputLock(output)
+        assert lock_object.exists()  # the refused run leaves the holder's lock alone
+    assert not lock_object.exists()  # released
+
+
+def test_a_remote_lock_of_another_host_is_respected_and_of_a_dead_run_taken_over(remote):
+    output, lock_object = remote
+    _lock_of(lock_object.parent, 1, host="elsewhere.example")
+    with pytest.raises(OutputLocked, match="elsewhere.example"):
+        OutputLock(output)
+    dead = _dead_pid()
+    _lock_of(lock_object.parent, dead)
+    with OutputLock(output) as lock:
+        assert f"pid {dead}" in lock.taken_over
+        assert json.loads(lock_object.read_text())["pid"] == os.getpid()
+    assert not lock_object.exists()
+
+
+def test_a_remote_lock_lost_to_a_later_writer_is_refused(remote, monkeypatch):
+    """Two runs racing inside the window: the one whose read-back shows the other's holder gives way."""
+    output, lock_object = remote
+    from pipeline import output_lock
+
+    real_create = output_lock.FileSystems.create
+
+    def create_then_overwritten(path, *args, **kwargs):
+        class Racing:
+            def __init__(self):
+                self.fh = real_create(path, *args, **kwargs)
+
+            def write(self, data):
+                return self.fh.write(data)
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                self.fh.close()
+                _lock_of(lock_object.parent, 1, host="racer.example")  # another run wrote right after
+
+        return Racing()
+
+    monkeypatch.setattr(output_lock.FileSystems, "create", staticmethod(create_then_overwritten))
+    with pytest.raises(OutputLocked, match="racer.example"):
+        OutputLock(output)
+    assert json.loads(lock_object.read_text())["host"] == "racer.example"
