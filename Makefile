@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 OUT ?= out
 
-.PHONY: install run test test-spark test-flink flink golden lint confusable-table bench bench-cost eval-dedup eval-language eval-repo-samples bench-scale wheel eval-classifier recall-sample eval-recall eval-extract sample-warc clean chromium
+.PHONY: install run test readers test-readers check-megatron test-flink flink golden lint confusable-table bench bench-cost eval-dedup eval-language eval-repo-samples bench-scale wheel eval-classifier recall-sample eval-recall eval-extract sample-warc clean chromium
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -17,14 +17,27 @@ install: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/codecorpus run --config configs/local.yaml --output $(OUT)
 
-test: $(STAMP) chromium
-	$(PY) -m pytest -q
+# Readers of the mix that cannot install beside Beam 2.62 (tests/requirements-readers.txt: Hugging Face datasets,
+# pyspark) get a venv of their own, without Beam or this package (tests/mix_read.py runs in it). `make test` names
+# it in CODECORPUS_READERS_PYTHON, so those tests fail rather than skip when it is broken (docs/mix.md, "Readers").
+READERS_VENV ?= .venv-readers
+READERS_STAMP := $(READERS_VENV)/.installed-stamp
+READERS_ENV = CODECORPUS_READERS_PYTHON=$(abspath $(READERS_VENV))/bin/python
 
-# The mix read by Spark (tests/test_mix_readers.py): pyspark is ~320 MB (~2.7 min to install here), so
-# `make test` leaves it out and that one test skips; this target installs it and runs the reader tests.
-test-spark: $(STAMP)
-	$(PY) -m pip install -q "pyspark>=3.5"
-	$(PY) -m pytest -q tests/test_mix_readers.py
+$(READERS_STAMP): tests/requirements-readers.txt
+	python3 -m venv $(READERS_VENV)
+	$(READERS_VENV)/bin/python -m pip install -q --upgrade pip
+	$(READERS_VENV)/bin/python -m pip install -q -r tests/requirements-readers.txt
+	touch $@
+
+readers: $(READERS_STAMP)
+
+test: $(STAMP) $(READERS_STAMP) chromium
+	$(READERS_ENV) $(PY) -m pytest -q
+
+# The mix's tests alone, every reader included.
+test-readers: $(STAMP) $(READERS_STAMP)
+	$(READERS_ENV) $(PY) -m pytest -q tests/test_mix_readers.py tests/test_mix_tokens.py
 
 # Flink for `make test-flink` and `make bench-scale` (docs/flink.md), cached outside the repository:
 # - the distribution `pip install apache-flink` ships, in a venv of its own (it pins an old apache-beam);
@@ -62,6 +75,20 @@ flink: $(STAMP)
 test-flink: flink
 	$(PY) -m tools.flink.check_flink --work-dir $(FLINK_WORK) --flink-home $(FLINK_HOME_DIR) \
 	  --job-server-jar $(JOB_SERVER_JAR)
+
+# megatron-core's own IndexedDataset reads the mix's .bin/.idx (tests/test_mix_tokens.py). It needs torch, whose
+# PyPI wheel brings its CUDA libraries (several GB): too much for `make test`, so this is an optional check, in a
+# venv cached outside the repository (tests/requirements-megatron.txt). Figures in docs/mix.md.
+MEGATRON_VENV := $(CACHE)/megatron-core
+
+$(MEGATRON_VENV)/.installed: tests/requirements-megatron.txt
+	python3 -m venv $(MEGATRON_VENV)
+	$(MEGATRON_VENV)/bin/python -m pip install -q --upgrade pip
+	$(MEGATRON_VENV)/bin/python -m pip install -q -r tests/requirements-megatron.txt
+	touch $@
+
+check-megatron: $(STAMP) $(MEGATRON_VENV)/.installed
+	CODECORPUS_MEGATRON_PYTHON=$(MEGATRON_VENV)/bin/python $(PY) -m pytest -q tests/test_mix_tokens.py -k megatron_core
 
 # The HTML report test renders in headless Chromium: install Debian's package once when it is missing and apt
 # can run (root, or sudo without a password); otherwise that one test skips and says why.
@@ -151,4 +178,4 @@ confusable-table: $(STAMP)
 	$(PY) scripts/make_confusable_table.py
 
 clean:
-	rm -rf $(VENV) $(OUT) build dist *.egg-info
+	rm -rf $(VENV) $(READERS_VENV) $(OUT) build dist *.egg-info

@@ -10,11 +10,9 @@ one uint32 matrix product per document, reusing one buffer.
 from __future__ import annotations
 
 import numpy as np
-from datasketch import MinHash
 
-from dedup.shingles import DEFAULT_NGRAM, ShingleHasher
+from dedup.shingles import ShingleHasher
 
-DEFAULT_NUM_PERM = 256
 SCHEME = "affine32"
 EMPTY_VALUE = np.uint32(0xFFFFFFFF)  # datasketch's value for a permutation that saw no input
 # Rows of the (hashes x permutations) work matrix per step: keeps it in cache for long documents.
@@ -25,8 +23,11 @@ _U32 = np.uint32
 
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """datasketch's affine32 permutation parameters (a, b) for `num_perm` and `seed` (uint32 arrays)."""
-    a, b = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
-    return np.ascontiguousarray(a, dtype=np.uint32), np.ascontiguousarray(b, dtype=np.uint32)
+    # datasketch's draws, made here so that importing datasketch (and scipy with it) is not a cost of every run.
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
 
 
 def fmix32(h: np.ndarray) -> np.ndarray:
@@ -41,7 +42,7 @@ def fmix32(h: np.ndarray) -> np.ndarray:
 class MinHasher:
     """Signatures of documents: `ngram`-word shingles, `num_perm` permutations drawn from `seed`."""
 
-    def __init__(self, num_perm: int = DEFAULT_NUM_PERM, seed: int = 1, ngram: int = DEFAULT_NGRAM):
+    def __init__(self, *, num_perm: int, seed: int, ngram: int):  # config `dedup` and `seed`: no defaults here
         self.num_perm, self.seed, self.ngram = num_perm, seed, ngram
         self.a, self.b = permutations(num_perm, seed)
         self.shingler = ShingleHasher(ngram)

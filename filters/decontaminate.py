@@ -28,7 +28,7 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -427,6 +427,100 @@ def string_grams(
     return out
 
 
+_SEPARATOR = "\x00"  # joins benchmark strings for one vectorised pass: NFKC, case folding and folds keep it
+
+
+def _digit_mask(cps: np.ndarray) -> np.ndarray:
+    """Which code points str.isdigit() accepts (the trivial-token rule's numbers)."""
+    if cps.dtype == np.uint8 or not (cps >= 128).any():
+        return (cps >= 48) & (cps <= 57)
+    uniq, inverse = np.unique(cps, return_inverse=True)
+    return np.array([chr(u).isdigit() for u in uniq.tolist()], dtype=bool)[inverse]
+
+
+def batch_string_grams(
+    strings: Sequence[BenchmarkString],
+    *,
+    n: int = NGRAM,
+    min_exact_grams: int = MIN_EXACT_GRAMS,
+    index_trivial_grams: bool = False,
+) -> list[StringGrams]:
+    """`[string_grams(s) for s in strings]`, computed in a few numpy passes over all strings joined (the index
+    build is a cost of every run: the four test sets' ~15K strings took 1.2 CPU-s one by one).
+
+    The texts are joined with NUL, which every match-form step leaves in place and no token contains, so the
+    tokens and their hashes are those of each string alone; a text containing NUL is done on its own. ASCII
+    texts (most benchmark text) and the others are joined apart: the ASCII match form is a cheap path."""
+    kw = {"n": n, "min_exact_grams": min_exact_grams, "index_trivial_grams": index_trivial_grams}
+    out: list[StringGrams | None] = [None] * len(strings)
+    groups: dict[bool, list[int]] = {True: [], False: []}
+    for i, s in enumerate(strings):
+        if _SEPARATOR in s.text:
+            out[i] = string_grams(s, **kw)
+        else:
+            groups[s.text.isascii()].append(i)
+    for group in groups.values():
+        if group:
+            for i, part in zip(group, _joined_string_grams([strings[i] for i in group], **kw)):
+                out[i] = part
+    return out  # type: ignore[return-value]
+
+
+def _joined_string_grams(
+    strings: list[BenchmarkString], *, n: int, min_exact_grams: int, index_trivial_grams: bool
+) -> list[StringGrams]:
+    cps = match_code_points(_SEPARATOR.join(s.text for s in strings))
+    bounds = np.flatnonzero(cps == 0)
+    if len(bounds) != len(strings) - 1:  # cannot happen (no fold makes NUL); if it did, one by one is right
+        kw = {"n": n, "min_exact_grams": min_exact_grams, "index_trivial_grams": index_trivial_grams}
+        return [string_grams(s, **kw) for s in strings]
+    starts, ends, hashes = token_spans(cps)
+    owner = np.searchsorted(bounds, starts)  # which string each token is in
+    per_string = np.bincount(owner, minlength=len(strings))
+    first_token = np.concatenate([[0], np.cumsum(per_string)[:-1]])
+    lengths = ends - starts
+    token_starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    word_cps = cps[_word_mask(cps)]
+    non_digits = np.add.reduceat((~_digit_mask(word_cps)).astype(np.int64), token_starts) if len(lengths) else lengths
+    trivial = (lengths == 1) | (non_digits == 0)  # is_trivial_token
+    long_grams: dict[int, np.ndarray] = {}
+    skipped = np.zeros(len(strings), dtype=np.int64)
+    if len(hashes) >= n:
+        grams = gram_hashes(hashes, n)
+        whole = owner[: len(grams)] == owner[n - 1 :]  # windows inside one string
+        if not index_trivial_grams:
+            csum = np.concatenate([[0], np.cumsum(trivial)])
+            all_trivial = ((csum[n:] - csum[:-n]) == n) & whole
+            skipped = np.bincount(owner[: len(grams)][all_trivial], minlength=len(strings))
+            whole &= ~all_trivial
+        keep = np.flatnonzero(whole)
+        who, gram = owner[keep], grams[keep]
+        order = np.lexsort((gram, who))  # by string, then hash: np.unique per string in one sort
+        who, gram = who[order], gram[order]
+        distinct = np.ones(len(gram), dtype=bool)
+        distinct[1:] = (gram[1:] != gram[:-1]) | (who[1:] != who[:-1])
+        who, gram = who[distinct], gram[distinct]
+        cuts = np.searchsorted(who, np.arange(len(strings) + 1))
+        long_grams = {b: gram[cuts[b] : cuts[b + 1]] for b in np.flatnonzero(np.diff(cuts)).tolist()}
+    empty = np.zeros(0, dtype=np.uint64)
+    out = []
+    for b, s in enumerate(strings):
+        count = int(per_string[b])
+        part = StringGrams(s.benchmark, s.label, count, empty)
+        if count >= n:
+            part.long = long_grams.get(b, empty)
+            part.trivial_skipped = int(skipped[b])
+        elif s.exact and count >= min_exact_grams:
+            mine = slice(first_token[b], first_token[b] + count)
+            if index_trivial_grams or not trivial[mine].all():
+                part.short_tokens = hashes[mine]
+                part.short_len, part.short_hash = count, int(gram_hashes(part.short_tokens, count)[0])
+            else:
+                part.trivial_skipped = 1
+        out.append(part)
+    return out
+
+
 @dataclass(frozen=True)
 class Match:
     """The benchmark item a document contains, and the matched text in normalised form."""
@@ -507,7 +601,7 @@ class ContaminationIndex:
               index_trivial_grams: bool = False) -> ContaminationIndex:
         """The index of `strings` in one process (the Beam wiring builds the same from parallel parts)."""
         kw = {"n": n, "min_exact_grams": min_exact_grams, "index_trivial_grams": index_trivial_grams}
-        return cls.from_parts((string_grams(s, **kw) for s in strings), n=n)
+        return cls.from_parts(batch_string_grams(list(strings), **kw), n=n)
 
     def __len__(self) -> int:
         return len(self.long_hashes) + sum(len(h) for h, _ in self.short.values())

@@ -13,6 +13,7 @@ post containers) keep their comments: there the answers and comments are the con
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import urllib.parse
 from copy import deepcopy
@@ -440,6 +441,117 @@ def prune_boilerplate(tree: HtmlElement) -> None:
             parent.remove(element)
 
 
+# --- main content container ----------------------------------------------------------------------------
+
+# A block (paragraph, list item, cell: an element with its inline children) counts as content when it holds at
+# least this many characters outside links; menus, bylines and labels fall below it.
+CONTENT_BLOCK_MIN_CHARS = 40
+# The page's content container is the deepest element holding at least this share of the content text (a
+# readability-style locator: sidebars, "more stories" and ad widgets sit outside it). Article F1 on the
+# scrapinghub pages is flat from 0.65 to 0.85 (docs/web-extraction.md).
+CONTENT_ROOT_SHARE = 0.75
+# Pages with less content text than this are left whole (a gallery, a product page of captions).
+CONTENT_ROOT_MIN_CHARS = 500
+# Content blocks and headings beside the container are kept up to this many levels above it (a lead paragraph
+# set apart from the body, as readability keeps a candidate's paragraph siblings).
+CONTENT_SIBLING_LEVELS = 2
+_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "hgroup"})
+# Where a page says its content is: the main element, an article element, schema.org articleBody.
+# (Relative paths: libxml2 can leave a second top-level <html> that `tree` does not hold.)
+_MARKED_CONTENT_XPATHS = tuple(map(etree.XPath, (".//*[@itemprop = 'articleBody']", ".//article", ".//main")))
+_INLINE_TAGS = frozenset({
+    "a", "abbr", "b", "bdi", "bdo", "big", "br", "cite", "code", "data", "del", "dfn", "em", "font", "i", "img",
+    "ins", "kbd", "label", "mark", "nobr", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "tt",
+    "u", "var", "wbr",
+})
+# Content text: not link text, not scripts, not comment sections (comments are not the page's content here;
+# Q&A and forum pages, where they are, skip the locator).
+_CONTENT_TEXTS_XPATH = etree.XPath(
+    ".//body//text()[not(ancestor::a or ancestor::script or ancestor::noscript or ancestor::template or "
+    "ancestor::*[contains(@class, 'comment') or contains(@id, 'comment')])]"
+)
+
+
+def _content_blocks(tree: HtmlElement) -> dict[etree._Element, int]:
+    """Characters of content text per block element (headings are titles, not content)."""
+    blocks: dict[etree._Element, int] = {}
+    for text in _CONTENT_TEXTS_XPATH(tree):
+        size = len(text.strip())
+        if not size:
+            continue
+        block = text.getparent()
+        if text.is_tail:
+            block = block.getparent()
+        while block is not None and block.tag in _INLINE_TAGS:
+            block = block.getparent()
+        if block is not None and block.tag not in _HEADING_TAGS:
+            blocks[block] = blocks.get(block, 0) + size
+    return blocks
+
+
+def _common_ancestor(a: etree._Element, b: etree._Element) -> etree._Element | None:
+    above_b = {b, *b.iterancestors()}
+    return next((e for e in (a, *a.iterancestors()) if e in above_b), None)
+
+
+def content_root(tree: HtmlElement, blocks: dict[etree._Element, int] | None = None) -> etree._Element | None:
+    """The element that holds the page's main content: the deepest one with CONTENT_ROOT_SHARE of the text of
+    content blocks, never a single block itself (a long paragraph is not the article), and never beside the
+    content the page marks itself (`<main>`, its one `<article>`, schema.org articleBody): there it is the
+    two's common ancestor. None when the page has less content text than CONTENT_ROOT_MIN_CHARS. `blocks`:
+    `_content_blocks(tree)`, when the caller has it."""
+    blocks = _content_blocks(tree) if blocks is None else blocks
+    weights: dict[etree._Element, int] = {}
+    total = 0
+    for block, size in blocks.items():
+        if size < CONTENT_BLOCK_MIN_CHARS:
+            continue
+        total += size
+        for element in (block, *block.iterancestors()):
+            weights[element] = weights.get(element, 0) + size
+    if total < CONTENT_ROOT_MIN_CHARS:
+        return None
+    node = tree
+    while True:
+        best = max((child for child in node if child in weights), key=weights.__getitem__, default=None)
+        if best is None or weights[best] < CONTENT_ROOT_SHARE * total:
+            break
+        if blocks.get(best, 0) >= CONTENT_BLOCK_MIN_CHARS:  # a block of its own: its container is the root
+            break
+        node = best
+    for xpath in _MARKED_CONTENT_XPATHS:  # the most specific mark the page uses once
+        marked = xpath(tree)
+        if len(marked) == 1:  # the root inside the mark, or holding it, stays; beside it, both are kept
+            common = _common_ancestor(node, marked[0]) if marked[0] not in set(node.iterancestors()) else node
+            return node if common is None else common
+    return node
+
+
+def keep_content_root(tree: HtmlElement) -> None:
+    """Remove everything outside the content container (`content_root`) but the page's title (its one `<h1>`)
+    and the content blocks and headings beside the container (CONTENT_SIBLING_LEVELS)."""
+    blocks = _content_blocks(tree)
+    root = content_root(tree, blocks)
+    if root is None or root is tree:
+        return
+    keep = {root, *root.iterancestors()}
+    for parent in itertools.islice(root.iterancestors(), CONTENT_SIBLING_LEVELS):
+        keep.update(c for c in parent if c.tag in _HEADING_TAGS or blocks.get(c, 0) >= CONTENT_BLOCK_MIN_CHARS)
+    paths = [root]
+    headings = tree.findall(".//body//h1")
+    if len(headings) == 1 and headings[0] not in keep and root not in set(headings[0].iterancestors()):
+        keep.update((headings[0], *headings[0].iterancestors()))
+        paths.append(headings[0])
+    for start in paths:
+        for element in (start, *start.iterancestors()):
+            parent = element.getparent()
+            if parent is None:
+                continue
+            for sibling in list(parent):
+                if sibling not in keep and sibling.tag != "head":
+                    parent.remove(sibling)
+
+
 _SENTENCE_END = tuple('.!?:;"\'”’)»。！？；：」』）…')
 # Lines of fewer words than this that do not end a sentence are boilerplate when they sit at the end of the
 # text (jusText's "short block" rule applied to the edge only: "Follow us", "ADVERTISEMENT", "Tags:").
@@ -618,10 +730,12 @@ def extract_text(
     mark = engine == "trafilatura" and keep_code
     prepare_tree(tree, keep_code=keep_code, keep_math=keep_math, blank_line_mark=mark,
                  maybe_math=may_hold_math(html if isinstance(html, bytes) else html.encode("utf-8", "replace")))
+    discussion = discussion_comments and is_discussion(tree)  # before <meta> goes: it names forum software
     etree.strip_elements(tree, *NEVER_TEXT_TAGS, with_tail=False)
-    discussion = discussion_comments and is_discussion(tree)
     if engine == "resiliparse" and prune:
         prune_boilerplate(tree)
+        if not discussion:  # on Q&A and forum pages the question and every answer are the content
+            keep_content_root(tree)
     if engine == "resiliparse":
         text = _resiliparse_text(tree, discussion).strip()
         if prune and not discussion and tree.find(".//pre") is None:

@@ -8,11 +8,16 @@
 Order: documents are shuffled by `seed` with a fixed integer hash (the same on every machine and numpy);
 `sequences` concatenates them in that order and cuts every `length` ids. Item k of the whole stream goes to
 rank k % world_size, and each rank gets the same number of items (the remainder is dropped), so ranks stay in
-step. Resume: pass `start=` the number of items this rank has already consumed; seeking is a binary search
-over cumulative lengths, nothing before it is read. Memory: 8 bytes per document for the order and offsets.
+step. Resume: pass `start=` the number of items this rank has already consumed (after G items consumed by all
+ranks together, G // world_size); seeking is a binary search over cumulative lengths, nothing before it is
+read. Another epoch: another seed (e.g. seed + epoch). Memory: 24 bytes per document while iterating
+(lengths, shuffled order, cumulative ends; 32 at the shuffle's peak), ~1 GB per 40M documents.
+Trust: opening checks every token file's size and document count against the manifest (a partial copy fails
+there, naming the file); `verify()` also checks their sha256.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -66,23 +71,46 @@ class MixReader:
         manifest = json.loads((root / MANIFEST_FILE).read_text("utf-8"))
         if fmt not in manifest["token_output"]["formats"]:
             raise ValueError(f"{root / MANIFEST_FILE}: no {fmt!r} token output (mix.tokens.formats: "
-                             f"{manifest['token_output']['formats']})")
+                             f"{manifest['token_output']['formats']}); the mix writes token files when the "
+                             f"config sets tokenizer.path and lists {fmt!r} in mix.tokens.formats")
+        unknown = sorted(set(categories or ()) - set(manifest["categories"]))
+        if unknown:
+            raise ValueError(f"{root / MANIFEST_FILE}: no categories {unknown} (it has {sorted(manifest['categories'])})")
         self.manifest = manifest
         self.shards: list = []
+        self._files: list[tuple[Path, dict]] = []  # every token file read, with its manifest entry
         for category in sorted(manifest["categories"]):
             if categories is not None and category not in categories:
                 continue
             for shard in manifest["categories"][category]["shards"]:
                 files = shard["token_files"][fmt]
-                if fmt == "megatron":
-                    self.shards.append(IndexedTokens(root / files["prefix"]))
-                else:
-                    self.shards.append(_U32Tokens(root / files["files"]["ids"]["path"],
-                                                  root / files["files"]["offsets"]["path"]))
+                entries = [(root / f["path"], f) for f in files["files"].values()]
+                _check_sizes(entries)
+                self._files += entries
+                tokens = (IndexedTokens(root / files["prefix"]) if fmt == "megatron" else
+                          _U32Tokens(root / files["files"]["ids"]["path"], root / files["files"]["offsets"]["path"]))
+                if len(tokens) != files["docs"]:
+                    raise ValueError(f"{root / files['prefix']}: {len(tokens)} documents, the manifest says "
+                                     f"{files['docs']}")
+                self.shards.append(tokens)
         counts = np.array([len(s) for s in self.shards], dtype=np.int64)
         self._first = np.concatenate([[0], np.cumsum(counts)])  # global index of each shard's first document
         self._lengths = (np.concatenate([np.asarray(s.lengths, dtype=np.int64) for s in self.shards])
                          if self.shards else np.zeros(0, np.int64))
+
+    def verify(self) -> None:
+        """Check every token file read against the manifest's sha256 (reads them all once; sizes are checked
+        on opening already). Raises ValueError naming each file that differs."""
+        bad = []
+        for path, entry in self._files:
+            digest = hashlib.sha256()
+            with path.open("rb") as f:
+                while chunk := f.read(1 << 20):
+                    digest.update(chunk)
+            if digest.hexdigest() != entry["sha256"]:
+                bad.append(f"{path}: sha256 {digest.hexdigest()}, the manifest says {entry['sha256']}")
+        if bad:
+            raise ValueError("token files differ from the manifest:\n" + "\n".join(bad))
 
     def __len__(self) -> int:
         """Documents in the selected shards."""
@@ -129,6 +157,26 @@ class MixReader:
             at += len(take)
             j += 1
         return PackedSequence(np.concatenate(parts), np.asarray(starts, dtype=np.int64))
+
+
+def megatron_blend(output_dir: str | Path, categories: Sequence[str] | None = None) -> list[str]:
+    """Megatron-LM's blend (`--data-path`, or one per line for `--data-args-path`): "weight prefix" pairs, every
+    shard's Megatron prefix (absolute) weighted by its token count. The mix already holds the asked ratios
+    (repeats included), so weights by size make a blended run draw each shard as much as the mix wrote it."""
+    reader = MixReader(output_dir, categories=categories)  # checks the files against the manifest
+    return [word for category in sorted(reader.manifest["categories"]) if categories is None or category in categories
+            for shard in reader.manifest["categories"][category]["shards"]
+            for word in (str(shard["token_files"]["megatron"]["tokens"]),
+                         str(Path(output_dir).resolve() / shard["token_files"]["megatron"]["prefix"]))]
+
+
+def _check_sizes(files: list[tuple[Path, dict]]) -> None:
+    """Each file's size against the manifest: cheap, and catches a partial copy before training reads it."""
+    for path, entry in files:
+        size = path.stat().st_size if path.is_file() else None
+        if size != entry["bytes"]:
+            raise ValueError(f"{path}: {'missing' if size is None else f'{size:,} bytes'}, the manifest says "
+                             f"{entry['bytes']:,} bytes (an incomplete copy?)")
 
 
 def _check(rank: int, world_size: int, start: int) -> None:

@@ -28,6 +28,7 @@ FILTER, SOURCE, MERGE = "filter", "source", "merge"
 KINDS = (FILTER, SOURCE, MERGE)
 # An exception in a step on one record is the drop reason error.<stage> (`pipeline.stages.error_drop`).
 ERROR_PREFIX = "error."
+FIRST_ERRORS = 5  # records named per stage in counts.json's `errors` (the rest are in the rejects)
 
 
 @dataclass
@@ -213,6 +214,19 @@ def error_budget_problems(
                 f"({s.errors / max(s.n_in, 1):.2%} > max_error_fraction {max_error_fraction:g}); first: {named}"
             )
     return problems
+
+
+class ErrorBudgetExceeded(RuntimeError):
+    """A pipeline's steps raised on more records than `max_error_fraction` allows: a bug, not bad luck."""
+
+
+def check_error_budget(doc: dict, where: str, max_error_fraction: float) -> None:
+    """Raise `ErrorBudgetExceeded` when a stage of counts document `doc` (of `where`: a phase, a recall
+    pipeline) raised on more than `max_error_fraction` of its records, naming the stage and its first failing
+    records; fewer errors stay counted drops. Every Beam pipeline of a run is checked against the same budget."""
+    problems = error_budget_problems(parse_stages(doc), first_errors(doc), max_error_fraction)
+    if problems:
+        raise ErrorBudgetExceeded(f"{where}: too many records raised an exception:\n  " + "\n  ".join(problems))
 
 
 def format_errors(funnel: list[StageCounts], first: dict[str, list[dict[str, str]]]) -> list[str]:

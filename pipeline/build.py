@@ -25,13 +25,11 @@ from pipeline.github_transforms import read_github_code
 from pipeline.mix_transforms import write_mix
 from pipeline.record import Drop, Record
 from pipeline.repo_assembly import assemble_repo_samples
+from pipeline.schema import PAGE_CATEGORIES  # a classified page's categories; anything else counts as text
 from pipeline.sinks import WriteParquetShards
 from pipeline.sources.text import read_text_inputs
 from pipeline.stages import Branch, Funnel, read_handoff
-from pipeline.web_transforms import build_web_branch
-
-# The categories a classified page can carry into the mix; anything else counts as text.
-PAGE_CATEGORIES = ("code_web", "math_web", "text")
+from pipeline.web_transforms import build_web_branch, web_inputs
 
 
 def language_step(record: Record) -> Record | Drop:
@@ -59,7 +57,7 @@ def build_collect(p: beam.Pipeline, config: Config, output_dir: str) -> Funnel:
         files = read_github_code(p, funnel, config)
         files = funnel.apply(files, "language", language_step)
         files = funnel.apply(files, "file_rules", functools.partial(file_rules_step, rules=config.filters))
-        files = assemble_repo_samples(funnel, files, config.repo_samples, config.seed)
+        files = assemble_repo_samples(funnel, files, config.repo_samples, config.seed, config.github.max_repo_bytes)
         if config.dedup.enabled:
             files = deduplicate(funnel, files, config.dedup, config.seed)
         files | "WriteCode" >> WriteParquetShards(layout.handoff_dir(output_dir, "code"), config.output)
@@ -82,10 +80,15 @@ def build_collect(p: beam.Pipeline, config: Config, output_dir: str) -> Funnel:
         write_cluster_sizes(p, funnel, layout.under(output_dir, layout.CLUSTER_SIZES))
         _write_stats(p, funnel, config, output_dir, "collect")
 
-    p | "code" >> Branch(code_branch)
-    if config.inputs.text.paths:
+    # A branch without input is not built: every transform costs every run (graph, runner stages, bundles)
+    # whether or not a record flows through it. With no input at all the code branch stands for the run.
+    web, text = bool(web_inputs(config)), bool(config.inputs.text.paths)
+    if config.inputs.github.paths or not (web or text):
+        p | "code" >> Branch(code_branch)
+    if text:
         p | "text" >> Branch(text_branch)
-    p | "web" >> Branch(web_branch)
+    if web:
+        p | "web" >> Branch(web_branch)
     p | "stats" >> Branch(stats)
     return funnel
 
@@ -99,9 +102,11 @@ def build_mix(p: beam.Pipeline, config: Config, output_dir: str, pages_pattern: 
     funnel = Funnel(config.output.rejects_text_chars)
 
     def read_inputs(p: beam.Pipeline) -> dict[str, beam.PCollection]:
-        inputs = {"code": read_handoff(p, funnel, layout.handoff_files(output_dir, "code"), "load_code")}
-        texts = []
-        if FileSystems.match([layout.handoff_files(output_dir, "text")])[0].metadata_list:
+        inputs, texts = {}, []
+        # Only what the collect phase wrote is read: a path without input builds no reader.
+        if _has_files(layout.handoff_files(output_dir, "code")):
+            inputs["code"] = read_handoff(p, funnel, layout.handoff_files(output_dir, "code"), "load_code")
+        if _has_files(layout.handoff_files(output_dir, "text")):
             texts.append(read_handoff(p, funnel, layout.handoff_files(output_dir, "text"), "load_text"))
         if pages_pattern:
             pages = read_handoff(p, funnel, pages_pattern, "load_pages")
@@ -122,6 +127,10 @@ def build_mix(p: beam.Pipeline, config: Config, output_dir: str, pages_pattern: 
     p | "mix" >> Branch(lambda p: write_mix(decontaminate(inputs, config, funnel, output_dir), config, funnel, output_dir))
     p | "stats" >> Branch(lambda p: _write_stats(p, funnel, config, output_dir, "mix"))
     return funnel
+
+
+def _has_files(pattern: str) -> bool:
+    return bool(FileSystems.match([pattern])[0].metadata_list)
 
 
 def _write_stats(p: beam.Pipeline, funnel: Funnel, config: Config, output_dir: str, phase: str) -> None:

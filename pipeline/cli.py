@@ -109,7 +109,10 @@ def _validate(args: argparse.Namespace, beam_args: list[str]) -> int:
 
 
 def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
-    from pipeline.output_lock import OutputLock, OutputLocked
+    from pipeline.output_lock import OutputLock, OutputLocked, quiet_write_failures
+
+    for handler in logging.getLogger().handlers:  # a full disk is one line, not Beam's worker traceback
+        handler.addFilter(quiet_write_failures)
 
     checked = _checked_setup(args, beam_args)
     if isinstance(checked, int):
@@ -127,6 +130,8 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     if lock.taken_over:
         print(f"codecorpus: {output} was locked by {lock.taken_over}, which is gone; this run takes it over",
               file=sys.stderr)
+    if lock.remote_caveat:
+        print(f"codecorpus: {lock.remote_caveat}", file=sys.stderr)
     with lock:
         return _run_locked(args, config, beam_args, output, lock)
 
@@ -189,15 +194,33 @@ def _run_locked(args: argparse.Namespace, config, beam_args: list[str], output: 
         return code
     finally:
         run_log.finish(code, run_log.warnings)
-        write_bytes(f"{output}/{RUN_LOG}", run_log.to_json())
+        _write_run_log(f"{output}/{RUN_LOG}", run_log.to_json(), write_bytes)
+
+
+def _write_run_log(path: str, data: bytes, write_bytes) -> None:
+    """The run log, unless the output cannot take it (the run has said why in one line already)."""
+    from pipeline.output_lock import write_failure
+
+    try:
+        write_bytes(path, data)
+    except Exception as err:
+        if write_failure(err) is None:
+            raise
+        print(f"codecorpus: run log not written: {write_failure(err)}", file=sys.stderr)
 
 
 def _run_phases_and_summarise(config, output: str, resume: bool, run_beam, recall, run_log) -> int:
     """The phases, then the funnel and the accounting verdict; the exit code."""
     from classifiers.fasttext_model import TrainingError
-    from pipeline.accounting import accounting_errors, format_errors, format_funnel, read_first_errors
+    from pipeline.accounting import (
+        ErrorBudgetExceeded,
+        accounting_errors,
+        format_errors,
+        format_funnel,
+        read_first_errors,
+    )
     from pipeline.output_lock import write_failure
-    from pipeline.phases import ErrorBudgetExceeded, run_phases
+    from pipeline.phases import run_phases
     from pipeline.recall_driver import RecallWeak
 
     start = time.time()

@@ -34,7 +34,8 @@ from filters import code_rules
 from filters import decontaminate as _decontam
 from mixing import fim as _fim
 from mixing import plan as _plan
-from pipeline.record import CATEGORIES
+from pipeline.schema import CATEGORIES, category_of_label
+from pipeline.sources import github as _github
 from pipeline.sources.file_dumps import DumpColumns
 from repos.samples import REPO_LANGUAGES, RepoLanguage, SampleMode
 
@@ -77,12 +78,28 @@ class GithubSource(Section):
         default=1_000_000, gt=0, le=1 << 30, description="larger files are dropped as too_large"
     )
     max_archive_bytes: int = Field(
-        default=2_000_000_000, gt=0, le=1 << 40, description="total uncompressed bytes read from one archive"
+        default=_github.MAX_ARCHIVE_BYTES, gt=0, le=1 << 40,
+        description="bytes one archive may expand to (the work of a bomb): the rest is archive_too_large",
+    )
+    max_repo_bytes: int = Field(
+        default=_github.MAX_REPO_BYTES, gt=0, le=1 << 40,
+        description="bytes of files read from one repository (a worker holds them at once): then repo_too_large",
     )
     max_files_per_repo: int = Field(default=200_000, gt=0, le=100_000_000)
-    max_path_chars: int = Field(default=4096, gt=0, le=1 << 20, description="longer paths: path_too_long")
+    max_archive_members: int = Field(
+        default=_github.MAX_ARCHIVE_MEMBERS, gt=0, le=100_000_000,
+        description="members of one archive (files, folders, links): the rest is archive_too_many_members",
+    )
+    max_zip_directory_bytes: int = Field(
+        default=_github.MAX_ZIP_DIRECTORY_BYTES, gt=0, le=1 << 34,
+        description="larger zip central directories: archive_directory_too_large, refused before parsing",
+    )
+    max_path_chars: int = Field(
+        default=_github.MAX_PATH_CHARS, gt=0, le=1 << 20, description="longer paths: path_too_long"
+    )
     max_tar_header_bytes: int = Field(
-        default=1 << 20, gt=0, le=1 << 30, description="larger tar long-name/pax headers: archive_header_too_large"
+        default=_github.MAX_TAR_HEADER_BYTES, gt=0, le=1 << 30,
+        description="larger tar long-name/pax headers: archive_header_too_large",
     )
     git_clone_timeout_s: int = Field(default=600, gt=0, le=86_400)
     metadata: str | None = Field(
@@ -94,10 +111,9 @@ class GithubSource(Section):
 
     @model_validator(mode="after")
     def _archive_holds_a_file(self) -> GithubSource:
-        if self.max_archive_bytes < self.max_file_bytes:
-            raise ValueError(
-                f"max_archive_bytes ({self.max_archive_bytes}) must be >= max_file_bytes ({self.max_file_bytes})"
-            )
+        for key in ("max_archive_bytes", "max_repo_bytes"):
+            if getattr(self, key) < self.max_file_bytes:
+                raise ValueError(f"{key} ({getattr(self, key)}) must be >= max_file_bytes ({self.max_file_bytes})")
         return self
 
 
@@ -466,10 +482,11 @@ def _paper_categories() -> dict[str, RecallCategory]:
     return {
         "code": RecallCategory(
             url_patterns=["stackoverflow.com/questions", "docs.python.org", "pytorch.org/docs"],
-            output_category="code_web",
+            output_category=category_of_label("code"),
         ),
         "math": RecallCategory(
-            url_patterns=["math.stackexchange.com", "mathoverflow.net/questions"], output_category="math_web"
+            url_patterns=["math.stackexchange.com", "mathoverflow.net/questions"],
+            output_category=category_of_label("math"),
         ),
     }
 
@@ -485,7 +502,9 @@ class RecallSection(Section):
         default="web", description="web: domains and URL paths; github: repositories and folders"
     )
     categories: dict[str, RecallCategory] = Field(default_factory=_paper_categories)
-    other_category: str = Field(default="text", description="the Record category of a page not collected")
+    other_category: str = Field(
+        default=category_of_label(OTHER_LABEL), description="the Record category of a page not collected"
+    )
     fasttext: FastTextSection = Field(default_factory=FastTextSection)
     tokens: Literal["bpe", "whitespace"] = Field(
         default="bpe", description="fastText reads BPE tokens (Coder-V2) or space-split words (the baseline)"

@@ -37,7 +37,7 @@ empty inputs; what is still open after the last round is solved by union-find (`
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import apache_beam as beam
@@ -52,7 +52,8 @@ from dedup.minhash import MinHasher, jaccard
 from dedup.survivor import node_key, record_id
 from pipeline.config import Dedup
 from pipeline.record import Drop, Record
-from pipeline.stages import COUNTS_TAG, DROPS_TAG, FILTER, CountingDoFn, Funnel
+from pipeline.sinks import WriteTextFile
+from pipeline.stages import COUNTS_TAG, CountingDoFn, Funnel, Grouping, GroupStep
 
 EXACT_STAGE, NEAR_STAGE = "exact_dedup", "near_dedup"
 EXACT_DUPLICATE, NEAR_DUPLICATE, DUPLICATE_ID = "exact_duplicate", "near_duplicate", "duplicate_id"
@@ -298,39 +299,34 @@ class ConnectedComponents(beam.PTransform):
         return {"dropped": final.dropped, "counts": counts | "FlattenCounts" >> beam.Flatten()}
 
 
-class _ApplyVerdictsDoFn(CountingDoFn):
-    """Records of one id and their verdicts -> the kept record, or a Drop naming the survivor."""
+def record_key(record: Record) -> str:
+    return record.id
 
-    def __init__(self, exact_stage: str, near_stage: str):
-        super().__init__(exact_stage)
-        self.exact_stage, self.near_stage = exact_stage, near_stage
 
-    def _drop(self, stage: str, reason: str, record: Record, detail: str) -> Any:
-        self._bump("in", stage=stage)
-        self._bump(f"dropped.{reason}", stage=stage)
-        return pvalue.TaggedOutput(DROPS_TAG, (stage, Drop(reason, record.id, detail)))
+def apply_verdicts(group: tuple[str, Iterable[Record]], verdicts: Iterable[tuple[str, str]]) -> Iterator[Record | Drop]:
+    """Records of one id and their verdicts -> the kept record, or a Drop naming the survivor; a repeated id
+    is kept once (the smallest by content, never by arrival) and the rest dropped as `duplicate_id`."""
+    rid, group_records = group
+    records = sorted(group_records, key=lambda r: (r.text, repr(r.to_row())))  # ties by content
+    others = sorted(v for v in verdicts if v[1] != rid)
+    for extra in records[1:]:
+        yield Drop(DUPLICATE_ID, extra.id, f"id {rid} seen more than once")
+    if not records:
+        return
+    reason, survivor = others[0] if others else ("", "")
+    yield Drop(reason, records[0].id, f"survivor={survivor}") if reason else records[0]
 
-    def process(self, item: tuple[str, dict[str, Iterable]]) -> Iterable[Any]:
-        rid, groups = item
-        records = sorted(groups["record"], key=lambda r: (r.text, repr(r.to_row())))  # ties by content
-        verdicts = sorted(v for v in groups["verdict"] if v[1] != rid)
-        for extra in records[1:]:
-            yield self._drop(self.exact_stage, DUPLICATE_ID, extra, f"id {rid} seen more than once")
-        if not records:
-            return
-        record = records[0]
-        reason, survivor = verdicts[0] if verdicts else ("", "")
-        if reason == EXACT_DUPLICATE:
-            yield self._drop(self.exact_stage, reason, record, f"survivor={survivor}")
-            return
-        self._bump("in", stage=self.exact_stage)
-        self._bump("out", stage=self.exact_stage)
-        if reason == NEAR_DUPLICATE:
-            yield self._drop(self.near_stage, reason, record, f"survivor={survivor}")
-            return
-        self._bump("in", stage=self.near_stage)
-        self._bump("out", stage=self.near_stage)
-        yield record
+
+def dedup_step(exact_stage: str = EXACT_STAGE, near_stage: str = NEAR_STAGE) -> GroupStep:
+    """Exact then near dedup as one grouping step: records keyed by id meet their verdicts (`DedupVerdicts`)
+    in one CoGroupByKey, which decides both stages (a second join of every record would cost a shuffle)."""
+    return GroupStep(
+        (exact_stage, near_stage),
+        key=record_key,
+        resolve=apply_verdicts,
+        joins=(_VERDICTS,),
+        drop_stage={DUPLICATE_ID: 0, EXACT_DUPLICATE: 0, NEAR_DUPLICATE: 1},
+    )
 
 
 class ClusterSizes(beam.PTransform):
@@ -375,22 +371,21 @@ def write_cluster_sizes(pipeline: beam.Pipeline, funnel: Funnel, path: str) -> N
         return
     stages = sorted(stage for stage, _ in tables)
     (
-        [rows for _, rows in tables]
+        [sizes | f"Tag[{stage}]" >> beam.MapTuple(lambda size, n, st=stage: (st, size, n)) for stage, sizes in tables]
         | "FlattenClusterSizes" >> beam.Flatten(pipeline=pipeline)
         | "ClusterSizesToList" >> beam.combiners.ToList()
         | "ClusterSizesToJson" >> beam.Map(cluster_sizes_json, stages)
-        | "WriteClusterSizes" >> beam.io.WriteToText(path, shard_name_template="", append_trailing_newlines=False)
+        | "WriteClusterSizes" >> WriteTextFile(path, newline=False)
     )
 
 
-class Deduplicate(beam.PTransform):
-    """Records -> {"kept": Records, "counts": ((stage, key), n), "drops": (stage, Drop), "cluster_sizes":
-    (size, clusters)}; see module doc."""
+class DedupVerdicts(beam.PTransform):
+    """Records -> {"verdicts": (id, (reason, survivor id)) for every duplicate, "counts": the near stage's
+    informational counts, "dedup_clusters": (size, clusters)}; see module doc."""
 
-    def __init__(self, settings: Dedup, seed: int, *, exact_stage: str = EXACT_STAGE, near_stage: str = NEAR_STAGE):
+    def __init__(self, settings: Dedup, seed: int, near_stage: str = NEAR_STAGE):
         super().__init__()
-        self.settings, self.seed = settings, seed
-        self.exact_stage, self.near_stage = exact_stage, near_stage
+        self.settings, self.seed, self.near_stage = settings, seed, near_stage
         self.bands, self.rows = bands_rows(
             settings.threshold, settings.num_perm, settings.false_positive_weight, settings.false_negative_weight
         )
@@ -422,19 +417,30 @@ class Deduplicate(beam.PTransform):
         near_verdicts = components["dropped"] | "NearVerdicts" >> beam.Map(
             lambda ns: (record_id(ns[0]), (NEAR_DUPLICATE, record_id(ns[1])))
         )
-        verdicts = [exact[_VERDICTS], near_verdicts] | "FlattenVerdicts" >> beam.Flatten()
-        applied = (
-            {"record": records | "KeyById" >> beam.Map(lambda r: (r.id, r)), "verdict": verdicts}
-            | "JoinVerdicts" >> beam.CoGroupByKey()
-            | "ApplyVerdicts"
-            >> beam.ParDo(_ApplyVerdictsDoFn(self.exact_stage, near)).with_outputs(COUNTS_TAG, DROPS_TAG, main="kept")
-        )
-        counts.append(applied[COUNTS_TAG])
         return {
-            "kept": applied.kept,
+            _VERDICTS: [exact[_VERDICTS], near_verdicts] | "FlattenVerdicts" >> beam.Flatten(),
             "counts": counts | "FlattenCounts" >> beam.Flatten(),
-            "drops": applied[DROPS_TAG],
-            "cluster_sizes": components["dropped"] | "ClusterSizes" >> ClusterSizes(),
+            CLUSTER_STATS: components["dropped"] | "ClusterSizes" >> ClusterSizes(),
+        }
+
+
+class Deduplicate(beam.PTransform):
+    """Records -> {"kept": Records, "counts": ((stage, key), n), "drops": (stage, Drop), "cluster_sizes":
+    (size, clusters)}: the two stages' `Grouping` on its own (tests, benchmarks, evals); a run registers it
+    through `Funnel.group` (`deduplicate`)."""
+
+    def __init__(self, settings: Dedup, seed: int, *, exact_stage: str = EXACT_STAGE, near_stage: str = NEAR_STAGE):
+        super().__init__()
+        self.step = dedup_step(exact_stage, near_stage)
+        self.verdicts = DedupVerdicts(settings, seed, near_stage)
+
+    def expand(self, records: beam.PCollection):
+        result = records | Grouping(self.step, self.verdicts)
+        return {
+            "kept": result["kept"],
+            "counts": result["counts"],
+            "drops": result["drops"],
+            "cluster_sizes": result[CLUSTER_STATS],
         }
 
 
@@ -447,20 +453,6 @@ def deduplicate(
     exact_stage: str = EXACT_STAGE,
     near_stage: str = NEAR_STAGE,
 ) -> beam.PCollection:
-    """Exact then near dedup of `records` as two funnel stages; returns the kept records. The near stage's
-    cluster sizes are registered on `funnel.stats` for `write_cluster_sizes`."""
-    result = records | f"Dedup[{exact_stage},{near_stage}]" >> Deduplicate(
-        settings, seed, exact_stage=exact_stage, near_stage=near_stage
-    )
-    for stage in (exact_stage, near_stage):
-        stage_counts = result["counts"] | f"Counts[{stage}]" >> beam.Filter(lambda kv, st=stage: kv[0][0] == st)
-        if stage == exact_stage:  # exact dedup reads the records; near dedup reads what exact dedup kept
-            funnel.add_counts(stage, FILTER, stage_counts, inputs=records)
-        else:
-            funnel.add_counts(stage, FILTER, stage_counts, kept=result["kept"], after=(exact_stage,))
-    funnel.drops.append(result["drops"])
-    sizes = result["cluster_sizes"] | f"Tag[{near_stage}]" >> beam.MapTuple(
-        lambda size, n, stage=near_stage: (stage, size, n)
-    )
-    funnel.stats.setdefault(CLUSTER_STATS, []).append((near_stage, sizes))
-    return result["kept"]
+    """Exact then near dedup of `records` as two funnel stages of one grouping step; returns the kept records.
+    The near stage's cluster sizes land on `funnel.stats` for `write_cluster_sizes`."""
+    return funnel.group(records, dedup_step(exact_stage, near_stage), DedupVerdicts(settings, seed, near_stage))["kept"]

@@ -56,6 +56,9 @@ def read_limits(source: GithubSource) -> ReadLimits:
         dump_batch_rows=source.dump_batch_rows,
         max_path_chars=source.max_path_chars,
         max_tar_header_bytes=source.max_tar_header_bytes,
+        max_archive_members=source.max_archive_members,
+        max_zip_directory_bytes=source.max_zip_directory_bytes,
+        max_repo_bytes=source.max_repo_bytes,
     )
 
 

@@ -36,6 +36,7 @@ MIX_OFF_TARGET = "stats/mix_off_target.json"  # written at the end of every run 
 RECALL_SKIPPED = "stats/recall/skipped.txt"
 RECALL_HISTOGRAMS = "recall/iter-*/score_histogram.json"
 RECALL_SUMMARY = "recall/summary.json"
+RECALL_SCORE_COUNTS = "recall/iter-*/stats/score/counts.json"  # each iteration's scoring pipeline
 # What varies from run to run (times, host, versions): the one folder byte identity does not cover.
 LOGS = "logs"
 RUN_LOG = "logs/run.json"
@@ -78,9 +79,3 @@ def phase_rejects(phase: str) -> str:
 
 def marker(output_dir: str, phase: str) -> str:
     return under(output_dir, f"{MARKERS}/{phase}.json")
-
-
-def text_sink(output_dir: str, rel: str) -> tuple[str, str]:
-    """(prefix, suffix) for Beam's WriteToText writing the single file `rel` (e.g. stats/x.json)."""
-    stem, dot, suffix = rel.rpartition(".")
-    return under(output_dir, stem), dot + suffix

@@ -44,7 +44,7 @@ from pipeline import layout
 from pipeline.config import Config
 from pipeline.decontam_transforms import tag_category
 from pipeline.record import Drop, Record
-from pipeline.sinks import parquet_bytes, read_bytes, shard_path, write_bytes
+from pipeline.sinks import WriteTextFile, parquet_bytes, read_bytes, shard_path, write_bytes
 from pipeline.stages import Funnel
 
 
@@ -345,6 +345,5 @@ def _write_language_stats(prepared: beam.PCollection, rows: beam.PCollection, ou
         | "LangSum" >> beam.CombinePerKey(_sum_triples)
         | "LangList" >> beam.combiners.ToList()
         | "LangJson" >> beam.Map(languages_json)
-        | "WriteLanguages"
-        >> beam.io.WriteToText(*layout.text_sink(output_dir, layout.MIX_LANGUAGES), shard_name_template="")
+        | "WriteLanguages" >> WriteTextFile(layout.under(output_dir, layout.MIX_LANGUAGES))
     )

@@ -30,15 +30,11 @@ from apache_beam.io.filesystems import FileSystems
 
 from classifiers.fasttext_model import TrainingError
 from pipeline import layout
-from pipeline.accounting import StageCounts, error_budget_problems, first_errors, parse_stages
+from pipeline.accounting import FIRST_ERRORS, StageCounts, check_error_budget, first_errors, parse_stages
 from pipeline.config import Config
 from pipeline.files import read_bytes, write_bytes, write_json
 
 log = logging.getLogger(__name__)
-
-
-class ErrorBudgetExceeded(RuntimeError):
-    """A phase's steps raised on more records than `max_error_fraction` allows: a bug, not bad luck."""
 
 
 @dataclass(frozen=True)
@@ -100,7 +96,7 @@ def _run_recall(ctx: PhaseRun) -> None:
         ctx.report(f"phase recall: SKIPPED, the classifier could not be trained: {err}")
         ctx.report("phase recall: every collected page goes to the mix as text; fix the seeds and --resume")
     else:
-        counts = _recall_counts(pages_collected, layout.recall_pages_files(output_dir))
+        counts = _recall_counts(pages_collected, layout.recall_pages_files(output_dir), output_dir)
         write_bytes(layout.phase_counts(output_dir, "recall"), json.dumps(counts, indent=1).encode())
 
 
@@ -202,10 +198,23 @@ def _has_files(pattern: str) -> bool:
     return bool(FileSystems.match([pattern])[0].metadata_list)
 
 
-def _recall_counts(pages_in: str, pages_out: str) -> dict:
-    """The recall as one funnel stage: every collected page comes out classified (in == out)."""
+def _recall_counts(pages_in: str, pages_out: str, output_dir: str) -> dict:
+    """The recall as one funnel stage: every collected page comes out classified, or dropped by an iteration's
+    scoring pipeline (a step that raised on it, within `max_error_fraction`): in == out + those drops, and
+    the first of them named under `errors`, as a phase's own pipeline lists them."""
     counts = {"in": parquet_rows(pages_in), "out": parquet_rows(pages_out)}
-    return {"stages": [{"stage": "recall", "kind": "filter", "counts": counts}]}
+    errors: list[dict[str, str]] = []
+    for meta in FileSystems.match([layout.under(output_dir, layout.RECALL_SCORE_COUNTS)])[0].metadata_list:
+        doc = json.loads(read_bytes(meta.path))
+        for stage in doc["stages"]:
+            for key, n in stage["counts"].items():
+                if key.startswith("dropped.") and n:
+                    counts[key] = counts.get(key, 0) + n
+        errors += [row for rows in first_errors(doc).values() for row in rows]
+    doc = {"stages": [{"stage": "recall", "kind": "filter", "counts": counts}]}
+    if errors:  # named under the recall stage, where the funnel counts them
+        doc["errors"] = {"recall": sorted(errors, key=lambda row: row["id"])[:FIRST_ERRORS]}
+    return doc
 
 
 def join_counts(output_dir: str) -> list[StageCounts]:
@@ -261,7 +270,7 @@ def run_phases(
         _remove([layout.marker(output_dir, plan.name)])
         _remove([layout.under(output_dir, rel) for rel in plan.phase.outputs])
         plan.phase.run(ctx)
-        check_error_budget(output_dir, plan.name, config.max_error_fraction)
+        _check_phase_budget(output_dir, plan.name, config.max_error_fraction)
         write_bytes(
             layout.marker(output_dir, plan.name),
             json.dumps({"phase": plan.name, "fingerprint": plan.fingerprint}, indent=1).encode(),
@@ -269,17 +278,12 @@ def run_phases(
     return join_counts(output_dir)
 
 
-def check_error_budget(output_dir: str, phase: str, max_error_fraction: float) -> None:
-    """Raise `ErrorBudgetExceeded` when a stage of `phase` raised on more than `max_error_fraction` of its
-    records (naming the stage and its first failing records); fewer errors stay counted drops. The phase's
-    completion marker is not written, so `--resume` reruns it after the fix."""
+def _check_phase_budget(output_dir: str, phase: str, max_error_fraction: float) -> None:
+    """`check_error_budget` on the phase's counts; on failure the phase's completion marker is not written,
+    so `--resume` reruns it after the fix."""
     path = layout.phase_counts(output_dir, phase)
-    if not FileSystems.exists(path):
-        return
-    doc = json.loads(read_bytes(path))
-    problems = error_budget_problems(parse_stages(doc), first_errors(doc), max_error_fraction)
-    if problems:
-        raise ErrorBudgetExceeded(f"phase {phase}: too many records raised an exception:\n  " + "\n  ".join(problems))
+    if FileSystems.exists(path):
+        check_error_budget(json.loads(read_bytes(path)), f"phase {phase}", max_error_fraction)
 
 
 def _pages_for_mix(output_dir: str) -> str | None:

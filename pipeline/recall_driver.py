@@ -34,7 +34,7 @@ from classifiers.bpe_tokenizer import load_tokenizer, train_bpe
 from classifiers.eval import per_label_metrics
 from classifiers.fasttext_model import FastTextParams, PageTokens, TextClassifier, train_classifier
 from classifiers.recall_selection import OTHER_LABEL, Annotation, parse_annotations, seeded_rank
-from pipeline.accounting import accounting_errors, parse_stages
+from pipeline.accounting import accounting_errors, check_error_budget, parse_stages
 from pipeline.config import Config
 from pipeline.files import write_bytes, write_json
 from pipeline.recall_transforms import build_score_pipeline, build_select_pipeline
@@ -52,11 +52,15 @@ def _read_text(path: str) -> str:
         return fh.read().decode("utf-8")
 
 
-def _run_pipeline(build: Callable[[beam.Pipeline], object], beam_args: list[str], stats_path: str) -> None:
-    """Run one pipeline, then check that its funnel adds up (every page written or counted)."""
+def _run_pipeline(
+    build: Callable[[beam.Pipeline], object], beam_args: list[str], stats_path: str, max_error_fraction: float
+) -> None:
+    """Run one pipeline, then check it against the run's error budget (`max_error_fraction`, as every phase)
+    and that its funnel adds up (every page written or counted)."""
     with beam.Pipeline(options=PipelineOptions(beam_args)) as p:
         build(p)
     doc = json.loads(_read_text(stats_path))
+    check_error_budget(doc, stats_path, max_error_fraction)
     errors = accounting_errors(parse_stages(doc))
     if errors:
         raise RuntimeError(f"{stats_path}: records lost without a reason: {'; '.join(errors)}")
@@ -257,6 +261,7 @@ def run_recall(
             functools.partial(build_select_pipeline, config=config, pages_pattern=pages, iter_dir=iter_dir),
             beam_args,
             f"{iter_dir}/stats/select/counts.json",
+            config.max_error_fraction,
         )
         select = json.loads(_read_text(f"{iter_dir}/stats/select.json"))
         found: list[str] = []
@@ -270,6 +275,7 @@ def run_recall(
             ),
             beam_args,
             f"{iter_dir}/stats/score/counts.json",
+            config.max_error_fraction,
         )
         score = json.loads(_read_text(f"{iter_dir}/stats/score.json"))
         weakness(iteration, collection_weakness(config, score), found)

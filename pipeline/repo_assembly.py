@@ -2,82 +2,87 @@
 sample per connected part of their dependency graph (`repos.samples`); other files pass unchanged.
 
 A "merge" stage of the funnel, counted so it still adds up: `in` files, `passed` (other files, unchanged),
-`merged` (files that went into samples), `samples` (samples made), `out` = passed + samples, and
-`dropped.duplicate_path` for a second file claiming a path already seen in its repository.
+`merged` (files that went into samples), `samples` (samples made), `out` = passed + samples,
+`dropped.duplicate_path` for a second file claiming a path already seen in its repository, and
+`dropped.repo_too_large` for files past `github.max_repo_bytes` of one repository (in path order): the step
+holds a repository's files at once (~4.8x their bytes, measured by benchmarks/bench_archive_memory.py), and
+rows of a file-level dump reach it uncapped (folders, clones and archives are capped when read).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+import functools
+from collections.abc import Iterable, Iterator
 
 import apache_beam as beam
-from apache_beam import pvalue
 
 from pipeline.config import RepoSamples
 from pipeline.record import Drop, Record, stable_id
-from pipeline.stages import COUNTS_TAG, DROPS_TAG, MERGE, CountingDoFn, Funnel
+from pipeline.stages import Funnel, Grouping, GroupStep, Merged
 from repos.samples import SourceFile, build_samples
 
 STAGE = "repo_samples"
-_REPO = "repo"
 
 
-class _RouteDoFn(CountingDoFn):
-    """Files of a repository-level language go to their repository's group; the rest pass."""
-
-    def __init__(self, stage: str, languages: frozenset[str]):
-        super().__init__(stage)
-        self.languages = languages
-
-    def process(self, record: Record) -> Iterable[Any]:
-        self._bump("in")
-        if record.repo and record.language in self.languages:
-            yield pvalue.TaggedOutput(_REPO, ((record.repo, record.repo_url), record))
-        else:
-            self._bump("passed")
-            self._bump("out")
-            yield record
+def repo_key(record: Record, languages: frozenset[str]) -> tuple[str, str] | None:
+    """A file of a repository-level language goes to its repository's group; the rest pass (None)."""
+    return (record.repo, record.repo_url) if record.repo and record.language in languages else None
 
 
-class _SampleDoFn(CountingDoFn):
-    """One repository's files -> its samples (Records carrying the repository's provenance)."""
+def _cutoff(files: Iterable[Record], max_repo_bytes: int) -> str | None:
+    """The first path (in path order) at which the repository's files pass `max_repo_bytes`, or None; holds
+    only paths and sizes."""
+    total, previous = 0, None
+    for path, _, size in sorted((r.path, r.id, len(r.text.encode("utf-8", "surrogatepass"))) for r in files):
+        if path != previous:  # a second file at a path is dropped as a duplicate, whatever its size
+            previous, total = path, total + size
+            if total > max_repo_bytes:
+                return path
+    return None
 
-    def __init__(self, stage: str, mode: str, seed: int, max_chars: int | None):
-        super().__init__(stage)
-        self.mode, self.seed, self.max_chars = mode, seed, max_chars
 
-    def process(self, item: tuple[tuple[str, str], Iterable[Record]]) -> Iterable[Any]:
-        (repo, _), group = item
-        by_path: dict[str, Record] = {}
-        for record in sorted(group, key=lambda r: (r.path, r.id)):
-            if record.path in by_path:
-                self._bump("dropped.duplicate_path")
-                yield pvalue.TaggedOutput(
-                    DROPS_TAG, (self.stage, Drop("duplicate_path", record.id, f"{repo}/{record.path}"))
-                )
-                continue
-            by_path[record.path] = record
-        files = [SourceFile(r.path, r.language, r.text) for r in by_path.values()]
-        samples = build_samples(files, mode=self.mode, seed=self.seed, repo=repo, max_chars=self.max_chars)
-        for sample in samples:
-            members = [by_path[p] for p in sample.paths]
-            self._bump("merged", len(sample.paths))
-            self._bump("samples")
-            self._bump("out")
-            yield members[0].replace(
-                id=stable_id(repo, "repo-sample", min(sample.paths)),
-                text=sample.text,
-                language=sample.language,
-                scores={},
-                tokens=0,
-                meta={
-                    **sample_meta(members),
-                    "sample_files": str(len(sample.paths)),
-                    "sample_mode": self.mode,
-                    # The files in sample order, so any sample can be traced back to its sources.
-                    "sample_paths": "\n".join(sample.paths),
-                },
-            )
+def repo_samples(
+    group: tuple[tuple[str, str], Iterable[Record]], mode: str, seed: int, max_chars: int | None,
+    max_repo_bytes: int | None = None,
+) -> Iterator[Merged | Drop]:
+    """One repository's files -> its samples (Records carrying the repository's provenance); a second file
+    claiming a path already seen is a `duplicate_path` drop, files from the path where the repository passes
+    `max_repo_bytes` on are `repo_too_large` drops. With a cap, `files` is read twice (Beam's grouped values
+    can be), and only the files kept are held."""
+    (repo, _), files = group
+    cutoff = _cutoff(files, max_repo_bytes) if max_repo_bytes is not None else None
+    if cutoff is not None:
+        kept = []
+        for record in files:
+            if record.path < cutoff:
+                kept.append(record)
+            else:
+                yield Drop("repo_too_large", record.id, f"{repo}/{record.path}: past github.max_repo_bytes "
+                           f"({max_repo_bytes}) of files in {repo}")
+        files = kept
+    by_path: dict[str, Record] = {}
+    for record in sorted(files, key=lambda r: (r.path, r.id)):
+        if record.path in by_path:
+            yield Drop("duplicate_path", record.id, f"{repo}/{record.path}")
+            continue
+        by_path[record.path] = record
+    sources = [SourceFile(r.path, r.language, r.text) for r in by_path.values()]
+    for sample in build_samples(sources, mode=mode, seed=seed, repo=repo, max_chars=max_chars):
+        members = [by_path[p] for p in sample.paths]
+        merged = members[0].replace(
+            id=stable_id(repo, "repo-sample", min(sample.paths)),
+            text=sample.text,
+            language=sample.language,
+            scores={},
+            tokens=0,
+            meta={
+                **sample_meta(members),
+                "sample_files": str(len(sample.paths)),
+                "sample_mode": mode,
+                # The files in sample order, so any sample can be traced back to its sources.
+                "sample_paths": "\n".join(sample.paths),
+            },
+        )
+        yield Merged(merged, len(sample.paths))
 
 
 def sample_meta(members: list[Record]) -> dict[str, str]:
@@ -93,37 +98,36 @@ def sample_meta(members: list[Record]) -> dict[str, str]:
     return shared
 
 
+def repo_sample_step(
+    settings: RepoSamples, seed: int, stage: str = STAGE, max_repo_bytes: int | None = None
+) -> GroupStep:
+    """The repository-sample stage as a grouping step: files grouped by repository, merged into samples."""
+    return GroupStep(
+        (stage,),
+        key=functools.partial(repo_key, languages=frozenset(settings.languages)),
+        resolve=functools.partial(repo_samples, mode=settings.mode, seed=seed, max_chars=settings.max_chars,
+                                  max_repo_bytes=max_repo_bytes),
+        merges=True,
+    )
+
+
 class AssembleRepoSamples(beam.PTransform):
-    """Records -> {"records": samples and passed files, "counts": ((stage, key), n), "drops": (stage, Drop)}."""
+    """Records -> {"records": samples and passed files, "counts": ((stage, key), n), "drops": (stage, Drop)}:
+    the stage's `Grouping` on its own (tests, benchmarks); a run registers it through `Funnel.group`."""
 
     def __init__(self, settings: RepoSamples, seed: int, stage: str = STAGE):
         super().__init__()
-        self.settings, self.seed, self.stage = settings, seed, stage
+        self.step = repo_sample_step(settings, seed, stage)
 
     def expand(self, files: beam.PCollection):
-        routed = files | "Route" >> beam.ParDo(
-            _RouteDoFn(self.stage, frozenset(self.settings.languages))
-        ).with_outputs(COUNTS_TAG, _REPO, main="passed")
-        samples = (
-            routed[_REPO]
-            | "GroupRepos" >> beam.GroupByKey()
-            | "Samples"
-            >> beam.ParDo(_SampleDoFn(self.stage, self.settings.mode, self.seed, self.settings.max_chars)).with_outputs(
-                COUNTS_TAG, DROPS_TAG, main="samples"
-            )
-        )
-        return {
-            "records": [routed.passed, samples.samples] | "Merge" >> beam.Flatten(),
-            "counts": [routed[COUNTS_TAG], samples[COUNTS_TAG]] | "FlattenCounts" >> beam.Flatten(),
-            "drops": samples[DROPS_TAG],
-        }
+        result = files | Grouping(self.step)
+        return {"records": result["kept"], "counts": result["counts"], "drops": result["drops"]}
 
 
-def assemble_repo_samples(funnel: Funnel, files: beam.PCollection, settings: RepoSamples, seed: int):
+def assemble_repo_samples(
+    funnel: Funnel, files: beam.PCollection, settings: RepoSamples, seed: int, max_repo_bytes: int | None = None
+):
     """The repository-sample stage (a no-op when `settings.mode` is "off"); returns samples + passed files."""
     if settings.mode == "off":
         return files
-    result = files | "RepoSamples" >> AssembleRepoSamples(settings, seed)
-    funnel.add_counts(STAGE, MERGE, result["counts"], inputs=files, kept=result["records"])
-    funnel.drops.append(result["drops"])
-    return result["records"]
+    return funnel.group(files, repo_sample_step(settings, seed, max_repo_bytes=max_repo_bytes))["kept"]

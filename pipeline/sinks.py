@@ -126,6 +126,24 @@ def _line_bytes(pair: tuple[str, str]) -> int:
     return len(pair[1].encode("utf-8", "surrogatepass"))
 
 
+def _write_text(text: str, path: str, newline: bool) -> str:
+    write_bytes(path, (text + "\n" if newline else text).encode("utf-8"))
+    return path
+
+
+class WriteTextFile(beam.PTransform):
+    """Write the one string of a PCollection (a stats table) to the file `path`, with a trailing newline
+    unless told not to, as one step: Beam's WriteToText is 11 transforms of a sharded write, a cost of every
+    run (graph, stages, bundles) for one small file."""
+
+    def __init__(self, path: str, newline: bool = True):
+        super().__init__()
+        self.path, self.newline = path, newline
+
+    def expand(self, text: beam.PCollection) -> beam.PCollection:
+        return text | "WriteFile" >> beam.Map(_write_text, self.path, self.newline)
+
+
 class WriteJsonLinesShards(beam.PTransform):
     """Write (key, line) pairs as `prefix-NNNNN-of-MMMMM.jsonl`, every shard present even when empty; at
     least `output.num_shards`, more as the lines exceed `output.shard_bytes` per shard.

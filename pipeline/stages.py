@@ -1,11 +1,16 @@
-"""Wires plain steps into Beam with drop accounting.
+"""Wires plain steps into Beam with drop accounting: three shapes of step, each one self-counting node.
 
-A *step* is a plain function `Record -> Record | Drop` (a filter or a map) or `X -> Iterable[Record | Drop]`
-(a source that expands one input into many records); a step object with a `setup()` method has it called
-once per worker in `DoFn.setup` (where models load). `Funnel` applies steps as labelled ParDos that route
-drops to a side output, bump a Beam counter per reason (visible in the runner's UI), and emit per-bundle
-count totals that `Funnel.write_counts` sums into `stats/counts.json`. Counts are emitted per bundle, so a
-retried bundle replaces its counts rather than adding to them.
+- A *per-record step* (kind "filter"): a plain function `Record -> Record | Drop`, applied by `Funnel.apply`.
+- A *source* (kind "source"): `X -> Iterable[Record | Drop]`, one input (a repository, a WARC file) expanded
+  into many records, also by `Funnel.apply(..., kind=SOURCE)`.
+- A *grouping step* (`GroupStep`, applied by `Funnel.group`): records meet by key (URL dedup, exact and near
+  dedup, repository samples); kind "filter", or "merge" when it merges records into one.
+
+A step object with a `setup()` method has it called once per worker in `DoFn.setup` (where models load).
+Each stage is one labelled node of the job graph that routes drops to a side output, bumps a Beam counter per
+reason (visible in the runner's UI), turns an exception on one record into an `error.<stage>` drop, and emits
+per-bundle count totals that `Funnel.write_counts` sums into `stats/counts.json`. Counts are emitted per
+bundle, so a retried bundle replaces its counts rather than adding to them.
 
 `stats/counts.json` also lists, per stage, the stages whose kept records feed it (`inputs`, found by walking
 the Beam graph back from the stage's input), so `pipeline.accounting.accounting_errors` can check that no record
@@ -17,7 +22,8 @@ import collections
 import dataclasses
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import apache_beam as beam
@@ -25,10 +31,10 @@ from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindows
 
-from pipeline.accounting import ERROR_PREFIX, FILTER, MERGE, SOURCE  # noqa: F401 - the kinds, re-exported
+from pipeline.accounting import ERROR_PREFIX, FILTER, FIRST_ERRORS, MERGE, SOURCE  # the kinds (re-exported)
 from pipeline.config import Output
 from pipeline.record import Drop, Record, repair_record, utf8_size
-from pipeline.sinks import WriteJsonLinesShards
+from pipeline.sinks import WriteJsonLinesShards, WriteTextFile
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +42,6 @@ COUNTS_TAG = "counts"
 DROPS_TAG = "drops"
 
 BYTES_PREFIX = "bytes."  # counters of text bytes (bytes.in, bytes.out): counts.json lists them apart
-FIRST_ERRORS = 5  # records named per stage in counts.json's `errors` (the rest are in the rejects)
 
 
 class StepError(RuntimeError):
@@ -154,6 +159,168 @@ class _StepDoFn(CountingDoFn):
             yield pvalue.TaggedOutput(DROPS_TAG, (self.stage, with_text(drop, element, self.text_chars)))
 
 
+@dataclass(frozen=True)
+class Merged:
+    """A record a grouping step made of `n` of its input records (a repository sample of n files)."""
+
+    record: Record
+    n: int
+
+
+@dataclass(frozen=True)
+class GroupStep:
+    """A grouping step: the records that share a key meet in one call (URL dedup, exact and near dedup,
+    repository samples); its Beam half, `Grouping`, counts every record and isolates errors.
+
+    `key(record)` names the record's group; None lets it pass unchanged (counted `passed` in a merging
+    step). `resolve((key, records), **joined)` gives the group's results: Records (passed on as they are),
+    `Merged` (a record made of n of them; only with `merges`) and Drops. `joins` names keyed collections met
+    in the same grouping (dedup's verdicts, keyed like the records), given to `resolve` by name. Several
+    `stages` decided by one grouping are counted in order (exact, then near dedup): a drop whose reason
+    `drop_stage` maps to stage k passed the stages before k; a record passed on passed them all.
+    """
+
+    stages: tuple[str, ...]
+    key: Callable[[Record], Hashable | None]
+    resolve: Callable[..., Iterable[Record | Merged | Drop]]
+    merges: bool = False
+    joins: tuple[str, ...] = ()
+    drop_stage: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return MERGE if self.merges else FILTER
+
+    @property
+    def name(self) -> str:
+        """The job graph's node: the stage, or the stages one grouping decides ("exact_dedup+near_dedup")."""
+        return "+".join(self.stages)
+
+
+_PASSED, _RECORDS = "passed", "records"
+
+
+class _GroupCountingDoFn(CountingDoFn):
+    def __init__(self, step: GroupStep, text_chars: int = 0):
+        super().__init__(step.stages[0])
+        self.step, self.text_chars = step, text_chars
+
+    def _through(self, n: int, size: int) -> None:
+        """A record of `size` text bytes went in and out of the first `n` stages (its `in` at the first is
+        counted on entry)."""
+        for i, stage in enumerate(self.step.stages[:n]):
+            if i:
+                self._bump("in", stage=stage)
+                self._bump("bytes.in", size, stage=stage)
+            self._bump("out", stage=stage)
+            self._bump("bytes.out", size, stage=stage)
+
+    def _passed(self, record: Record) -> None:
+        self._through(len(self.step.stages), utf8_size(record.text))
+        if self.step.merges:
+            self._bump("passed")
+
+    def _drop(self, drop: Drop, size: int = 0, record: Record | None = None) -> pvalue.TaggedOutput:
+        """Count `drop` at its stage, the record (of `size` bytes) having passed the stages before it; the
+        drop keeps the head of `record`'s text when the run asks (`output.rejects_text_chars`)."""
+        drop = with_text(drop, record, self.text_chars)
+        k = self.step.drop_stage.get(drop.reason, 0)
+        self._through(k, size)
+        stage = self.step.stages[k]
+        if k:
+            self._bump("in", stage=stage)
+            self._bump("bytes.in", size, stage=stage)
+        self._bump(f"dropped.{drop.reason}", stage=stage)
+        return pvalue.TaggedOutput(DROPS_TAG, (stage, drop))
+
+    def _error(self, element: Any, err: Exception) -> pvalue.TaggedOutput:
+        drop = error_drop(self.stage, element, err)
+        log.warning("stage %s: %s", self.stage, drop.detail)
+        return self._drop(drop, record=element if isinstance(element, Record) else None)
+
+
+class _KeyDoFn(_GroupCountingDoFn):
+    def process(self, record: Record) -> Iterable[Any]:
+        self._bump("in")
+        self._bump("bytes.in", utf8_size(record.text))
+        try:
+            key = self.step.key(record)
+        except Exception as err:  # noqa: BLE001 - one record's failure is isolated: counted, kept in the rejects
+            yield self._error(record, err)
+            return
+        if key is None:
+            self._passed(record)
+            yield pvalue.TaggedOutput(_PASSED, record)
+        else:
+            yield key, record
+
+
+class _ResolveDoFn(_GroupCountingDoFn):
+    def process(self, item: tuple[Any, Any]) -> Iterable[Any]:
+        key, grouped = item
+        records, joined = grouped, {}
+        if self.step.joins:
+            records, joined = grouped[_RECORDS], {tag: grouped[tag] for tag in self.step.joins}
+        try:
+            results = list(self.step.resolve((key, records), **joined))
+        except Exception as err:  # noqa: BLE001 - the group's records are isolated: each an error drop
+            for record in records:
+                yield self._error(record, err)
+            return
+        # Text bytes of a record dropped at a later stage (its bytes went through the earlier ones).
+        sizes = {r.id: utf8_size(r.text) for r in records} if len(self.step.stages) > 1 else {}
+        by_id = {r.id: r for r in records} if self.text_chars else {}
+        for result in results:
+            if isinstance(result, Drop):
+                yield self._drop(result, sizes.get(result.id, 0), by_id.get(result.id))
+            elif isinstance(result, Merged) and self.step.merges:
+                self._bump("merged", result.n)
+                self._bump("samples")
+                self._bump("out")
+                self._bump("bytes.out", utf8_size(result.record.text))
+                yield result.record
+            elif isinstance(result, Record):
+                self._passed(result)
+                yield result
+            else:  # a bug in the step, not in the data: fail before any run
+                raise StepError(
+                    f"stage {self.step.name}: the step gave {type(result).__name__} for group {key!r} "
+                    f"(a Record, a Drop{', or Merged' if self.step.merges else ''})"
+                )
+
+
+class Grouping(beam.PTransform):
+    """A grouping step as one composite: key every record (counted `in`), group by key (a CoGroupByKey with
+    what `joined` computes from the same records, when the step `joins` it), resolve each group.
+
+    Returns {"kept": the records passed on, "counts": ((stage, key), n), "drops": (stage, Drop), and any
+    other output of `joined` (statistics, e.g. dedup's cluster sizes)}; an exception in `key` or `resolve`
+    becomes `error.<first stage>` drops of the records concerned."""
+
+    def __init__(self, step: GroupStep, joined: beam.PTransform | None = None, text_chars: int = 0):
+        super().__init__()
+        self.step, self.joined, self.text_chars = step, joined, text_chars
+
+    def expand(self, records: beam.PCollection) -> dict[str, beam.PCollection]:
+        step = self.step
+        keyed = records | "Key" >> beam.ParDo(_KeyDoFn(step, self.text_chars)).with_outputs(COUNTS_TAG, DROPS_TAG, _PASSED, main="keyed")
+        counts, extras = [keyed[COUNTS_TAG]], {}
+        if self.joined is not None:
+            side = records | "Join" >> self.joined
+            counts += [side["counts"]] if "counts" in side else []
+            extras = {name: out for name, out in side.items() if name not in (*step.joins, "counts")}
+            groups = {_RECORDS: keyed.keyed, **{tag: side[tag] for tag in step.joins}} | "Group" >> beam.CoGroupByKey()
+        else:
+            groups = keyed.keyed | "Group" >> beam.GroupByKey()
+        resolved = groups | "Resolve" >> beam.ParDo(_ResolveDoFn(step, self.text_chars)).with_outputs(COUNTS_TAG, DROPS_TAG, main="kept")
+        return {
+            "kept": [keyed[_PASSED], resolved.kept] | "Kept" >> beam.Flatten(),
+            "counts": [*counts, resolved[COUNTS_TAG]] | "Counts" >> beam.Flatten(),
+            "drops": [keyed[DROPS_TAG], resolved[DROPS_TAG]] | "Drops" >> beam.Flatten(),
+            **extras,
+        }
+
+
 class Funnel:
     """Applies steps to PCollections and remembers every stage's counts and drops for the stats sink."""
 
@@ -188,29 +355,45 @@ class Funnel:
         step_do_fn = _StepDoFn(stage, kind, step, self.rejects_text_chars)
         step_fn = beam.ParDo(step_do_fn, **(side_inputs or {})).with_output_types(Record)
         out = pcoll | stage >> step_fn.with_outputs(COUNTS_TAG, DROPS_TAG, main="kept")  # kept: RecordCoder
-        self.counts.append(out[COUNTS_TAG])
-        self.drops.append(out[DROPS_TAG])
-        self.stages.append((stage, kind))
-        self._inputs[stage] = pcoll
-        self._outputs[id(out.kept)] = (stage, out.kept)
+        self._register(stage, kind, out[COUNTS_TAG], out[DROPS_TAG], inputs=pcoll, kept=out.kept)
         return out.kept
 
-    def add_counts(
+    def group(
+        self, pcoll: beam.PCollection, step: GroupStep, joined: beam.PTransform | None = None
+    ) -> dict[str, beam.PCollection]:
+        """Run grouping step `step` on the records of `pcoll` as one named node (`Grouping`); registers its
+        stages (in order, each fed by the one before), their counts and drops, and any statistics `joined`
+        adds (by name, on `stats`). Returns the grouping's outputs: "kept" (the records passed on) and the
+        statistics."""
+        result = pcoll | step.name >> Grouping(step, joined, self.rejects_text_chars)
+        first, *later = step.stages
+        self._register(first, step.kind, result["counts"], result["drops"], inputs=pcoll)
+        for before, stage in zip(step.stages, later):
+            self._register(stage, step.kind, after=(before,))
+        self._outputs[id(result["kept"])] = (step.stages[-1], result["kept"])
+        for name, stats in result.items():
+            if name not in ("kept", "counts", "drops"):
+                self.stats.setdefault(name, []).append((step.stages[-1], stats))
+        return result
+
+    def _register(
         self,
         stage: str,
         kind: str,
-        counts: beam.PCollection,
+        counts: beam.PCollection | None = None,
+        drops: beam.PCollection | None = None,
         *,
         inputs: beam.PCollection | None = None,
         kept: beam.PCollection | None = None,
         after: tuple[str, ...] = (),
     ) -> None:
-        """Register counts ((stage, key), n) produced by a composite stage (e.g. dedup).
-
-        `inputs` is the records the stage reads and `kept` the records it passes on, so the records between
-        it and its neighbours are checked too; `after` names the stages feeding it inside the composite.
-        """
-        self.counts.append(counts)
+        """The one registration path: a stage's kind, its counts ((stage, key), n) and drops (stage, Drop),
+        the records it reads (`inputs`) and passes on (`kept`), or the stages feeding it inside a composite
+        (`after`), so the records between it and its neighbours are checked too."""
+        if counts is not None:
+            self.counts.append(counts)
+        if drops is not None:
+            self.drops.append(drops)
         self.stages.append((stage, kind))
         if inputs is not None:
             self._inputs[stage] = inputs
@@ -281,7 +464,7 @@ class Funnel:
                 errors=beam.pvalue.AsList(first_errors),
             )
             | "WriteCounts"
-            >> beam.io.WriteToText(f"{stats_dir}/counts", file_name_suffix=".json", shard_name_template="")
+            >> WriteTextFile(f"{stats_dir}/counts.json")
         )
 
     def write_rejects(self, pipeline: beam.Pipeline, rejects_dir: str, output: Output, everything: bool) -> None:

@@ -22,7 +22,7 @@ from pipeline.layout import handoff_dir
 from pipeline.record import Drop, Record
 from pipeline.sinks import WriteParquetShards
 from pipeline.sources.warc import WarcInput, expand_warc_input, read_warc_unit
-from pipeline.stages import SOURCE, Funnel
+from pipeline.stages import SOURCE, Funnel, GroupStep
 
 
 def extract_options(settings: WebExtraction) -> dict[str, object]:
@@ -72,14 +72,14 @@ def pick_url_survivor(group: tuple[str, Iterable[Record]]) -> Iterable[Record | 
         yield Drop("url_duplicate", record_id, f"{url_key} {warc_id} (kept {kept})")
 
 
+def url_key(record: Record) -> str:
+    return normalize_url(record.url)
+
+
 def dedup_urls(pages: beam.PCollection, funnel: Funnel) -> beam.PCollection:
-    """URL dedup as a GroupByKey on the normalized URL (counted as `url_duplicate`)."""
-    grouped = (
-        pages
-        | "KeyByNormalizedUrl" >> beam.Map(lambda r: (normalize_url(r.url), r))
-        | "GroupByUrl" >> beam.GroupByKey()
-    )
-    return funnel.apply(grouped, "web_url_dedup", pick_url_survivor, kind=SOURCE)
+    """URL dedup as a grouping step on the normalized URL (counted as `url_duplicate`)."""
+    step = GroupStep(("web_url_dedup",), key=url_key, resolve=pick_url_survivor)
+    return funnel.group(pages, step)["kept"]
 
 
 # Extracted once in each fresh extraction child, outside the budget: lazy imports and caches are not

@@ -16,6 +16,9 @@ from pipeline.stages import Funnel
 
 REPO = Path(__file__).resolve().parent.parent
 # Strings that are special tokens of the tokenizer: inside a document they must be encoded as plain text.
+# The venv of the readers that cannot install beside Beam (tests/mix_read.py): `make test` makes it and sets this.
+READERS_PYTHON = "CODECORPUS_READERS_PYTHON"
+READERS_DEFAULT = REPO / ".venv-readers" / "bin" / "python"
 SENTINELS = (FIM_BEGIN, FIM_HOLE, FIM_END, DEEPSEEK_END, "<|eos|>")
 WORDS = ["alpha", "beta", "gamma", "delta", "value", "index", "return", "lambda", "matrix", "vector", "prime", "sum", "total", "count"]
 
@@ -68,3 +71,32 @@ def train_tokenizer(path) -> None:
                                   special_tokens=[FIM_BEGIN, FIM_HOLE, FIM_END, DEEPSEEK_END, "<|eos|>"])
     tok.train_from_iterator(["def add(a, b):\n    return a + b\n" * 20, "the quick brown fox " * 50], trainer)
     tok.save(str(path))
+
+
+def read_elsewhere(python_var: str, *args: object, default: Path | None = None, timeout: float = 900) -> dict:
+    """tests/mix_read.py run by the interpreter that the environment variable `python_var` names (else
+    `default` when it exists): its JSON. When the variable is set, as `make test` sets it, a missing venv or
+    reader fails the test; otherwise the test skips and says which make target provides it."""
+    import json
+    import os
+    import subprocess
+
+    import pytest
+    from mix_read import UNUSABLE
+
+    python = os.environ.get(python_var) or (str(default) if default and default.exists() else "")
+    required = bool(os.environ.get(python_var))
+
+    def missing(why: str) -> None:
+        if required:
+            pytest.fail(f"{why} ({python_var}={python} is set, so this reader must run)")
+        pytest.skip(f"{why} (set {python_var}; see docs/mix.md, 'Readers')")
+
+    if not python or not Path(python).exists():
+        missing(f"no interpreter for tests/mix_read.py {args[0]}: {python or python_var + ' is unset'}")
+    run = subprocess.run([python, str(REPO / "tests" / "mix_read.py"), *map(str, args)], check=False,
+                         capture_output=True, text=True, timeout=timeout, cwd=REPO)
+    if run.returncode == UNUSABLE:
+        missing(run.stderr.strip())
+    assert run.returncode == 0, f"{python} tests/mix_read.py {' '.join(map(str, args))}:\n{run.stderr[-4000:]}"
+    return json.loads(run.stdout)

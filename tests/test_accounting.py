@@ -20,7 +20,7 @@ from pipeline.accounting import (
 )
 from pipeline.cli import main
 from pipeline.record import Drop, Record
-from pipeline.stages import FILTER, MERGE, SOURCE, Funnel, StepError
+from pipeline.stages import FILTER, MERGE, SOURCE, Funnel, GroupStep, StepError
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -112,7 +112,7 @@ def _first_per_group(group):
 
 def test_a_source_kind_step_that_forgets_records_is_caught(tmp_path):
     """A source-kind step counts what it emits as its `in`, so only the link to the stage feeding it shows the
-    loss (this is how URL dedup is wired)."""
+    loss (why grouping steps are `GroupStep`s, counted on entry, and no longer source-kind steps)."""
 
     def build(p, funnel):
         kept = funnel.apply(p | beam.Create([_rec(i) for i in range(9)]), "read", _keep)
@@ -135,19 +135,40 @@ def test_stages_fed_from_outside_the_funnel_are_not_linked(tmp_path):
     assert [s.inputs for s in funnel] == [[], []] and accounting_errors(funnel) == []
 
 
-def test_a_composite_stage_links_through_its_declared_input_and_output(tmp_path):
+def test_a_grouping_stage_links_through_its_input_and_output(tmp_path):
+    """A grouping step deciding two stages (like exact then near dedup): the first is fed by the stage before
+    it, the second by the first, and the next stage reads the second's kept records."""
+
     def build(p, funnel):
         first = funnel.apply(p | beam.Create([_rec(i) for i in range(6)]), "first", _keep)
-        counts = first | beam.Map(lambda r: (("composite", "in"), 1))
-        kept = first | "Composite" >> beam.Map(lambda r: r)
-        funnel.add_counts("composite", FILTER, counts, inputs=first, kept=kept)
-        funnel.add_counts("inner", FILTER, counts | "Rename" >> beam.Map(lambda kv: (("inner", "in"), 1)),
-                          after=("composite",))
+        step = GroupStep(("composite", "inner"), key=lambda r: r.id, resolve=lambda group: iter(group[1]))
+        kept = funnel.group(first, step)["kept"]
         funnel.apply(kept, "last", _keep)
 
     funnel = {s.stage: s for s in _run_funnel(tmp_path, build)}
     assert funnel["composite"].inputs == ["first"] and funnel["inner"].inputs == ["composite"]
-    assert funnel["last"].inputs == ["composite"]  # the composite's kept output is what `last` reads
+    assert funnel["last"].inputs == ["inner"]  # the grouping's kept output is what `last` reads
+    assert accounting_errors(list(funnel.values())) == []
+
+
+def test_a_grouping_step_that_raises_isolates_the_group_and_counts_every_stage(tmp_path):
+    def resolve(group):
+        key, records = group
+        if key == "r3":
+            raise ValueError("bad group")
+        for record in records:
+            yield Drop("late", record.id) if key == "r4" else record
+
+    def build(p, funnel):
+        first = funnel.apply(p | beam.Create([_rec(i) for i in range(6)]), "first", _keep)
+        step = GroupStep(("a", "b"), key=lambda r: r.id, resolve=resolve, drop_stage={"late": 1})
+        funnel.apply(funnel.group(first, step)["kept"], "last", _keep)
+
+    funnel = {s.stage: s for s in _run_funnel(tmp_path, build)}
+    assert funnel["a"].counts == {"in": 6, "out": 5, "dropped.error.a": 1}
+    assert funnel["b"].counts == {"in": 5, "out": 4, "dropped.late": 1}
+    assert funnel["a"].kind == funnel["b"].kind == FILTER
+    assert accounting_errors(list(funnel.values())) == []
 
 
 def test_a_filter_step_returning_none_fails_naming_the_stage():
@@ -185,7 +206,8 @@ def test_run_with_a_lossy_stage_exits_non_zero_naming_the_stage(tmp_path, monkey
     out = tmp_path / "out"
     assert main(["run", "--config", str(_web_config(tmp_path)), "--output", str(out), "--progress", "never"]) == 3
     err = capsys.readouterr().err
-    assert "ACCOUNTING MISMATCH" in err and "stage web_url_dedup: in 6 != out 7 of its input stages (web_extract)" in err
+    # A grouping step counts every record on entry, so the loss shows inside the stage itself.
+    assert "ACCOUNTING MISMATCH" in err and "stage web_url_dedup: in 7 != out 6 + dropped 0" in err
     doc = json.loads((out / "stats" / "counts.json").read_text())
     assert {s["stage"]: s["inputs"] for s in doc["stages"]}["web_url_dedup"] == ["web_extract"]
     capsys.readouterr()

@@ -16,6 +16,7 @@ from filters.decontaminate import (
     BenchmarkFormatError,
     BenchmarkString,
     ContaminationIndex,
+    batch_string_grams,
     benchmark_strings,
     gram_hashes,
     normalize_tokens,
@@ -118,6 +119,33 @@ def test_trivial_grams_are_skipped_unless_asked():
     assert skipping.find("The primes 2 3 5 7 11 13 17 19 23 29").item == "math:7"  # a word makes it text
     literal = ContaminationIndex.build([numbers], index_trivial_grams=True)
     assert literal.find("a list: 2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37").item == "math:7"
+
+
+def _random_strings(seed: int, count: int) -> list[BenchmarkString]:
+    rng = random.Random(seed)
+    # ASCII words and digits, separators, NUL, soft hyphen, combining accent, Cyrillic/Greek look-alikes,
+    # compatibility forms (fi ligature, circled and superscript digits, fullwidth A), Arabic-Indic digits.
+    alphabet = list("ab1 2_.\x00\u00ad\u0301\u0430\u0391\u2460\u0663\u00b2\u00df\ufb01\uff21xY9")
+    words = ["the", "sum", "of", "7", "x", "function", "reverse", "12", "a", "b"]
+    out = []
+    for k in range(count):
+        if rng.random() < 0.5:
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+        else:
+            text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 25)))
+        out.append(BenchmarkString("rand", str(k), "f", text, rng.random() < 0.5))
+    return out
+
+
+@pytest.mark.parametrize("trivial", [False, True])
+def test_batched_grams_equal_one_by_one(tmp_path, trivial):
+    strings = load(write_benchmarks(tmp_path)) + _random_strings(7, 1500)
+    batched = batch_string_grams(strings, index_trivial_grams=trivial)
+    for s, got in zip(strings, batched, strict=True):
+        want = string_grams(s, index_trivial_grams=trivial)
+        assert (got.label, got.n_tokens, got.short_len, got.short_hash, got.trivial_skipped) == (
+            want.label, want.n_tokens, want.short_len, want.short_hash, want.trivial_skipped), repr(s.text)
+        assert np.array_equal(got.long, want.long) and np.array_equal(got.short_tokens, want.short_tokens)
 
 
 def test_index_is_independent_of_part_order(tmp_path):

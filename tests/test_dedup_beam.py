@@ -21,11 +21,17 @@ from pipeline.dedup_transforms import (
 )
 from pipeline.record import Record
 from pipeline.repo_assembly import AssembleRepoSamples
-from pipeline.stages import Funnel
+from pipeline.stages import BYTES_PREFIX, Funnel
 
 
 def _summed(counts: beam.PCollection, label: str) -> beam.PCollection:
-    return counts | f"{label}/Sum" >> beam.CombinePerKey(sum) | f"{label}/Dict" >> beam.combiners.ToDict()
+    """The record counters summed into one dict (text-byte counters, `bytes.*`, left out)."""
+    return (
+        counts
+        | f"{label}/Records" >> beam.Filter(lambda kv: not kv[0][1].startswith(BYTES_PREFIX))
+        | f"{label}/Sum" >> beam.CombinePerKey(sum)
+        | f"{label}/Dict" >> beam.combiners.ToDict()
+    )
 
 
 def _graphs() -> list[tuple[str, str]]:

@@ -23,6 +23,7 @@ from pipeline.config import Output
 from pipeline.record import Drop, Record
 from pipeline.sources.github import RepoUnit
 from pipeline.stages import FILTER, SOURCE, Funnel
+from tests.conftest import sample_config
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -164,3 +165,49 @@ def test_run_fails_past_max_error_fraction_naming_the_records(tmp_path, capsys, 
     assert "phase collect: too many records raised an exception" in err
     assert "stage language: 2 of" in err and "deliberate failure on calc/ops.py" in err
     assert not (out / "stages" / "_complete" / "collect.json").exists()  # --resume reruns it
+
+
+@pytest.fixture
+def scoring_fails_on_some_pages(monkeypatch):
+    from pipeline.recall_transforms import ScorePages
+
+    real = ScorePages.__call__
+
+    def score(self, record: Record) -> Record:
+        if record.id.startswith("0"):  # about one page in sixteen, the same ones on every run
+            raise RuntimeError(f"deliberate scoring failure on {record.url}")
+        return real(self, record)
+
+    monkeypatch.setattr(ScorePages, "__call__", score)
+
+
+def _sample_config_with_budget(tmp_path: Path, max_error_fraction: float) -> Path:
+    config = sample_config(tmp_path, iterations=1)
+    config.write_text(config.read_text() + f"max_error_fraction: {max_error_fraction}\n")
+    return config
+
+
+@pytest.mark.slow
+def test_recall_scoring_errors_are_counted_within_the_budget(tmp_path, scoring_fails_on_some_pages):
+    out = tmp_path / "out"
+    code = main(["run", "--config", str(_sample_config_with_budget(tmp_path, 0.5)), "--output", str(out),
+                 "--progress", "never"])
+    assert code == 0
+    doc = json.loads((out / "stats" / "counts.json").read_text())
+    recall = {s["stage"]: s for s in doc["stages"]}["recall"]
+    failed = recall["counts"]["dropped.error.recall_score"]
+    assert failed > 0 and recall["counts"]["in"] == recall["counts"]["out"] + failed
+    assert accounting_errors(parse_stages(doc)) == []
+    assert doc["errors"]["recall"][0]["detail"].startswith("RuntimeError: deliberate scoring failure on ")
+
+
+@pytest.mark.slow
+def test_recall_scoring_errors_past_the_budget_exit_4_naming_the_stage(tmp_path, capsys, scoring_fails_on_some_pages):
+    out = tmp_path / "out"
+    code = main(["run", "--config", str(_sample_config_with_budget(tmp_path, 0)), "--output", str(out),
+                 "--progress", "never"])
+    err = capsys.readouterr().err
+    assert code == 4
+    assert "too many records raised an exception" in err and "stage recall_score:" in err
+    assert "deliberate scoring failure on" in err
+    assert not (out / "stages" / "_complete" / "recall.json").exists()  # --resume reruns it

@@ -1,6 +1,6 @@
 """Memory per record is bounded (issue 12): JSON lines are read within `inputs.text.max_row_bytes`, tar
-extension headers within `github.max_tar_header_bytes`, paths within `github.max_path_chars`; each breach
-is a named drop and the rest of the input goes on."""
+extension headers within `github.max_tar_header_bytes`, paths (archive members, dump rows' repo and path)
+within `github.max_path_chars`; each breach is a named drop and the rest of the input goes on."""
 from __future__ import annotations
 
 import io
@@ -69,3 +69,28 @@ def test_a_long_member_name_is_a_path_too_long_drop(tmp_path):
     _tar(path, [(_member(long_name), b"z = 3\n"), (_member("proj/ok.py"), b"x = 1\n")], tarfile.GNU_FORMAT)
     assert _reasons(path, ReadLimits(max_path_chars=4096)) == ["path_too_long", "file:ok.py"]
     assert _reasons(path, ReadLimits(max_tar_header_bytes=1024)) == ["archive_header_too_large"]
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.sampled_from(["jsonl", "parquet"]), st.sampled_from(["repo_name", "path"]), st.integers(1, 3_000))
+def test_a_long_name_in_a_dump_row_is_a_path_too_long_drop(tmp_path_factory, kind, column, extra):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    cap = 1000
+    rows = [{"repo_name": "o/r", "path": "ok.py", "content": "x = 1\n"},
+            {"repo_name": "o/r", "path": "edge.py".rjust(cap, "e"), "content": "y = 2\n"},
+            {"repo_name": "o/r", "path": "after.py", "content": "z = 3\n"}]
+    rows.insert(1, {**rows[0], column: "n" * (cap + extra), "content": "w = 4\n"})
+    folder = tmp_path_factory.mktemp("dump")
+    path = folder / f"files.{kind}"
+    if kind == "jsonl":
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    else:
+        pq.write_table(pa.Table.from_pylist(rows), path)
+    unit = RepoUnit(kind, str(path), part=0 if kind == "parquet" else -1)
+    items = list(read_unit(unit, ReadLimits(max_path_chars=cap)))
+    assert [x.path for x in items if isinstance(x, Record)] == ["ok.py", rows[2]["path"], "after.py"]
+    (drop,) = [x for x in items if isinstance(x, Drop)]
+    assert drop.reason == "path_too_long" and f"({cap + extra} characters)" in drop.detail
+    assert len(drop.detail) < 600 and "max_path_chars" in drop.detail

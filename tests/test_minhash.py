@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -49,7 +51,7 @@ def test_short_documents_have_one_shingle_and_empty_ones_none():
     assert shingles("a b c", 5) == [(b"a", b"b", b"c")]
     assert hasher.hashes("a b c").tolist() == [shingle_hash([b"a", b"b", b"c"])]
     assert hasher.hashes("  ;;; ").size == 0
-    assert (MinHasher(num_perm=16, seed=1).signature("  ;;; ") == EMPTY_VALUE).all()
+    assert (MinHasher(num_perm=16, seed=1, ngram=5).signature("  ;;; ") == EMPTY_VALUE).all()
 
 
 @pytest.mark.parametrize("num_perm,seed,ngram", [(256, 1234, 5), (128, 1, 3), (64, 7, 1)])
@@ -69,7 +71,7 @@ def test_signature_estimates_jaccard():
     b = list(a)
     for i in rng.sample(range(len(b)), 60):
         b[i] = "changed"
-    hasher = MinHasher(num_perm=256, seed=5)
+    hasher = MinHasher(num_perm=256, seed=5, ngram=5)
     sa, sb = hasher.shingler.hash_set(" ".join(a)), hasher.shingler.hash_set(" ".join(b))
     true = jaccard(sa, sb)
     estimate = float(np.mean(hasher.from_hashes(sa) == hasher.from_hashes(sb)))
@@ -92,6 +94,23 @@ def test_bands_rows_follow_bigcode_and_datasketch():
         bands_rows(1.0, 256, 0.5, 0.5)
 
 
+@pytest.mark.parametrize("num_perm", [16, 128, 256])
+def test_bands_rows_equal_datasketch_optimal_param(num_perm):
+    from datasketch.lsh import _optimal_param
+
+    for threshold in np.arange(0.1, 0.91, 0.1):
+        for weights in ((0.5, 0.5), (0.3, 0.7), (0.9, 0.1)):
+            expected = _optimal_param(float(threshold), num_perm, *weights)
+            assert bands_rows(float(threshold), num_perm, *weights) == tuple(expected), (threshold, weights)
+
+
+def test_pipeline_import_loads_neither_datasketch_nor_scipy():
+    # Every run and every worker pays its imports: datasketch pulls scipy (~0.6 CPU-s) for nothing it needs.
+    code = "import sys, pipeline.build, pipeline.cli; print(sorted({m.split('.')[0] for m in sys.modules}))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "'datasketch'" not in loaded and "'scipy'" not in loaded
+
+
 def test_band_keys_match_only_equal_bands():
     sig = np.arange(256, dtype=np.uint32)
     other = sig.copy()
@@ -108,7 +127,7 @@ def test_batched_signatures_equal_one_document_at_a_time():
     texts = ["", " ,; ", "one", "two words", "é ü ß", "a\nb\nc", CODE, CODE * 40]
     texts += [" ".join(f"w{rng.randrange(500)}" for _ in range(rng.randrange(0, 900))) for _ in range(60)]
     rng.shuffle(texts)
-    hasher = MinHasher(num_perm=32, seed=9)
+    hasher = MinHasher(num_perm=32, seed=9, ngram=5)
     batched = hasher.signatures(texts)
     assert np.array_equal(batched, np.stack([hasher.signature(t) for t in texts]))
     flat, sizes = hasher.shingler.hashes_many(texts)

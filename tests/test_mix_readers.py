@@ -1,13 +1,18 @@
 """The mix folder loads in every reader a training or analysis user would pick, with the call each one's
-documentation gives (docs/mix.md lists them). The readers install with the dev extra (`make test`); Spark
-is large and installs with `make test-spark` only: its test skips here when pyspark is absent."""
+documentation gives (docs/mix.md lists them). pandas, polars and duckdb install with the dev extra; Hugging
+Face `datasets` (dill conflict with Beam 2.62) and Spark (~500 MB) run in `.venv-readers`, which `make test`
+builds and names in CODECORPUS_READERS_PYTHON, so there they fail rather than skip when missing."""
 from __future__ import annotations
 
 import json
-import shutil
+import sys
 
+import duckdb
+import pandas as pd
+import polars as pl
 import pyarrow.parquet as pq
 import pytest
+from mix_sample import READERS_DEFAULT, READERS_PYTHON, read_elsewhere
 
 from mixing.schema import MIX_SCHEMA
 
@@ -43,28 +48,23 @@ def test_pyarrow_dataset_opens_the_folder(mix):
 
 
 def test_huggingface_datasets_loads_it_also_streaming(mix, tmp_path):
-    datasets = pytest.importorskip("datasets")
+    """In `.venv-readers` (datasets cannot install beside Beam 2.62): data_files, streaming, folder, from_parquet."""
     folder, docs, ids = mix
-    files = sorted(str(p) for p in folder.rglob("*.parquet"))
-    loaded = datasets.load_dataset("parquet", data_files=files, split="train", cache_dir=str(tmp_path / "c"))
-    assert loaded.num_rows == docs and keys(loaded) == ids
-    assert json.loads(loaded[0]["meta"]) is not None and isinstance(loaded[0]["scores"], str)
-    streamed = datasets.load_dataset("parquet", data_files=files, split="train", streaming=True)
-    assert keys(streamed) == ids
-    by_dir = datasets.load_dataset(str(folder), split="train", cache_dir=str(tmp_path / "d"))
-    assert by_dir.num_rows == docs
-    assert datasets.Dataset.from_parquet(files, cache_dir=str(tmp_path / "e")).num_rows == docs
+    got = read_elsewhere(READERS_PYTHON, "datasets", folder, tmp_path, default=READERS_DEFAULT)
+    assert got["features"] == {f.name: str(f.type) for f in MIX_SCHEMA}
+    for way in ("data_files", "streaming", "folder", "from_parquet"):
+        rows = got[way]
+        assert len(rows) == docs and keys({"id": i, "meta": m} for i, m, _ in rows) == ids, way
+        assert all(isinstance(json.loads(m), dict) and isinstance(json.loads(s), dict) for _, m, s in rows)
 
 
 def test_pandas_reads_the_folder(mix):
-    pd = pytest.importorskip("pandas")
     folder, docs, ids = mix
     frame = pd.read_parquet(folder)
     assert len(frame) == docs and keys(frame.to_dict("records")) == ids
 
 
 def test_polars_reads_the_shards(mix):
-    pl = pytest.importorskip("polars")
     folder, docs, ids = mix
     frame = pl.read_parquet(f"{folder}/*/*.parquet")
     assert frame.height == docs and keys(frame.to_dicts()) == ids
@@ -73,7 +73,6 @@ def test_polars_reads_the_shards(mix):
 
 
 def test_duckdb_queries_the_shards(mix):
-    duckdb = pytest.importorskip("duckdb")
     folder, docs, ids = mix
     con = duckdb.connect()
     rows = con.execute(f"SELECT id, meta, json_extract_string(meta, '$.mix_copy') AS copy "
@@ -83,19 +82,21 @@ def test_duckdb_queries_the_shards(mix):
 
 
 def test_spark_reads_the_folder(mix, tmp_path):
-    pyspark = pytest.importorskip("pyspark", reason="pyspark is not installed (make test-spark installs it)")
-    if shutil.which("java") is None:
-        pytest.skip("Spark needs a Java runtime on PATH")
-    from pyspark.sql import SparkSession
-
+    """In `.venv-readers` (pyspark is ~500 MB): a local[1] session, recursiveFileLookup on the mix folder."""
     folder, docs, ids = mix
-    spark = (SparkSession.builder.master("local[1]").appName("codecorpus-mix")
-             .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
-             .config("spark.sql.warehouse.dir", str(tmp_path / "wh")).getOrCreate())
-    try:
-        frame = spark.read.option("recursiveFileLookup", "true").parquet(str(folder))
-        rows = [r.asDict() for r in frame.select("id", "meta", "text").collect()]
-        assert len(rows) == docs and keys(rows) == ids
-        assert pyspark.__version__
-    finally:
-        spark.stop()
+    got = read_elsewhere(READERS_PYTHON, "spark", folder, tmp_path, default=READERS_DEFAULT)
+    assert got["schema"] == {f.name: {"string": "string", "int64": "bigint"}[str(f.type)] for f in MIX_SCHEMA}
+    assert len(got["rows"]) == docs and keys({"id": i, "meta": m} for i, m, _ in got["rows"]) == ids
+
+
+def test_a_reader_venv_named_by_make_test_must_run(monkeypatch, tmp_path):
+    """`make test` sets CODECORPUS_READERS_PYTHON: a missing venv or reader package fails instead of skipping."""
+    monkeypatch.setenv(READERS_PYTHON, str(tmp_path / "absent" / "python"))
+    with pytest.raises(pytest.fail.Exception, match="must run"):
+        read_elsewhere(READERS_PYTHON, "datasets", tmp_path, tmp_path)
+    monkeypatch.setenv(READERS_PYTHON, sys.executable)  # the Beam venv: no `datasets` (exit code UNUSABLE)
+    with pytest.raises(pytest.fail.Exception, match="datasets is not installed"):
+        read_elsewhere(READERS_PYTHON, "datasets", tmp_path, tmp_path)
+    monkeypatch.delenv(READERS_PYTHON)
+    with pytest.raises(pytest.skip.Exception, match="CODECORPUS_READERS_PYTHON"):
+        read_elsewhere(READERS_PYTHON, "datasets", tmp_path, tmp_path, default=tmp_path / "absent")

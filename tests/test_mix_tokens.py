@@ -4,7 +4,9 @@ manifest against its JSON Schema, and the training-side reader."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import shutil
 import struct
 import subprocess
 import sys
@@ -13,12 +15,12 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from mix_sample import SENTINELS
+from mix_sample import READERS_DEFAULT, READERS_PYTHON, SENTINELS, read_elsewhere
 
 from mixing.fim import FIM_BEGIN, FIM_END, FIM_HOLE, to_fim
 from mixing.manifest import manifest_schema
 from mixing.megatron import indexed_dataset, token_dtype
-from mixing.reader import MixReader, shuffled_order
+from mixing.reader import MixReader, megatron_blend, shuffled_order
 from mixing.tokens import DEEPSEEK_END, SpecialTokens, TokenCounter
 from pipeline.config import parse_config
 from pipeline.mix_transforms import mix_counter
@@ -182,6 +184,29 @@ def test_reader_packs_every_document_once_in_a_seeded_order(tokenized_mix):
         next(mix.sequences(64, seed=5, rank=3, world_size=3))
 
 
+def test_the_reader_refuses_a_copy_that_differs_from_the_manifest(tokenized_mix, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(tokenized_mix / "a", copy)
+    m = json.loads((copy / "mix_manifest.json").read_text())
+    MixReader(copy).verify()
+    binary = copy / m["categories"]["text"]["shards"][-1]["token_files"]["megatron"]["files"]["bin"]["path"]
+    data = binary.read_bytes()
+    binary.write_bytes(data[:-2])  # a partial copy: caught on opening, by size
+    with pytest.raises(ValueError, match=rf"{binary.name}: .* bytes, the manifest says {len(data):,} bytes"):
+        MixReader(copy)
+    binary.write_bytes(bytes([data[0] ^ 1]) + data[1:])  # same size, other bytes: caught by verify()
+    reader = MixReader(copy)
+    with pytest.raises(ValueError, match=rf"{binary.name}: sha256"):
+        reader.verify()
+    MixReader(copy, categories=["code"]).verify()  # only the files it reads
+    with pytest.raises(ValueError, match="no categories"):
+        MixReader(copy, categories=["cod"])
+    m["token_output"]["formats"] = []
+    (copy / "mix_manifest.json").write_text(json.dumps(m))
+    with pytest.raises(ValueError, match="tokenizer.path"):
+        MixReader(copy)
+
+
 def test_the_reader_imports_without_beam_or_a_framework():
     code = ("import sys, mixing.reader; bad = [m for m in ('apache_beam', 'torch', 'tensorflow', 'jax') "
             "if m in sys.modules]; assert not bad, bad")
@@ -193,13 +218,48 @@ def test_special_tokens_dataclass_defaults_are_deepseeks():
                                          "fim_end": FIM_END}
 
 
-def test_megatron_core_reads_the_output_when_installed(tokenized_mix):
-    """Optional: megatron-core's own IndexedDataset (it needs torch; not installed by `make test`)."""
-    indexed = pytest.importorskip("megatron.core.datasets.indexed_dataset")
+def test_megatron_core_reads_the_output(tokenized_mix, tmp_path):
+    """Optional (`make check-megatron`): megatron-core, in a venv with torch, parses megatron_blend's list, its
+    IndexedDataset reads every shard, and its GPTDataset + BlendedDataset (what a training run builds from
+    `--data-path`) cuts samples (64 ids + 1) that are a document's tail, whole documents and a document's head
+    of the shard they come from, or a slice of one document."""
     out = tokenized_mix / "a"
     m = json.loads((out / "mix_manifest.json").read_text())
-    shard = m["categories"]["code"]["shards"][0]
-    prefix = out / shard["token_files"]["megatron"]["prefix"]
-    ds = indexed.IndexedDataset(str(prefix))
-    ours = read_mmidx(prefix)
-    assert len(ds) == len(ours) and all(list(ds[i]) == ours[i] for i in range(len(ours)))
+    shards = [s["token_files"]["megatron"] for info in m["categories"].values() for s in info["shards"]]
+    blend = megatron_blend(out)
+    assert blend[::2] == [str(s["tokens"]) for s in shards]
+    assert blend[1::2] == [str(out.resolve() / s["prefix"]) for s in shards]
+    end, vocab = m["tokenizer"]["special_tokens"]["end"]["id"], m["tokenizer"]["vocab_size"]
+    got = read_elsewhere("CODECORPUS_MEGATRON_PYTHON", "megatron", end, vocab, tmp_path, *blend)
+    dtype = {"<u2": "uint16", "<i4": "int32"}[token_dtype(vocab).str]
+    assert list(got["prefixes"]) == blend[1::2] and got["weights"] == [float(s["tokens"]) for s in shards]
+    docs = {}
+    for prefix, read in got["prefixes"].items():
+        docs[prefix] = ours = read_mmidx(Path(prefix))
+        assert read["documents"] == ours and read["sequence_lengths"] == [len(d) for d in ours]
+        assert read["document_indices"] == list(range(len(ours) + 1)) and read["last_tail"] == ours[-1][1:]
+        assert read["dtype"] == dtype
+    assert len(got["samples"]) >= 200 and {d for d, _, _ in got["samples"]} == set(range(len(shards)))
+    inner = 0
+    for dataset_id, window, shifted in got["samples"]:
+        shard = docs[blend[1::2][dataset_id]]
+        ends = [i for i, t in enumerate(window) if t == end]
+        assert shifted and len(window) == 65
+        if not ends:  # inside one document
+            assert any(window == d[i : i + 65] for d in shard for i in range(len(d) - 64)), window
+            continue
+        assert any(d[len(d) - ends[0] - 1 :] == window[: ends[0] + 1] for d in shard)  # a document's tail
+        for a, b in itertools.pairwise(ends):  # the ids between two ends: one whole document, end included
+            assert window[a + 1 : b + 1] in shard
+            inner += 1
+        assert any(d[: 64 - ends[-1]] == window[ends[-1] + 1 :] for d in shard)  # the next one's head
+    assert inner > 0
+
+
+def test_the_reader_runs_where_beam_is_not_installed(tokenized_mix):
+    """mixing/reader.py in `.venv-readers` (no Beam, no codecorpus): the same packed sequences as here."""
+    got = read_elsewhere(READERS_PYTHON, "mixreader", tokenized_mix / "a", 128, 9, 2, default=READERS_DEFAULT)
+    mix = MixReader(tokenized_mix / "a")
+    here = [[s.tokens.tolist(), s.doc_starts.tolist()] for r in range(2) for s in mix.sequences(128, seed=9, rank=r,
+                                                                                                 world_size=2)]
+    assert not got["beam_installed"] and got["documents"] == len(mix) and got["sequences"] == here

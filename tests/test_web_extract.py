@@ -194,3 +194,58 @@ def test_qa_pages_keep_comments_articles_do_not():
     assert "this fixed my build" in extract_text(_page(qa))
     assert "this fixed my build" not in extract_text(_page(comment))
     assert "this fixed my build" not in extract_text(_page(qa), discussion_comments=False)
+
+
+def _sentences(topic: str, n: int) -> str:
+    return " ".join(f"Sentence {i} about {topic} says something a reader of this page would want to keep." for i in
+                    range(n))
+
+
+def _news_page(*, comments: bool = True, marked: bool = False) -> str:
+    """A news page: title and byline, a lead paragraph beside the body, the body's paragraphs, and beside them
+    teasers of other stories with excerpts of their own, a sponsor's text widget and (optionally) comments."""
+    body = "".join(f"<p>{_sentences('the harbour', 3)}</p>" for _ in range(8))
+    teasers = "".join(f"<li><div class='teaser'><h5><a href='/s/{i}'>Other story {i}</a></h5><div class='excerpt'>"
+                      f"<p>{_sentences('a bake sale', 1)}</p></div><a href='/s/{i}'>Read More</a></div></li>"
+                      for i in range(4))
+    comment_list = "".join(f"<li class='comment'><p>{_sentences('my opinion', 4)}</p></li>" for _ in range(6))
+    story = (f"<h1>Harbour reopens</h1><p>By Staff | Updated</p><p>{_sentences('the lead', 1)}</p>"
+             f"<div class='story-text'><div class='copy'>{body}</div></div>"
+             + (f"<div id='comments'><ol>{comment_list}</ol></div>" if comments else ""))
+    story = f"<article>{story}</article>" if marked else f"<div class='story'>{story}</div>"
+    return (f"<html><body><div id='page'><div class='site-content'>{story}</div><div class='more-news'><h3>More "
+            f"news</h3><ul>{teasers}</ul></div><div class='panel'><div class='textwidget'><p>"
+            f"{_sentences('our sponsor', 2)}</p></div></div></div></body></html>")
+
+
+def test_content_container_drops_teasers_and_widgets_beside_the_article():
+    for marked in (False, True):
+        text = extract_text(_news_page(marked=marked))
+        assert "Harbour reopens" in text  # the page's one h1 stays
+        assert text.count("the harbour") == 24 and "the lead" in text  # the body and the lead beside it
+        assert "bake sale" not in text and "our sponsor" not in text
+        assert "my opinion" not in text  # comments are not the article (and do not pull the locator to them)
+
+
+def test_content_container_leaves_short_pages_and_discussions_whole():
+    short = ("<html><body><div class='main'><p>A short caption of a photo gallery page.</p></div>"
+             "<div class='side'><p>Another caption that sits beside it in a widget.</p></div></body></html>")
+    assert "Another caption" in extract_text(short, fallback=False)
+    thread = _news_page().replace("<html>", '<html><head><meta name="generator" content="phpBB"></head>', 1)
+    assert "our sponsor" in extract_text(thread)  # a forum page keeps everything the engine keeps
+
+
+def test_content_container_is_never_a_single_paragraph():
+    long_paragraph = _sentences("one long answer", 30)
+    page = (f"<html><body><div class='post'><h2>Problem</h2><p>{_sentences('the question', 2)}</p><h2>Solution"
+            f"</h2><p>{long_paragraph}</p></div><div class='side'><a href='/'>Home</a></div></body></html>")
+    text = extract_text(page)
+    assert "the question" in text and "Problem" in text and "one long answer" in text
+
+
+def test_content_container_ignores_a_second_document_after_the_first():
+    # libxml2 leaves a second top-level <html> for markup after </html>; the tree holds only the first
+    first = "".join(f"<p>{_sentences('the first document', 2)}</p>" for _ in range(6))
+    page = (f"<html><body><div><h1>First</h1>{first}</div></body></html><html><body><main><p>"
+            f"{_sentences('a stray page', 2)}</p></main></body></html>")
+    assert "the first document" in extract_text(page)

@@ -16,6 +16,7 @@ Every file found becomes a Record or a Drop with a reason (see README "Inputs: G
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import os
 import shutil
@@ -47,7 +48,9 @@ from pipeline.sources.git_clone import (
 )
 from pipeline.sources.input_files import as_given, is_remote, match_paths
 from pipeline.sources.repo_archive import (
+    MAX_ARCHIVE_MEMBERS,
     MAX_TAR_HEADER_BYTES,
+    MAX_ZIP_DIRECTORY_BYTES,
     ZIP_SUFFIXES,
     TarTree,
     ZipTree,
@@ -71,7 +74,13 @@ log = logging.getLogger(__name__)
 
 SOURCE = "github"
 MAX_FILE_BYTES = 1_000_000
+# Bytes an archive may expand to (members skipped or not): bounds the work of a decompression bomb (~5 s of
+# CPU here for 2 GB of gzip); memory does not follow it, since archives are streamed one member at a time.
 MAX_ARCHIVE_BYTES = 2_000_000_000
+# Bytes of files read into Records from one repository (folder, clone or archive): what a worker holds at
+# once when the repository's files are grouped into samples, ~4.8x this (measured: a 315 MB repository peaked
+# at 1.7 GB in the sample step), so ~1.4 GB at this default: it fits a worker of 2 GB per core.
+MAX_REPO_BYTES = 256_000_000
 MAX_FILES_PER_REPO = 200_000
 # Longer paths are not file names but an attack on memory (a 50 MB member name wrote 759 empty shards).
 MAX_PATH_CHARS = 4096
@@ -95,6 +104,9 @@ class ReadLimits:
     dump_batch_rows: int = DUMP_BATCH_ROWS
     max_path_chars: int = MAX_PATH_CHARS
     max_tar_header_bytes: int = MAX_TAR_HEADER_BYTES
+    max_archive_members: int = MAX_ARCHIVE_MEMBERS
+    max_zip_directory_bytes: int = MAX_ZIP_DIRECTORY_BYTES
+    max_repo_bytes: int = MAX_REPO_BYTES
 
 
 @dataclass(frozen=True)
@@ -198,6 +210,11 @@ def detail_name(err: BaseException) -> str:
     return f"{type(err).__name__}: {getattr(err, 'strerror', None) or err}"
 
 
+def _shortened(name: str) -> str:
+    """A name too long to repeat in a drop detail: its head and its length."""
+    return f"{name[:200]}...({len(name)} characters)"
+
+
 def split_unit(unit: RepoUnit) -> Iterator[RepoUnit]:
     """A Parquet dump becomes one unit per row group (an unreadable footer stays one unit, whose reading
     reports it); other units pass through."""
@@ -252,11 +269,12 @@ def read_unit(unit: RepoUnit, limits: ReadLimits = ReadLimits()) -> Iterator[Rec
         if unit.kind == "dir":
             yield from read_tree(unit, DirTree(unit.location), limits)
         elif unit.kind == "archive":
-            tree_cls = ZipTree if unit.location.lower().endswith(ZIP_SUFFIXES) else TarTree
-            bounds = {"max_archive_bytes": limits.max_archive_bytes}
-            if tree_cls is TarTree:
-                bounds["max_header_bytes"] = limits.max_tar_header_bytes
-            yield from read_tree(unit, tree_cls(unit.location, **bounds), limits)
+            bounds = {"max_archive_bytes": limits.max_archive_bytes, "max_members": limits.max_archive_members}
+            if unit.location.lower().endswith(ZIP_SUFFIXES):
+                tree: RepoTree = ZipTree(unit.location, max_directory_bytes=limits.max_zip_directory_bytes, **bounds)
+            else:
+                tree = TarTree(unit.location, max_header_bytes=limits.max_tar_header_bytes, **bounds)
+            yield from read_tree(unit, tree, limits)
         elif unit.kind == "git":
             yield from read_git(unit, limits)
         elif unit.kind in ("parquet", "jsonl"):
@@ -301,13 +319,14 @@ def read_tree(
         extra["license_file"] = meta.license_file
     if limits.created_before and not meta.created_at:
         extra["cutoff"] = "created_at_unknown"
-    seen: set[str] = set()
-    n_files = 0
+    seen: set[bytes] = set()  # digests, not paths: a member's index costs a few dozen bytes, whatever its name
+    n_files = n_bytes = 0
+    full = False  # past max_repo_bytes
     entries = tree.entries()
     try:
         for item in entries:
             if len(item.path) > limits.max_path_chars:  # before the path is used as a key or a name
-                cut = f"{item.path[:200]}...({len(item.path)} characters)"
+                cut = _shortened(item.path)
                 yield Drop("path_too_long", stable_id(repo, item.path), f"{unit.where(cut)}: longer than "
                            f"github.max_path_chars ({limits.max_path_chars})")
                 continue
@@ -319,10 +338,11 @@ def read_tree(
                 continue
             rid, where = stable_id(repo, item.path), unit.where(item.path)
             if tree.may_repeat_paths:
-                if item.path in seen:
+                digest = hashlib.blake2b(item.path.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+                if digest in seen:
                     yield Drop("duplicate_path", rid, f"{where}: listed again in the archive (first kept)")
                     continue
-                seen.add(item.path)
+                seen.add(digest)
             n_files += 1
             if after_cutoff:
                 yield Drop("created_after_cutoff", rid, f"{where}: created {meta.created_at}")
@@ -330,20 +350,28 @@ def read_tree(
             if n_files > limits.max_files_per_repo:
                 yield Drop("too_many_files", rid, f"{where}: past {limits.max_files_per_repo} files in {repo}")
                 continue
-            result = _read_entry(item, rid, where, limits)
-            if isinstance(result, Drop):
-                yield result
-                if result.reason == "archive_too_large":
-                    return
+            full = full or n_bytes + max(item.size, 0) > limits.max_repo_bytes
+            if not full:
+                result = _read_entry(item, rid, where, limits)
+                if isinstance(result, Drop):
+                    yield result
+                    if result.reason == "archive_too_large":
+                        return
+                    continue
+                text, encoding, size = result
+                full = n_bytes + size > limits.max_repo_bytes  # a size known only once read (folders)
+            if full:  # the first file that does not fit ends the repository: the rest is not read
+                yield Drop("repo_too_large", rid, f"{where}: past github.max_repo_bytes ({limits.max_repo_bytes})"
+                           f" of files read from {repo}")
                 continue
-            text, encoding = result
+            n_bytes += size
             yield _record(rid, text, repo, item.path, meta, encoding, extra)
     finally:
         entries.close()
 
 
-def _read_entry(item: FileEntry, rid: str, where: str, limits: ReadLimits) -> tuple[str, str] | Drop:
-    """`(text, encoding)` of one file, or the Drop saying why not."""
+def _read_entry(item: FileEntry, rid: str, where: str, limits: ReadLimits) -> tuple[str, str, int] | Drop:
+    """`(text, encoding, bytes read)` of one file, or the Drop saying why not."""
     limit = limits.max_file_bytes
     if item.size > limit:
         return Drop("too_large", rid, f"{where}: {item.size} bytes > {limit}")
@@ -360,7 +388,7 @@ def _read_entry(item: FileEntry, rid: str, where: str, limits: ReadLimits) -> tu
     text, encoding = decode_source(data)
     if text is None:
         return Drop(encoding, rid, f"{where}: {len(data)} bytes")
-    return text, encoding
+    return text, encoding, len(data)
 
 
 def _record(
@@ -450,6 +478,10 @@ def read_dump(unit: RepoUnit, limits: ReadLimits) -> Iterator[Record | Drop]:
 
 def _dump_record(row: DumpRow, limits: ReadLimits) -> Record | Drop:
     rid = stable_id(row.repo, row.path)
+    for field_name, name in (("repo", row.repo), ("path", row.path)):
+        if len(name) > limits.max_path_chars:  # a key and a name downstream: capped as archive paths are
+            return Drop("path_too_long", rid, f"{row.where} ({field_name} {printable(_shortened(name))}): "
+                        f"longer than github.max_path_chars ({limits.max_path_chars})")
     where = f"{row.where} ({printable(row.repo)}/{printable(row.path)})"
     meta = row.meta
     if created_after_cutoff(meta.created_at, limits.created_before):

@@ -7,6 +7,14 @@ absolute path or a `..` component are refused (`unsafe_path`), links are never f
 leaving the repository or pointing inside it, and the bytes a tar expands to (headers, skipped members
 included) or a zip's members decompress to are capped: past the cap the rest of the archive is dropped as
 `archive_too_large` (a decompression bomb costs at most the cap).
+
+Memory is one member (within `max_file_bytes`) plus a small index per member, never the expansion: tarfile's
+stream mode would keep every header it has read (a 1 MB archive of 300,000 small files held ~180 MB of
+headers), so only the current one is kept, and the member count is capped (`archive_too_many_members`). A
+zip's central directory is parsed whole by `zipfile` (~700 bytes of memory per entry), so its entry count and
+size, as the end record declares them, are checked before it is parsed (`archive_too_many_members`,
+`archive_directory_too_large`). A zip member whose bytes differ from the size its directory entry declares
+is `unreadable`.
 """
 from __future__ import annotations
 
@@ -56,12 +64,25 @@ ARCHIVE_SUFFIXES = (*TAR_SUFFIXES, *ZIP_SUFFIXES)
 # Largest tar extension header (GNU long name/link, pax) parsed; tarfile reads one whole into memory, and a
 # 300 MB pax header peaked at 1.2 GB (issue 12). Real ones hold a path and a few attributes.
 MAX_TAR_HEADER_BYTES = 1 << 20
+# Members (files, folders, links) read from one archive: 300,000 holds a repository at `max_files_per_repo`
+# (200,000) with its folders; each costs ~700 bytes of zip directory in memory (~210 MB at the cap).
+MAX_ARCHIVE_MEMBERS = 300_000
+# Largest zip central directory parsed: 300,000 entries with ~170-byte paths.
+MAX_ZIP_DIRECTORY_BYTES = 64 << 20
 _EXTENSION_HEADERS = frozenset({tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE,
                                 tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE})
 
 
 class TarHeaderTooLarge(Exception):
     """A tar extension header larger than the cap: refused before tarfile reads it."""
+
+
+class TooManyMembers(Exception):
+    """The archive holds (or its zip directory declares) more members than the cap."""
+
+
+class ZipDirectoryTooLarge(Exception):
+    """A zip central directory larger than the cap: refused before zipfile parses it."""
 
 
 def _bounded_tarinfo(max_header_bytes: int) -> type[tarfile.TarInfo]:
@@ -142,9 +163,10 @@ class TarTree:
 
     may_repeat_paths = True
 
-    def __init__(self, location: str, *, max_archive_bytes: int, max_header_bytes: int = MAX_TAR_HEADER_BYTES):
+    def __init__(self, location: str, *, max_archive_bytes: int, max_header_bytes: int = MAX_TAR_HEADER_BYTES,
+                 max_members: int = MAX_ARCHIVE_MEMBERS):
         self.location = location
-        self.max_archive_bytes = max_archive_bytes
+        self.max_archive_bytes, self.max_members = max_archive_bytes, max_members
         self.tarinfo = _bounded_tarinfo(max_header_bytes)
         self._top: str | None | object = _UNKNOWN
         self._licenses: list[tuple[str, bytes]] = []
@@ -155,7 +177,12 @@ class TarTree:
             inner = _decompressed(raw, compression)
             stream = _CappedReader(inner, self.max_archive_bytes)
             with tarfile.open(fileobj=stream, mode="r|", tarinfo=self.tarinfo) as tar:
-                for member in tar:
+                count = 0
+                while (member := tar.next()) is not None:
+                    tar.members.clear()  # stream mode keeps every header read; only this one is needed
+                    count += 1
+                    if count > self.max_members:
+                        raise TooManyMembers(f"more than {self.max_members} members")
                     yield tar, member
 
     def top_folder(self) -> str | None:
@@ -187,7 +214,7 @@ class TarTree:
                     fh = tar.extractfile(member)
                     if fh is not None and len(candidates) < MAX_LICENSE_FILES * 2:
                         candidates.append((name, fh.read(LICENSE_READ_BYTES)))
-        except (ArchiveTooLarge, TarHeaderTooLarge, *READ_ERRORS):
+        except (ArchiveTooLarge, TarHeaderTooLarge, TooManyMembers, *READ_ERRORS):
             pass  # the reading pass counts the damage; the members before it decide
         self._top = top if consistent else None
         root = [(_strip_top(n, self._top), data) for n, data in candidates]
@@ -211,6 +238,8 @@ class TarTree:
             yield Skipped("", "archive_too_large", f"expands past {self.max_archive_bytes} bytes", fatal=True)
         except TarHeaderTooLarge as err:
             yield Skipped("", "archive_header_too_large", str(err), fatal=True)
+        except TooManyMembers as err:
+            yield Skipped("", "archive_too_many_members", f"{err} (github.max_archive_members)", fatal=True)
         except READ_ERRORS as err:
             yield Skipped("", "unreadable", f"corrupt or truncated archive: {err}", fatal=True)
 
@@ -259,15 +288,35 @@ def _zip_name(info: zipfile.ZipInfo) -> str:
     return info.filename.replace("\\", "/")
 
 
+def check_zip_directory(raw: BinaryIO, *, max_members: int, max_directory_bytes: int) -> None:
+    """Raise before `zipfile` parses the central directory when its end record (zip64 included) declares
+    more entries or bytes than the caps; a missing end record is left to `zipfile` to report."""
+    end = zipfile._EndRecData(raw)  # the stdlib's own end-record reader (handles zip64 and comments)
+    raw.seek(0)
+    if end is None:
+        return
+    entries, size = end[zipfile._ECD_ENTRIES_TOTAL], end[zipfile._ECD_SIZE]
+    if entries > max_members:
+        raise TooManyMembers(f"directory declares {entries} members, more than {max_members}")
+    if size > max_directory_bytes:
+        raise ZipDirectoryTooLarge(f"central directory of {size} bytes, more than {max_directory_bytes}")
+
+
 class ZipTree:
     """The members of a zip archive (see the module docstring). Needs a seekable file."""
 
     may_repeat_paths = True
 
-    def __init__(self, location: str, *, max_archive_bytes: int):
+    def __init__(self, location: str, *, max_archive_bytes: int, max_members: int = MAX_ARCHIVE_MEMBERS,
+                 max_directory_bytes: int = MAX_ZIP_DIRECTORY_BYTES):
         self.location = location
         self.max_archive_bytes = max_archive_bytes
+        self.max_members, self.max_directory_bytes = max_members, max_directory_bytes
         self.expanded = 0
+
+    def _open(self, raw: BinaryIO) -> zipfile.ZipFile:
+        check_zip_directory(raw, max_members=self.max_members, max_directory_bytes=self.max_directory_bytes)
+        return zipfile.ZipFile(raw)
 
     def entries(self) -> Iterator[FileEntry | Skipped]:
         self.expanded = 0
@@ -278,8 +327,15 @@ class ZipTree:
             return
         with raw:
             try:
-                archive = zipfile.ZipFile(raw)
+                archive = self._open(raw)
                 infos = archive.infolist()
+            except TooManyMembers as err:
+                yield Skipped("", "archive_too_many_members", f"{err} (github.max_archive_members)", fatal=True)
+                return
+            except ZipDirectoryTooLarge as err:
+                yield Skipped("", "archive_directory_too_large", f"{err} (github.max_zip_directory_bytes)",
+                              fatal=True)
+                return
             except READ_ERRORS as err:
                 yield Skipped("", "unreadable", f"corrupt zip archive: {err}", fatal=True)
                 return
@@ -317,16 +373,18 @@ class ZipTree:
         if self.expanded + info.file_size > self.max_archive_bytes:
             raise ArchiveTooLarge(self.max_archive_bytes)
         with archive.open(info) as fh:
-            data = fh.read(info.file_size + 1)  # a member never yields more than its declared size
+            data = fh.read(info.file_size + 1)  # zipfile stops at the declared size (and checks the CRC there)
         self.expanded += len(data)
         if self.expanded > self.max_archive_bytes:
             raise ArchiveTooLarge(self.max_archive_bytes)
+        if len(data) != info.file_size:  # the stream ended early: the directory lies about this member
+            raise zipfile.BadZipFile(f"member declares {info.file_size} bytes and holds {len(data)}")
         return data
 
     def license_files(self, limit: int = LICENSE_READ_BYTES) -> list[tuple[str, bytes]]:
         """The root-level licence files (at most MAX_LICENSE_FILES), each with its first `limit` bytes."""
         try:
-            with open_input(self.location) as raw, zipfile.ZipFile(raw) as archive:
+            with open_input(self.location) as raw, self._open(raw) as archive:
                 infos = {_zip_name(i).rstrip("/"): i for i in archive.infolist() if not i.is_dir()}
                 top = zip_top_folder(list(infos))
                 root = {_strip_top(n, top): i for n, i in infos.items() if "/" not in _strip_top(n, top)}
@@ -335,5 +393,5 @@ class ZipTree:
                     with archive.open(root[name]) as fh:
                         found.append((name, fh.read(limit)))
                 return found
-        except READ_ERRORS:
-            return []
+        except (TooManyMembers, ZipDirectoryTooLarge, *READ_ERRORS):
+            return []  # the reading pass counts the damage
