@@ -10,7 +10,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from pipeline.flink_rest import FlinkJobCounters, FlinkRest, counters_of_accumulators, job_counters_for, rest_url
+from pipeline.flink_rest import (
+    FlinkJobCounters,
+    FlinkRest,
+    counters_of_accumulators,
+    job_counters_for,
+    rest_url,
+)
 from pipeline.progress import ResultCounters
 
 
@@ -54,7 +60,7 @@ def jobmanager():
     }
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - the http.server API
+        def do_GET(self):
             body = json.dumps(answers[self.path]).encode() if self.path in answers else b"{}"
             self.send_response(200 if self.path in answers else 404)
             self.send_header("Content-Type", "application/json")
