@@ -29,17 +29,17 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, kept)
 
 SAMPLES = """
 import resource, sys
-from pipeline.record import Record, RecordCoder
-from pipeline.repo_assembly import _SampleDoFn
+from pipeline.record import Drop, Record, RecordCoder
+from pipeline.repo_assembly import repo_samples
 from pipeline.sources.github import ReadLimits, RepoUnit, read_unit
 coder = RecordCoder()  # the grouped files as a runner hands them over: encoded, decoded when iterated
 limits = ReadLimits(max_archive_bytes=1 << 40, max_repo_bytes=1 << 40)
 encoded = [coder.encode(r.replace(language="Python"))
            for r in read_unit(RepoUnit("archive", sys.argv[1], "proj"), limits) if isinstance(r, Record)]
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-for out in _SampleDoFn("repo_samples", "dependency", 1, None).process((("proj", ""), map(coder.decode, encoded))):
-    if isinstance(out, Record):
-        coder.encode(out)
+for out in repo_samples((("proj", ""), map(coder.decode, encoded)), "dependency", 1, None):
+    if not isinstance(out, Drop):
+        coder.encode(out.record)
 print(before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, sum(map(len, encoded)))
 """
 

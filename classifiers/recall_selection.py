@@ -20,8 +20,6 @@ OTHER_LABEL = "other"  # the fastText label of pages in no recall category
 NO_LABEL = "none"  # in a reviewed annotations file: "this prefix is not code or math"
 WEB, GITHUB = "web", "github"
 SCORE_BINS = 1_000_000  # score resolution of the budget cut
-DOMAIN_THRESHOLD = 0.10
-PATH_MIN_FRACTION = 0.5
 
 
 def url_location(url: str) -> tuple[str, str]:
@@ -131,7 +129,7 @@ def related_label(
     total: int,
     collected: Mapping[str, int],
     *,
-    threshold: float = DOMAIN_THRESHOLD,
+    threshold: float,
     min_pages: int = 1,
 ) -> str:
     """The category a domain is related to: the one with most pages collected, when more than `threshold`
@@ -149,7 +147,7 @@ def folder_prefix(path: str, depth: int) -> str:
     return "/" + "/".join(folders[:depth]) if folders else ""
 
 
-def path_is_annotated(collected: int, total: int, *, min_fraction: float = PATH_MIN_FRACTION) -> bool:
+def path_is_annotated(collected: int, total: int, *, min_fraction: float) -> bool:
     """A folder of a related domain is annotated when at least `min_fraction` of its pages were collected."""
     return total > 0 and collected > 0 and collected / total >= min_fraction
 

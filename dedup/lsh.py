@@ -15,18 +15,13 @@ import functools
 import numpy as np
 import xxhash
 
-DEFAULT_THRESHOLD = 0.7
-DEFAULT_WEIGHTS = (0.5, 0.5)
-
 
 @functools.lru_cache(maxsize=64)
 def bands_rows(
-    threshold: float = DEFAULT_THRESHOLD,
-    num_perm: int = 256,
-    false_positive_weight: float = DEFAULT_WEIGHTS[0],
-    false_negative_weight: float = DEFAULT_WEIGHTS[1],
+    threshold: float, num_perm: int, false_positive_weight: float, false_negative_weight: float
 ) -> tuple[int, int]:
-    """(bands, rows) minimising the weighted false positive and negative probability mass (datasketch)."""
+    """(bands, rows) minimising the weighted false positive and negative probability mass (datasketch).
+    The values come from config `dedup` (their one home, `pipeline.config.Dedup`): no defaults here."""
     if not 0.0 < threshold < 1.0:
         raise ValueError(f"threshold must be in (0, 1), got {threshold}")
     pairs = [(b, r) for b in range(1, num_perm + 1) for r in range(1, num_perm // b + 1)]  # datasketch's order

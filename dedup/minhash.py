@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from dedup.shingles import DEFAULT_NGRAM, ShingleHasher
+from dedup.shingles import ShingleHasher
 
-DEFAULT_NUM_PERM = 256
 SCHEME = "affine32"
 EMPTY_VALUE = np.uint32(0xFFFFFFFF)  # datasketch's value for a permutation that saw no input
 # Rows of the (hashes x permutations) work matrix per step: keeps it in cache for long documents.
@@ -43,7 +42,7 @@ def fmix32(h: np.ndarray) -> np.ndarray:
 class MinHasher:
     """Signatures of documents: `ngram`-word shingles, `num_perm` permutations drawn from `seed`."""
 
-    def __init__(self, num_perm: int = DEFAULT_NUM_PERM, seed: int = 1, ngram: int = DEFAULT_NGRAM):
+    def __init__(self, *, num_perm: int, seed: int, ngram: int):  # config `dedup` and `seed`: no defaults here
         self.num_perm, self.seed, self.ngram = num_perm, seed, ngram
         self.a, self.b = permutations(num_perm, seed)
         self.shingler = ShingleHasher(ngram)

@@ -20,7 +20,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-DEFAULT_NGRAM = 5
 TOKEN_RE = re.compile(rb"[A-Za-z_0-9]+")
 
 _MASK64 = (1 << 64) - 1
@@ -82,7 +81,7 @@ def tokens(text: str) -> list[bytes]:
     return TOKEN_RE.findall(text.encode("utf-8", "surrogatepass"))
 
 
-def shingles(text: str, ngram: int = DEFAULT_NGRAM) -> list[tuple[bytes, ...]]:
+def shingles(text: str, ngram: int) -> list[tuple[bytes, ...]]:
     """Every `ngram`-token shingle in order (one shingle of all tokens when there are fewer; none if none)."""
     toks = tokens(text)
     if len(toks) < ngram:
@@ -93,7 +92,7 @@ def shingles(text: str, ngram: int = DEFAULT_NGRAM) -> list[tuple[bytes, ...]]:
 class ShingleHasher:
     """Vectorised `shingle_hash` over a whole document; holds only a growing table of powers."""
 
-    def __init__(self, ngram: int = DEFAULT_NGRAM):
+    def __init__(self, ngram: int):
         if not 1 <= ngram <= MAX_NGRAM:
             raise ValueError(f"ngram must be 1..{MAX_NGRAM}, got {ngram}")
         self.ngram = ngram

@@ -10,12 +10,11 @@ from typing import Literal
 
 SurvivorRule = Literal["most_stars", "longest", "smallest_id"]
 SURVIVOR_RULES: tuple[str, ...] = ("most_stars", "longest", "smallest_id")
-DEFAULT_RULE: SurvivorRule = "most_stars"
 _RANK_WIDTH = 16  # hex digits
 _RANK_MAX = 16**_RANK_WIDTH - 1
 
 
-def node_key(record_id: str, *, rule: str = DEFAULT_RULE, stars: int | None = None, length: int = 0) -> str:
+def node_key(record_id: str, *, rule: str, stars: int | None = None, length: int = 0) -> str:
     """The sortable key of a record under `rule`: most stars first (unknown = 0), or longest text first,
     or smallest id; then smallest id."""
     if rule == "most_stars":

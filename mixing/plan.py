@@ -23,12 +23,14 @@ from dataclasses import asdict, dataclass, field
 
 import xxhash
 
+from pipeline.schema import CATEGORY_TABLE
+
 GROUPS = ("code", "math", "text")
 DEFAULT_WEIGHTS = {"code": 0.6, "math": 0.1, "text": 0.3}  # SPEC §4
 UPSAMPLE, SHRINK = "upsample", "shrink"
 MAX_REPEATS = 4.0  # why: Muennighoff et al. 2023, up to ~4 epochs of repeated data cost little
 TARGET_SHARD_BYTES = 256 * 2**20  # text bytes per shard before compression (zstd files are ~4x smaller)
-_CATEGORY_GROUP = {"code": "code", "math_web": "math", "text": "text"}
+_CATEGORY_GROUP = {c.name: c.group for c in CATEGORY_TABLE}  # code_web's is configured: see group_of
 
 
 def group_of(category: str, code_web_counts_as: str) -> str:
@@ -38,7 +40,7 @@ def group_of(category: str, code_web_counts_as: str) -> str:
     try:
         return _CATEGORY_GROUP[category]
     except KeyError:
-        raise ValueError(f"unknown mix category {category!r}; known: code, code_web, math_web, text") from None
+        raise ValueError(f"unknown mix category {category!r}; known: {', '.join(_CATEGORY_GROUP)}") from None
 
 
 @dataclass(frozen=True)

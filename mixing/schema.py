@@ -13,28 +13,13 @@ from typing import Any
 
 import pyarrow as pa
 
+from pipeline.schema import RECORD_FIELDS
+
+JSON_COLUMNS = ("scores", "meta")  # JSON objects in string columns: score name -> float; string -> string
+# The record's columns (`pipeline.schema`, their one list), flattened: maps become JSON strings, text a string.
 MIX_SCHEMA = pa.schema(
-    [
-        ("id", pa.string()),
-        ("source", pa.string()),
-        ("text", pa.string()),
-        ("repo", pa.string()),
-        ("path", pa.string()),
-        ("repo_url", pa.string()),
-        ("repo_created_at", pa.string()),
-        ("repo_license", pa.string()),
-        ("repo_stars", pa.int64()),
-        ("url", pa.string()),
-        ("domain", pa.string()),
-        ("fetch_date", pa.string()),
-        ("language", pa.string()),
-        ("category", pa.string()),
-        ("scores", pa.string()),  # JSON object: score name -> float
-        ("tokens", pa.int64()),
-        ("meta", pa.string()),  # JSON object: string -> string (fim, fim_psm, mix_copy, ...)
-    ]
+    [(name, pa.string() if name in JSON_COLUMNS or kind == pa.large_string() else kind) for name, kind in RECORD_FIELDS]
 )
-JSON_COLUMNS = ("scores", "meta")
 
 
 def json_object(value: Mapping[str, Any]) -> str:

@@ -25,13 +25,11 @@ from pipeline.github_transforms import read_github_code
 from pipeline.mix_transforms import write_mix
 from pipeline.record import Drop, Record
 from pipeline.repo_assembly import assemble_repo_samples
+from pipeline.schema import PAGE_CATEGORIES  # a classified page's categories; anything else counts as text
 from pipeline.sinks import WriteParquetShards
 from pipeline.sources.text import read_text_inputs
 from pipeline.stages import Branch, Funnel, read_handoff
 from pipeline.web_transforms import build_web_branch, web_inputs
-
-# The categories a classified page can carry into the mix; anything else counts as text.
-PAGE_CATEGORIES = ("code_web", "math_web", "text")
 
 
 def language_step(record: Record) -> Record | Drop:
@@ -59,7 +57,7 @@ def build_collect(p: beam.Pipeline, config: Config, output_dir: str) -> Funnel:
         files = read_github_code(p, funnel, config)
         files = funnel.apply(files, "language", language_step)
         files = funnel.apply(files, "file_rules", functools.partial(file_rules_step, rules=config.filters))
-        files = assemble_repo_samples(funnel, files, config.repo_samples, config.seed)
+        files = assemble_repo_samples(funnel, files, config.repo_samples, config.seed, config.github.max_repo_bytes)
         if config.dedup.enabled:
             files = deduplicate(funnel, files, config.dedup, config.seed)
         files | "WriteCode" >> WriteParquetShards(layout.handoff_dir(output_dir, "code"), config.output)

@@ -34,7 +34,7 @@ from filters import code_rules
 from filters import decontaminate as _decontam
 from mixing import fim as _fim
 from mixing import plan as _plan
-from pipeline.record import CATEGORIES
+from pipeline.schema import CATEGORIES, category_of_label
 from pipeline.sources import github as _github
 from pipeline.sources.file_dumps import DumpColumns
 from repos.samples import REPO_LANGUAGES, RepoLanguage, SampleMode
@@ -482,10 +482,11 @@ def _paper_categories() -> dict[str, RecallCategory]:
     return {
         "code": RecallCategory(
             url_patterns=["stackoverflow.com/questions", "docs.python.org", "pytorch.org/docs"],
-            output_category="code_web",
+            output_category=category_of_label("code"),
         ),
         "math": RecallCategory(
-            url_patterns=["math.stackexchange.com", "mathoverflow.net/questions"], output_category="math_web"
+            url_patterns=["math.stackexchange.com", "mathoverflow.net/questions"],
+            output_category=category_of_label("math"),
         ),
     }
 
@@ -501,7 +502,9 @@ class RecallSection(Section):
         default="web", description="web: domains and URL paths; github: repositories and folders"
     )
     categories: dict[str, RecallCategory] = Field(default_factory=_paper_categories)
-    other_category: str = Field(default="text", description="the Record category of a page not collected")
+    other_category: str = Field(
+        default=category_of_label(OTHER_LABEL), description="the Record category of a page not collected"
+    )
     fasttext: FastTextSection = Field(default_factory=FastTextSection)
     tokens: Literal["bpe", "whitespace"] = Field(
         default="bpe", description="fastText reads BPE tokens (Coder-V2) or space-split words (the baseline)"

@@ -13,14 +13,12 @@ from apache_beam.io.filesystems import FileSystems
 from pipeline import layout
 from pipeline.config import Config
 from pipeline.files import read_json_if_exists, write_json
-
-# The recall category whose pages feed a mix group (code also comes from GitHub).
-RECALL_OF_GROUP = {"math": "math_web", "code": "code_web"}
+from pipeline.schema import recall_category_of_group
 
 
 def _recall_reason(config: Config, output_dir: str, group: str) -> str:
     """What the recall did for a group's web pages, in a few words ("" when it is not the cause)."""
-    output_category = RECALL_OF_GROUP.get(group)
+    output_category = recall_category_of_group(group)  # code also comes from GitHub
     labels = [k for k, c in config.recall.categories.items() if c.output_category == output_category]
     if not labels:
         return ""

@@ -19,8 +19,7 @@ from typing import Any
 import apache_beam as beam
 import pyarrow as pa
 
-# Categories of the training mix (SPEC §4). Code-related web text is its own category until the mix decides.
-CATEGORIES = ("code", "code_web", "math_web", "text")
+from pipeline.schema import CATEGORIES, RECORD_FIELDS  # noqa: F401 - CATEGORIES re-exported (the config checks it)
 
 
 @dataclass
@@ -87,27 +86,7 @@ class Drop:
     text: str = ""
 
 
-ARROW_SCHEMA = pa.schema(
-    [
-        ("id", pa.string()),
-        ("source", pa.string()),
-        ("text", pa.large_string()),
-        ("repo", pa.string()),
-        ("path", pa.string()),
-        ("repo_url", pa.string()),
-        ("repo_created_at", pa.string()),
-        ("repo_license", pa.string()),
-        ("repo_stars", pa.int64()),
-        ("url", pa.string()),
-        ("domain", pa.string()),
-        ("fetch_date", pa.string()),
-        ("language", pa.string()),
-        ("category", pa.string()),
-        ("scores", pa.map_(pa.string(), pa.float64())),
-        ("tokens", pa.int64()),
-        ("meta", pa.map_(pa.string(), pa.string())),
-    ]
-)
+ARROW_SCHEMA = pa.schema(RECORD_FIELDS)
 
 # Arrow strings are UTF-8: a lone surrogate (a JSON `\\ud800` escape, a name decoded with surrogateescape)
 # cannot be written. Integers beyond int64 (stars read from uint64 Parquet or a JSONL `1e30`) neither.

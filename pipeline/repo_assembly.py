@@ -2,8 +2,11 @@
 sample per connected part of their dependency graph (`repos.samples`); other files pass unchanged.
 
 A "merge" stage of the funnel, counted so it still adds up: `in` files, `passed` (other files, unchanged),
-`merged` (files that went into samples), `samples` (samples made), `out` = passed + samples, and
-`dropped.duplicate_path` for a second file claiming a path already seen in its repository.
+`merged` (files that went into samples), `samples` (samples made), `out` = passed + samples,
+`dropped.duplicate_path` for a second file claiming a path already seen in its repository, and
+`dropped.repo_too_large` for files past `github.max_repo_bytes` of one repository (in path order): the step
+holds a repository's files at once (~4.8x their bytes, measured by benchmarks/bench_archive_memory.py), and
+rows of a file-level dump reach it uncapped (folders, clones and archives are capped when read).
 """
 from __future__ import annotations
 
@@ -25,12 +28,37 @@ def repo_key(record: Record, languages: frozenset[str]) -> tuple[str, str] | Non
     return (record.repo, record.repo_url) if record.repo and record.language in languages else None
 
 
+def _cutoff(files: Iterable[Record], max_repo_bytes: int) -> str | None:
+    """The first path (in path order) at which the repository's files pass `max_repo_bytes`, or None; holds
+    only paths and sizes."""
+    total, previous = 0, None
+    for path, _, size in sorted((r.path, r.id, len(r.text.encode("utf-8", "surrogatepass"))) for r in files):
+        if path != previous:  # a second file at a path is dropped as a duplicate, whatever its size
+            previous, total = path, total + size
+            if total > max_repo_bytes:
+                return path
+    return None
+
+
 def repo_samples(
-    group: tuple[tuple[str, str], Iterable[Record]], mode: str, seed: int, max_chars: int | None
+    group: tuple[tuple[str, str], Iterable[Record]], mode: str, seed: int, max_chars: int | None,
+    max_repo_bytes: int | None = None,
 ) -> Iterator[Merged | Drop]:
     """One repository's files -> its samples (Records carrying the repository's provenance); a second file
-    claiming a path already seen is a `duplicate_path` drop."""
+    claiming a path already seen is a `duplicate_path` drop, files from the path where the repository passes
+    `max_repo_bytes` on are `repo_too_large` drops. With a cap, `files` is read twice (Beam's grouped values
+    can be), and only the files kept are held."""
     (repo, _), files = group
+    cutoff = _cutoff(files, max_repo_bytes) if max_repo_bytes is not None else None
+    if cutoff is not None:
+        kept = []
+        for record in files:
+            if record.path < cutoff:
+                kept.append(record)
+            else:
+                yield Drop("repo_too_large", record.id, f"{repo}/{record.path}: past github.max_repo_bytes "
+                           f"({max_repo_bytes}) of files in {repo}")
+        files = kept
     by_path: dict[str, Record] = {}
     for record in sorted(files, key=lambda r: (r.path, r.id)):
         if record.path in by_path:
@@ -70,12 +98,15 @@ def sample_meta(members: list[Record]) -> dict[str, str]:
     return shared
 
 
-def repo_sample_step(settings: RepoSamples, seed: int, stage: str = STAGE) -> GroupStep:
+def repo_sample_step(
+    settings: RepoSamples, seed: int, stage: str = STAGE, max_repo_bytes: int | None = None
+) -> GroupStep:
     """The repository-sample stage as a grouping step: files grouped by repository, merged into samples."""
     return GroupStep(
         (stage,),
         key=functools.partial(repo_key, languages=frozenset(settings.languages)),
-        resolve=functools.partial(repo_samples, mode=settings.mode, seed=seed, max_chars=settings.max_chars),
+        resolve=functools.partial(repo_samples, mode=settings.mode, seed=seed, max_chars=settings.max_chars,
+                                  max_repo_bytes=max_repo_bytes),
         merges=True,
     )
 
@@ -93,8 +124,10 @@ class AssembleRepoSamples(beam.PTransform):
         return {"records": result["kept"], "counts": result["counts"], "drops": result["drops"]}
 
 
-def assemble_repo_samples(funnel: Funnel, files: beam.PCollection, settings: RepoSamples, seed: int):
+def assemble_repo_samples(
+    funnel: Funnel, files: beam.PCollection, settings: RepoSamples, seed: int, max_repo_bytes: int | None = None
+):
     """The repository-sample stage (a no-op when `settings.mode` is "off"); returns samples + passed files."""
     if settings.mode == "off":
         return files
-    return funnel.group(files, repo_sample_step(settings, seed))["kept"]
+    return funnel.group(files, repo_sample_step(settings, seed, max_repo_bytes=max_repo_bytes))["kept"]

@@ -201,9 +201,9 @@ _PASSED, _RECORDS = "passed", "records"
 
 
 class _GroupCountingDoFn(CountingDoFn):
-    def __init__(self, step: GroupStep):
+    def __init__(self, step: GroupStep, text_chars: int = 0):
         super().__init__(step.stages[0])
-        self.step = step
+        self.step, self.text_chars = step, text_chars
 
     def _through(self, n: int, size: int) -> None:
         """A record of `size` text bytes went in and out of the first `n` stages (its `in` at the first is
@@ -220,8 +220,10 @@ class _GroupCountingDoFn(CountingDoFn):
         if self.step.merges:
             self._bump("passed")
 
-    def _drop(self, drop: Drop, size: int = 0) -> pvalue.TaggedOutput:
-        """Count `drop` at its stage, the record (of `size` bytes) having passed the stages before it."""
+    def _drop(self, drop: Drop, size: int = 0, record: Record | None = None) -> pvalue.TaggedOutput:
+        """Count `drop` at its stage, the record (of `size` bytes) having passed the stages before it; the
+        drop keeps the head of `record`'s text when the run asks (`output.rejects_text_chars`)."""
+        drop = with_text(drop, record, self.text_chars)
         k = self.step.drop_stage.get(drop.reason, 0)
         self._through(k, size)
         stage = self.step.stages[k]
@@ -234,7 +236,7 @@ class _GroupCountingDoFn(CountingDoFn):
     def _error(self, element: Any, err: Exception) -> pvalue.TaggedOutput:
         drop = error_drop(self.stage, element, err)
         log.warning("stage %s: %s", self.stage, drop.detail)
-        return self._drop(drop)
+        return self._drop(drop, record=element if isinstance(element, Record) else None)
 
 
 class _KeyDoFn(_GroupCountingDoFn):
@@ -267,9 +269,10 @@ class _ResolveDoFn(_GroupCountingDoFn):
             return
         # Text bytes of a record dropped at a later stage (its bytes went through the earlier ones).
         sizes = {r.id: utf8_size(r.text) for r in records} if len(self.step.stages) > 1 else {}
+        by_id = {r.id: r for r in records} if self.text_chars else {}
         for result in results:
             if isinstance(result, Drop):
-                yield self._drop(result, sizes.get(result.id, 0))
+                yield self._drop(result, sizes.get(result.id, 0), by_id.get(result.id))
             elif isinstance(result, Merged) and self.step.merges:
                 self._bump("merged", result.n)
                 self._bump("samples")
@@ -294,13 +297,13 @@ class Grouping(beam.PTransform):
     other output of `joined` (statistics, e.g. dedup's cluster sizes)}; an exception in `key` or `resolve`
     becomes `error.<first stage>` drops of the records concerned."""
 
-    def __init__(self, step: GroupStep, joined: beam.PTransform | None = None):
+    def __init__(self, step: GroupStep, joined: beam.PTransform | None = None, text_chars: int = 0):
         super().__init__()
-        self.step, self.joined = step, joined
+        self.step, self.joined, self.text_chars = step, joined, text_chars
 
     def expand(self, records: beam.PCollection) -> dict[str, beam.PCollection]:
         step = self.step
-        keyed = records | "Key" >> beam.ParDo(_KeyDoFn(step)).with_outputs(COUNTS_TAG, DROPS_TAG, _PASSED, main="keyed")
+        keyed = records | "Key" >> beam.ParDo(_KeyDoFn(step, self.text_chars)).with_outputs(COUNTS_TAG, DROPS_TAG, _PASSED, main="keyed")
         counts, extras = [keyed[COUNTS_TAG]], {}
         if self.joined is not None:
             side = records | "Join" >> self.joined
@@ -309,7 +312,7 @@ class Grouping(beam.PTransform):
             groups = {_RECORDS: keyed.keyed, **{tag: side[tag] for tag in step.joins}} | "Group" >> beam.CoGroupByKey()
         else:
             groups = keyed.keyed | "Group" >> beam.GroupByKey()
-        resolved = groups | "Resolve" >> beam.ParDo(_ResolveDoFn(step)).with_outputs(COUNTS_TAG, DROPS_TAG, main="kept")
+        resolved = groups | "Resolve" >> beam.ParDo(_ResolveDoFn(step, self.text_chars)).with_outputs(COUNTS_TAG, DROPS_TAG, main="kept")
         return {
             "kept": [keyed[_PASSED], resolved.kept] | "Kept" >> beam.Flatten(),
             "counts": [*counts, resolved[COUNTS_TAG]] | "Counts" >> beam.Flatten(),
@@ -362,7 +365,7 @@ class Funnel:
         stages (in order, each fed by the one before), their counts and drops, and any statistics `joined`
         adds (by name, on `stats`). Returns the grouping's outputs: "kept" (the records passed on) and the
         statistics."""
-        result = pcoll | step.name >> Grouping(step, joined)
+        result = pcoll | step.name >> Grouping(step, joined, self.rejects_text_chars)
         first, *later = step.stages
         self._register(first, step.kind, result["counts"], result["drops"], inputs=pcoll)
         for before, stage in zip(step.stages, later):

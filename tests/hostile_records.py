@@ -70,7 +70,7 @@ mix:
   weights: {code: 0.5, math: 0.0, text: 0.5}
   target_shard_bytes: 4096
 recall:
-  on_weak: warn   # the hostile pages seed no classifier: the recall is skipped loudly, the pages mixed as text
+  enabled: false  # the hostile pages seed no classifier: they go to the mix as text (no recall pipelines to run)
 """
 
 

@@ -145,3 +145,25 @@ def test_a_zip_directory_is_checked_in_the_licence_pass_too(tmp_path):
     tree = ZipTree(str(path), max_archive_bytes=1 << 30, max_members=10)
     assert tree.license_files() == []  # refused quietly: the reading pass names the drop
     assert _reasons(read_unit(unit, ReadLimits(max_archive_members=10))) == {"archive_too_many_members": 1}
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.integers(0, 500), min_size=1, max_size=12), st.integers(0, 3_000), st.booleans())
+def test_the_samples_step_holds_a_repository_only_up_to_the_byte_cap(sizes, cap, duplicate):
+    """Rows of a file-level dump reach the samples step uncapped: files from the path where the repository
+    passes the cap on are `repo_too_large` drops; every file is merged or dropped exactly once."""
+    from pipeline.repo_assembly import repo_samples
+    from pipeline.stages import Merged
+
+    files = [Record(id=f"id{i}", source="github", text="x" * size + "\n", repo="o/r", path=f"m{i:02d}.py",
+                    language="Python") for i, size in enumerate(sizes)]
+    if duplicate:
+        files.append(files[0].replace(id="dup"))
+    results = list(repo_samples((("o/r", ""), files[::-1]), "dependency", 1, None, max_repo_bytes=cap))
+    drops = Counter(x.reason for x in results if isinstance(x, Drop))
+    merged = sum(x.n for x in results if isinstance(x, Merged))
+    assert merged + sum(drops.values()) == len(files)
+    totals = [sum(s + 1 for s in sizes[: i + 1]) for i in range(len(sizes))]
+    kept = sum(1 for total in totals if total <= cap)
+    assert merged == kept and drops["repo_too_large"] == len(sizes) - kept + (duplicate and kept == 0)
+    assert drops["duplicate_path"] == (1 if duplicate and kept else 0)

@@ -77,7 +77,8 @@ def test_survivor_of_unconverged_node_never_drops_a_minimum():
 
 def test_node_key_orders_by_rule_then_id():
     most = sorted(
-        [node_key("b", stars=10), node_key("a", stars=3), node_key("c", stars=10), node_key("d", stars=None)]
+        [node_key("b", rule="most_stars", stars=10), node_key("a", rule="most_stars", stars=3),
+         node_key("c", rule="most_stars", stars=10), node_key("d", rule="most_stars", stars=None)]
     )
     assert [record_id(k) for k in most] == ["b", "c", "a", "d"]
     longest = sorted([node_key("a", rule="longest", length=5), node_key("b", rule="longest", length=9)])

@@ -49,3 +49,43 @@ def test_paper_config_uses_the_rule_modules_defaults():
 def test_json_yaml_range_must_be_ordered():
     with pytest.raises(ConfigError, match="json_yaml_min_chars must not exceed"):
         parse_config({"filters": {"json_yaml_min_chars": 10, "json_yaml_max_chars": 5}}, "x.yaml")
+
+
+def test_dedup_and_recall_values_have_their_default_only_in_the_config():
+    """A plain module's parameter that is a config value takes no default of its own: a second default
+    would silently disagree with config `dedup` / `recall` (changing it used to change nothing)."""
+    import inspect
+
+    from classifiers.recall_selection import path_is_annotated, related_label
+    from dedup.lsh import bands_rows
+    from dedup.minhash import MinHasher
+    from dedup.shingles import ShingleHasher, shingles
+    from dedup.survivor import node_key
+
+    config_params = [
+        (bands_rows.__wrapped__, ("threshold", "num_perm", "false_positive_weight", "false_negative_weight")),
+        (MinHasher.__init__, ("num_perm", "seed", "ngram")),
+        (ShingleHasher.__init__, ("ngram",)),
+        (shingles, ("ngram",)),
+        (node_key, ("rule",)),
+        (related_label, ("threshold",)),
+        (path_is_annotated, ("min_fraction",)),
+    ]
+    for function, names in config_params:
+        params = inspect.signature(function).parameters
+        assert [n for n in names if params[n].default is not inspect.Parameter.empty] == [], function.__qualname__
+
+
+def test_one_table_maps_recall_labels_categories_and_mix_groups():
+    """The fastText label, the record category and the mix group are three words for one idea: the config's
+    defaults and the mix's groups are read from pipeline.schema.CATEGORY_TABLE."""
+    from mixing.plan import GROUPS, group_of
+    from pipeline.config import parse_config
+    from pipeline.schema import CATEGORY_TABLE, PAGE_CATEGORIES
+
+    recall = parse_config({}).recall
+    labels = {label: c.output_category for label, c in recall.categories.items()}
+    assert labels == {c.label: c.name for c in CATEGORY_TABLE if c.label and c.name != recall.other_category}
+    assert {group_of(c.name, "code") for c in CATEGORY_TABLE} == set(GROUPS)
+    assert all(group_of(c.name, "code") == c.group for c in CATEGORY_TABLE)
+    assert PAGE_CATEGORIES == ("code_web", "math_web", "text")

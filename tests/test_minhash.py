@@ -51,7 +51,7 @@ def test_short_documents_have_one_shingle_and_empty_ones_none():
     assert shingles("a b c", 5) == [(b"a", b"b", b"c")]
     assert hasher.hashes("a b c").tolist() == [shingle_hash([b"a", b"b", b"c"])]
     assert hasher.hashes("  ;;; ").size == 0
-    assert (MinHasher(num_perm=16, seed=1).signature("  ;;; ") == EMPTY_VALUE).all()
+    assert (MinHasher(num_perm=16, seed=1, ngram=5).signature("  ;;; ") == EMPTY_VALUE).all()
 
 
 @pytest.mark.parametrize("num_perm,seed,ngram", [(256, 1234, 5), (128, 1, 3), (64, 7, 1)])
@@ -71,7 +71,7 @@ def test_signature_estimates_jaccard():
     b = list(a)
     for i in rng.sample(range(len(b)), 60):
         b[i] = "changed"
-    hasher = MinHasher(num_perm=256, seed=5)
+    hasher = MinHasher(num_perm=256, seed=5, ngram=5)
     sa, sb = hasher.shingler.hash_set(" ".join(a)), hasher.shingler.hash_set(" ".join(b))
     true = jaccard(sa, sb)
     estimate = float(np.mean(hasher.from_hashes(sa) == hasher.from_hashes(sb)))
@@ -127,7 +127,7 @@ def test_batched_signatures_equal_one_document_at_a_time():
     texts = ["", " ,; ", "one", "two words", "é ü ß", "a\nb\nc", CODE, CODE * 40]
     texts += [" ".join(f"w{rng.randrange(500)}" for _ in range(rng.randrange(0, 900))) for _ in range(60)]
     rng.shuffle(texts)
-    hasher = MinHasher(num_perm=32, seed=9)
+    hasher = MinHasher(num_perm=32, seed=9, ngram=5)
     batched = hasher.signatures(texts)
     assert np.array_equal(batched, np.stack([hasher.signature(t) for t in texts]))
     flat, sizes = hasher.shingler.hashes_many(texts)

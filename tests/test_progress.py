@@ -107,7 +107,8 @@ def test_in_process_runner_publishes_counters_per_bundle():
     with beam.Pipeline(runner=in_process_runner(options, board), options=options) as p:
         records = p | beam.Create([Record(id=str(i), source="t", text="x") for i in range(10)])
         Funnel().apply(records, "parity", _keep_even)
-    assert board.snapshot().counters == {("parity", "in"): 10, ("parity", "out"): 5, ("parity", "dropped.odd"): 5}
+    assert board.snapshot().counters == {("parity", "in"): 10, ("parity", "out"): 5, ("parity", "dropped.odd"): 5,
+                                         ("parity", "bytes.in"): 10, ("parity", "bytes.out"): 5}
     marked = [render_progress(["parity"], Snapshot({}, names), 0)[2] for names in seen_running]
     assert any(line.startswith("* parity") for line in marked)  # the stage showed as running meanwhile
 

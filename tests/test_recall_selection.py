@@ -69,18 +69,19 @@ def test_budget_cut_fills_the_budget_exactly_in_expectation():
 
 
 def test_related_domains_need_more_than_the_threshold():
-    assert related_label(100, {"math": 11}) == "math"
-    assert related_label(100, {"math": 10}) == ""  # DeepSeekMath: over 10%
-    assert related_label(100, {"math": 8, "code": 9}) == ""
-    assert related_label(100, {"math": 30, "code": 30}) == "code"  # ties: the first name
-    assert related_label(3, {"code": 3}, min_pages=5) == ""
+    assert related_label(100, {"math": 11}, threshold=0.10) == "math"
+    assert related_label(100, {"math": 10}, threshold=0.10) == ""  # DeepSeekMath: over 10%
+    assert related_label(100, {"math": 8, "code": 9}, threshold=0.10) == ""
+    assert related_label(100, {"math": 30, "code": 30}, threshold=0.10) == "code"  # ties: the first name
+    assert related_label(3, {"code": 3}, threshold=0.10, min_pages=5) == ""
 
 
 def test_folder_prefixes_and_annotation_rule():
     assert folder_prefix("/questions/12/title", 1) == "/questions"
     assert folder_prefix("/questions/12/title", 2) == "/questions/12"
     assert folder_prefix("/article.html", 1) == ""  # a page's own name is never a prefix
-    assert path_is_annotated(5, 10) and not path_is_annotated(4, 10) and not path_is_annotated(0, 0)
+    half = {"min_fraction": 0.5}
+    assert path_is_annotated(5, 10, **half) and not path_is_annotated(4, 10, **half) and not path_is_annotated(0, 0, **half)
 
 
 def test_annotations_file_round_trip_and_review_overrides():

@@ -10,7 +10,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 
 from pipeline.config import Output
 from pipeline.record import Drop, Record
-from pipeline.stages import Funnel, with_text
+from pipeline.stages import Funnel, GroupStep, with_text
 
 
 def _drop_long(record: Record) -> Record | Drop:
@@ -50,3 +50,20 @@ def test_a_drop_of_another_id_or_a_source_input_gets_no_text():
     assert with_text(Drop("x", "b"), record, 10).text == ""  # a source's drop names another record
     assert with_text(Drop("x", "a"), "repo.tar.gz", 10).text == ""
     assert with_text(Drop("x", "a"), record, 2).text == "he"
+
+
+def _first_per_text(group):
+    _, records = group
+    first, *rest = sorted(records, key=lambda r: r.id)
+    yield first
+    yield from (Drop("duplicate", r.id, f"same text as {first.id}") for r in rest)
+
+
+def test_a_grouping_steps_drops_keep_the_text_too(tmp_path):
+    records = [Record(id=f"r{i}", source="text", text=f"text {i % 2}") for i in range(4)]
+    with TestPipeline() as p:
+        funnel = Funnel(rejects_text_chars=5)
+        funnel.group(p | beam.Create(records), GroupStep(("dedup",), key=lambda r: r.text, resolve=_first_per_text))
+        funnel.write_rejects(p, str(tmp_path / "rejects"), Output(num_shards=1), everything=True)
+    rejects = [json.loads(line) for f in sorted((tmp_path / "rejects").glob("*.jsonl")) for line in f.read_text().splitlines()]
+    assert sorted((r["id"], r["text"]) for r in rejects) == [("r2", "text "), ("r3", "text ")]
