@@ -62,8 +62,9 @@ def format_decontamination(run: RunData) -> list[str]:
 def format_weights(manifest: dict[str, Any]) -> list[str]:
     """The mix groups, asked against achieved, with the tokens available, targeted and written (80 columns);
     printed at the end of `codecorpus run` and in the report."""
-    lines = [f"{'group':<7}{'asked':>7}{'achieved':>9}{'status':>13}{'available':>10}{'target':>10}{'written':>10}"
-             f"{'rate':>8}"]
+    header = (f"{'group':<7}{'asked':>7}{'achieved':>9}{'status':>13}{'available':>10}{'target':>10}"
+              f"{'written':>10}{'rate':>8}")
+    lines = [header]
     for g, w in manifest["weights"].items():
         lines.append(
             f"{g[:6]:<7}{w['asked']:>7.1%}{w['achieved']:>9.1%}{w['status'][:12]:>13}{human(w['available_tokens']):>10}"
