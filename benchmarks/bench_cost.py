@@ -15,6 +15,10 @@ recall and mix (F + recall + mix); so mix = M - F, recall = RM - M, collect = T 
 two paths; figures are medians. MB is input MB: source bytes of the repositories' files, WARC bytes as stored
 (gzipped). CPU-hours per TB = CPU-s per MB * 1e6 / 3600.
 
+The fixed cost per run is measured apart, in the same interleaved rounds: a whole run (fresh output folder) on
+one record (one source file; the WARC's first page, recall off: one page trains no classifier) minus
+`python -c "import apache_beam"` with the runner's modules (target: < 3 CPU-s beyond those imports).
+
     make bench-cost          # or: .venv/bin/python -m benchmarks.bench_cost [--rounds 3] [--repos DIR] [--warc F...]
 """
 from __future__ import annotations
@@ -52,7 +56,7 @@ def write_seeds(repos: Path, work: Path) -> dict[str, str]:
     return {"code": str(code), "math": str(math)}
 
 
-def make_config(path: Path, *, repos: Path, warcs: list[Path], seeds: dict[str, str]) -> Path:
+def make_config(path: Path, *, repos: Path, warcs: list[Path], seeds: dict[str, str], recall_on: bool = True) -> Path:
     config = yaml.safe_load((REPO / "configs" / "deepseek-coder-v2.yaml").read_text())
     config["inputs"] = {"github": {"paths": [str(repos)]}}
     if warcs:
@@ -61,8 +65,9 @@ def make_config(path: Path, *, repos: Path, warcs: list[Path], seeds: dict[str, 
     for bench in config["decontamination"]["benchmarks"]:
         bench["paths"] = [str((REPO / "configs" / p).resolve()) for p in bench["paths"]]
     config["tokenizer"].update({"vocab_size": 8000, "train_max_docs": 5000})
+    config["mix"]["on_off_target"] = "warn"  # a path holds some of the mix's groups only: measure, not judge
     recall = config["recall"]
-    recall.update({"iterations": 1, "budget_unit": "tokens", "on_weak": "warn"})  # few seeds: measure, not judge
+    recall.update({"enabled": recall_on, "iterations": 1, "budget_unit": "tokens", "on_weak": "warn"})  # few seeds: measure, not judge
     for name, category in recall["categories"].items():
         category["seed_files"] = [seeds[name]]
         category["budget"] = 1e12  # keep every page above min_score: the cost, not the selection, is measured
@@ -70,16 +75,44 @@ def make_config(path: Path, *, repos: Path, warcs: list[Path], seeds: dict[str, 
     return path
 
 
-def cli_cpu(config: Path, out: Path, resume: bool) -> float:
-    """CPU seconds (user + system) of one `codecorpus run`, its reaped children included."""
-    cmd = [sys.executable, "-m", "pipeline.cli", "run", "--config", str(config), "--output", str(out),
-           "--progress", "never", "--runner=DirectRunner"] + (["--resume"] if resume else [])
+BEAM_IMPORTS = [sys.executable, "-c", "import apache_beam; from apache_beam.runners.portability import fn_api_runner"]
+
+
+def one_record_inputs(work: Path, repos: list[Path], warc: Path) -> tuple[Path, Path]:
+    """(a folder holding one repository of one source file, a WARC holding the first page of `warc`)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    source = next(p for r in repos for p in sorted(r.rglob("*.py")) if ".git" not in p.parts)
+    repo = work / "one-record" / "repos" / "one"
+    repo.mkdir(parents=True)
+    (repo / source.name).write_bytes(source.read_bytes())
+    with warc.open("rb") as fh:
+        records = ArchiveIterator(fh)
+        for record in records:
+            if record.rec_type == "response":
+                start, length = records.get_record_offset(), records.get_record_length()
+                break
+        fh.seek(start)
+        page = fh.read(length)
+    one_warc = work / "one-record" / "one.warc.gz"
+    one_warc.write_bytes(page)
+    return repo.parent, one_warc
+
+
+def cpu_of(cmd: list[str]) -> float:
+    """CPU seconds (user + system) of `cmd`, its whole process tree (os.wait4)."""
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     err = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{err[-3000:]}")
     return usage.ru_utime + usage.ru_stime
+
+
+def cli_cpu(config: Path, out: Path, resume: bool) -> float:
+    """CPU seconds (user + system) of one `codecorpus run`, its reaped children included."""
+    return cpu_of([sys.executable, "-m", "pipeline.cli", "run", "--config", str(config), "--output", str(out),
+                   "--progress", "never", "--runner=DirectRunner"] + (["--resume"] if resume else []))
 
 
 def phase_costs(config: Path, out: Path) -> dict[str, float]:
@@ -123,20 +156,38 @@ def main(argv: list[str] | None = None) -> int:
             "web": (make_config(work / "web.yaml", repos=args.repos, warcs=args.warc, seeds=seeds),
                     input_mb([], args.warc)),
         }
+        one_repos, one_warc = one_record_inputs(work, repos, args.warc[0])
+        one = {
+            "code": make_config(work / "one-code.yaml", repos=one_repos, warcs=[], seeds=seeds),
+            "web": make_config(work / "one-web.yaml", repos=one_repos, warcs=[one_warc], seeds=seeds, recall_on=False),
+        }
         runs: dict[str, list[dict[str, float]]] = {name: [] for name in paths}
+        fixed: dict[str, list[float]] = {"imports": [], **{name: [] for name in one}}
         for r in range(args.rounds):  # interleaved rounds
+            fixed["imports"].append(cpu_of(BEAM_IMPORTS))
+            for name, config in one.items():
+                fixed[name].append(cli_cpu(config, work / f"one-{name}-{r}", resume=False))
+            print(f"round {r + 1} one-record runs: " + ", ".join(f"{k} {v[-1]:.1f}" for k, v in fixed.items()), flush=True)
             for name, (config, _) in paths.items():
                 runs[name].append(phase_costs(config, work / f"out-{name}-{r}"))
                 print(f"round {r + 1} {name}: " + ", ".join(f"{k} {v:.1f}" for k, v in runs[name][-1].items()),
                       flush=True)
+    imports = statistics.median(fixed["imports"])
+    print(f"\nFixed cost per run (medians of {args.rounds}): importing Beam {imports:.2f} CPU-s; one-record run, "
+          + ", ".join(f"{k} {statistics.median(fixed[k]):.2f} ({statistics.median(fixed[k]) - imports:.2f} beyond)"
+                      for k in one))
     print(f"\nCPU-seconds (medians of {args.rounds} interleaved rounds; fixed = a run whose phases are all done)")
     print(f"{'path':<6}{'input MB':>10}{'fixed s':>9}" + "".join(f"{p + ' s/MB':>14}" for p in PHASES)
-          + f"{'total s/MB':>12}{'CPU-h/TB':>10}")
+          + f"{'total s/MB':>12}{'CPU-h/TB':>10}{'at scale':>10}")
     for name, (_, mb) in paths.items():
         med = {k: statistics.median(run[k] for run in runs[name]) for k in runs[name][0]}
         per_mb = {k: med[k] / mb for k in med}
+        # At scale the cost of a run's start (the one-record run) vanishes: what is left grows with the input.
+        # (The web path's recall also trains on its seeds: a cost of the run, counted here as if per page.)
+        marginal = (med["total"] - statistics.median(fixed[name])) / mb
         print(f"{name:<6}{mb:>10.1f}{med['fixed']:>9.1f}" + "".join(f"{per_mb[p]:>14.3f}" for p in PHASES)
-              + f"{per_mb['total']:>12.3f}{per_mb['total'] * 1e6 / 3600:>10.0f}")
+              + f"{per_mb['total']:>12.3f}{per_mb['total'] * 1e6 / 3600:>10.0f}{marginal * 1e6 / 3600:>10.0f}")
+    print("CPU-h/TB: every CPU-second of these runs per MB of input; at scale: less a one-record run's")
     return 0
 
 

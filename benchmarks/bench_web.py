@@ -9,9 +9,12 @@ system pinned to the same single core:
   3. plain `trafilatura.extract` defaults in-process over warcio (the in-run baseline)
   4. datatrove's `WarcReader -> Trafilatura` in a side venv it creates (default /tmp/datatrove-venv);
      skipped with a message when it cannot be installed. Its F1 on the scrapinghub pages is measured there too.
-Per core = pages / CPU seconds of every process involved (parent and extraction children); wall time on the
-pinned core is shown as well. Figures are ratios to baseline 3 and to datatrove (4) of the same run (machines
-here are noisy); the issue-14 target is codecorpus run >= 2x datatrove, start-up included.
+Per core = pages / CPU seconds of every process involved (parent and extraction children; a subprocess's
+whole tree by os.wait4); wall time on the pinned core is shown as well. The systems run in `--rounds`
+interleaved rounds and the CPU and wall figures are medians. Pages are counted on every side (datatrove's by a
+counting step after its reader). datatrove's venv gets the trafilatura of this one, and the versions of both
+sides are printed. Figures are ratios to baseline 3 and to datatrove (4) of the same run (machines here are
+noisy); the issue-14 target is codecorpus run >= 2x datatrove, start-up included.
 Writes bench-out/bench-web.json.
 """
 from __future__ import annotations
@@ -21,10 +24,12 @@ import collections
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from importlib.metadata import version
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -33,9 +38,12 @@ sys.path.insert(0, str(REPO))
 WARC = REPO.parent / "shared" / "data" / "warc" / "pages" / "trafilatura-test-pages.warc.gz"
 OUT = REPO / "bench-out" / "bench-web.json"
 DATATROVE_VENV = Path(os.environ.get("DATATROVE_VENV", "/tmp/datatrove-venv"))
+# Libraries both sides use: datatrove's venv gets this venv's versions, and both are reported.
+SHARED_LIBRARIES = ("trafilatura", "lxml", "warcio")
 # What the side venv gets: datatrove's reader and extractor dependencies, without its heavy extras.
 DATATROVE_PACKAGES = [
-    "datatrove==0.10.1", "warcio", "faust-cchardet", "python-magic", "trafilatura>=1.8,<1.12", "lxml_html_clean",
+    "datatrove==0.10.1", "faust-cchardet", "python-magic", "lxml_html_clean",
+    *(f"{name}=={version(name)}" for name in SHARED_LIBRARIES),
 ]
 
 DATATROVE_DRIVER = r'''
@@ -48,21 +56,31 @@ if mode == "throughput":
     from datatrove.pipeline.readers import WarcReader
     folder, name, logs = sys.argv[2:5]
 
-    class Count(PipelineStep):
-        name, type = "count", "count"
+    counted = {}
+
+    class Count(PipelineStep):  # passes documents on, counting them: pages read, pages written
+        type = "count"
+        def __init__(self, what):
+            super().__init__()
+            self.name, self.what = f"count {what}", what
         def run(self, data, rank=0, world_size=1):
-            n = sum(1 for _ in data)
-            with open(logs + "/written.json", "w") as fh:
-                json.dump(n, fh)
+            counted[self.what] = 0
+            for doc in data:
+                counted[self.what] += 1
+                yield doc
+
+    class Drain(PipelineStep):
+        name, type = "drain", "drain"
+        def run(self, data, rank=0, world_size=1):
+            for _ in data:
+                pass
             return iter(())
 
     start = time.time()
-    LocalPipelineExecutor(pipeline=[WarcReader(folder, glob_pattern=name), Trafilatura(favour_precision=True),
-                                    Count()], tasks=1, workers=1, logging_dir=logs).run()
-    wall = time.time() - start
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    print(json.dumps({"wall_s": wall, "written": json.load(open(logs + "/written.json")),
-                      "cpu_s": own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime}))
+    LocalPipelineExecutor(pipeline=[WarcReader(folder, glob_pattern=name), Count("pages"),
+                                    Trafilatura(favour_precision=True), Count("written"), Drain()],
+                          tasks=1, workers=1, logging_dir=logs).run()
+    print(json.dumps({"wall_s": time.time() - start, **counted}))
 else:  # extract the scrapinghub pages with datatrove's Trafilatura step, for F1
     from datatrove.pipeline.extractors import Trafilatura
     pages = json.load(open(sys.argv[2]))
@@ -79,11 +97,6 @@ def _cpu_of(pid: int) -> float:
 
 def _self_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
 
@@ -152,11 +165,11 @@ def _beam_once(warc: Path) -> dict:
         config = Path(tmp) / "bench.yaml"
         # WARC -> text, as the datatrove baseline: no recall (a crawl without seeds would stop it anyway)
         config.write_text(f"inputs:\n  web:\n    paths: [{warc}]\noutput:\n  num_shards: 4\nrecall:\n  enabled: false\n")
-        before, start = _children_cpu(), time.time()
-        proc = subprocess.run(
+        start = time.time()
+        proc, cpu = _tree_cpu(
             [sys.executable, "-m", "pipeline.cli", "run", "--config", str(config), "--output", f"{tmp}/out",
              "--runner=DirectRunner"],
-            cwd=REPO, capture_output=True, text=True, check=False,
+            cwd=REPO,
         )
         wall = time.time() - start
         if proc.returncode != 0:
@@ -164,8 +177,18 @@ def _beam_once(warc: Path) -> dict:
         from pipeline.accounting import read_funnel
 
         web = [s for s in read_funnel(f"{tmp}/out") if s.stage.startswith("web_")]
-        return {"pages": web[0].n_out, "written": web[-1].n_out, "wall_s": wall,
-                "cpu_s": _children_cpu() - before}
+        return {"pages": web[0].n_out, "written": web[-1].n_out, "wall_s": wall, "cpu_s": cpu}
+
+
+def _tree_cpu(cmd: list[str], **kwargs) -> tuple[subprocess.CompletedProcess, float]:
+    """Run `cmd`; its result and the CPU seconds of its whole process tree (os.wait4: itself and every
+    descendant it reaped)."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True, **kwargs)
+        _, status, usage = os.wait4(proc.pid, 0)  # reaps it: Popen must not wait for it too
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        out.seek(0), err.seek(0)
+        return subprocess.CompletedProcess(cmd, code, out.read(), err.read()), usage.ru_utime + usage.ru_stime
 
 
 def run_plain_trafilatura(warc: Path) -> dict:
@@ -189,16 +212,24 @@ def run_plain_trafilatura(warc: Path) -> dict:
     return {"pages": pages, "written": written, "wall_s": time.time() - start, "cpu_s": _self_cpu() - start_cpu}
 
 
+def library_versions(python: str = sys.executable) -> dict[str, str]:
+    """The versions of the libraries both sides use, in the venv of `python`."""
+    code = f"import json; from importlib.metadata import version; print(json.dumps({{n: version(n) for n in {SHARED_LIBRARIES!r}}}))"
+    done = subprocess.run([python, "-c", code], capture_output=True, text=True, check=False)
+    return json.loads(done.stdout) if done.returncode == 0 else {}
+
+
 def ensure_datatrove_venv() -> Path | None:
     python = DATATROVE_VENV / "bin" / "python"
     check = [str(python), "-c", "import datatrove.pipeline.extractors, datatrove.pipeline.readers, warcio, magic"]
-    if python.exists() and subprocess.run(check, capture_output=True, check=False).returncode == 0:
+    same = library_versions(str(python)) == library_versions() if python.exists() else False
+    if same and subprocess.run(check, capture_output=True, check=False).returncode == 0:
         return python
     print(f"bench-web: creating {DATATROVE_VENV} for datatrove (one time) ...", flush=True)
     steps = [
         [sys.executable, "-m", "venv", str(DATATROVE_VENV)],
         [str(python), "-m", "pip", "install", "-q", "--upgrade", "pip"],
-        [str(python), "-m", "pip", "install", "-q", *DATATROVE_PACKAGES],
+        [str(python), "-m", "pip", "install", "-q", "--upgrade", *DATATROVE_PACKAGES],
     ]
     for step in steps:
         done = subprocess.run(step, capture_output=True, text=True, check=False)
@@ -208,6 +239,9 @@ def ensure_datatrove_venv() -> Path | None:
     if subprocess.run(check, capture_output=True, check=False).returncode != 0:
         print("bench-web: datatrove skipped, it installed but does not import")
         return None
+    if library_versions(str(python)) != library_versions():
+        print(f"bench-web: datatrove skipped, its libraries {library_versions(str(python))} differ from ours")
+        return None
     return python
 
 
@@ -215,12 +249,10 @@ def run_datatrove(python: Path, warc: Path) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         driver = Path(tmp) / "driver.py"
         driver.write_text(DATATROVE_DRIVER)
-        proc = subprocess.run([str(python), str(driver), "throughput", str(warc.parent), warc.name, f"{tmp}/logs"],
-                              capture_output=True, text=True, check=False)
+        proc, cpu = _tree_cpu([str(python), str(driver), "throughput", str(warc.parent), warc.name, f"{tmp}/logs"])
         if proc.returncode != 0:
             return {"error": proc.stderr[-2000:]}
-        result = json.loads(proc.stdout.strip().splitlines()[-1])
-    return {"pages": 1041, **result}
+        return {**json.loads(proc.stdout.strip().splitlines()[-1]), "cpu_s": cpu}
 
 
 def datatrove_f1(python: Path) -> dict | None:
@@ -242,23 +274,51 @@ def datatrove_f1(python: Path) -> dict | None:
     return scores([page_counts(gold[k], predicted[k]) for k in sorted(gold)])
 
 
+def median_run(runs: list[dict]) -> dict:
+    """One system's rounds as one result: the last round's counts, the median CPU and wall seconds; a failed
+    round fails the system. Page counts must agree between rounds (the same input, counted each time)."""
+    failed = [r for r in runs if "error" in r]
+    if failed:
+        return failed[0]
+    if len({(r["pages"], r["written"]) for r in runs}) > 1:
+        return {"error": f"page counts differ between rounds: {[(r['pages'], r['written']) for r in runs]}"}
+    out = dict(runs[-1])
+    for key in ("cpu_s", "wall_s", "fixed_cpu_s"):
+        if key in out:
+            out[key] = statistics.median(r[key] for r in runs)
+    if "fixed_cpu_s" in out:
+        out["marginal_pages_per_cpu_s"] = statistics.median(r["marginal_pages_per_cpu_s"] for r in runs)
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--warc", type=Path, default=WARC)
     parser.add_argument("--skip-datatrove", action="store_true")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; CPU and wall are medians")
     args = parser.parse_args()
     if not args.warc.exists():
         print(f"bench-web: skipped, {args.warc} is absent")
         return 0
     core = min(os.sched_getaffinity(0))
     os.sched_setaffinity(0, {core})  # every system (and its children) on one core
-    results = {"plain trafilatura.extract (baseline)": run_plain_trafilatura(args.warc)}
-    results["codecorpus steps (read -> extract -> URL dedup)"] = run_plain_steps(args.warc)
-    results["  same, extraction in-process (no time limit)"] = run_plain_steps(args.warc, time_limit=False)
-    results["codecorpus run (Beam DirectRunner, 1 worker)"] = run_beam(args.warc)
     python = None if args.skip_datatrove else ensure_datatrove_venv()
+    systems = {
+        "plain trafilatura.extract (baseline)": lambda: run_plain_trafilatura(args.warc),
+        "codecorpus steps (read -> extract -> URL dedup)": lambda: run_plain_steps(args.warc),
+        "  same, extraction in-process (no time limit)": lambda: run_plain_steps(args.warc, time_limit=False),
+        "codecorpus run (Beam DirectRunner, 1 worker)": lambda: run_beam(args.warc),
+    }
     if python is not None:
-        results["datatrove WarcReader -> Trafilatura"] = run_datatrove(python, args.warc)
+        systems["datatrove WarcReader -> Trafilatura"] = lambda: run_datatrove(python, args.warc)
+    runs: dict[str, list[dict]] = {name: [] for name in systems}
+    for r in range(args.rounds):
+        for name, run in systems.items():
+            runs[name].append(run())
+            print(f"round {r + 1} {name.strip()}: {runs[name][-1].get('cpu_s', 'failed')}", flush=True)
+    results = {name: median_run(rs) for name, rs in runs.items()}
+    versions = {"codecorpus": library_versions(), **({"datatrove": library_versions(str(python))} if python else {})}
+    results["library versions"] = versions
     base = results["plain trafilatura.extract (baseline)"]
     base_rate = base["pages"] / base["cpu_s"]
     datatrove = results.get("datatrove WarcReader -> Trafilatura", {})
@@ -267,6 +327,8 @@ def main() -> int:
     print(f"{'system':<50}{'pages':>7}{'written':>9}{'CPU s':>8}{'pages/CPU-s':>13}{'x base':>8}{'x datatrove':>12}"
           f"{'wall p/s':>10}")
     for name, r in results.items():
+        if name == "library versions":
+            continue
         if "error" in r:
             print(f"{name:<50} failed: {r['error'][-300:]}")
             continue
@@ -280,6 +342,8 @@ def main() -> int:
             marginal = r["marginal_pages_per_cpu_s"]
             print(f"{'  (without its fixed ' + format(r['fixed_cpu_s'], '.1f') + ' CPU s of start-up)':<50}"
                   f"{'':>24}{marginal:>13.1f}{marginal / base_rate:>8.2f}")
+    print(f"medians of {args.rounds} interleaved rounds; libraries: "
+          + "; ".join(f"{side} " + ", ".join(f"{k} {v}" for k, v in libs.items()) for side, libs in versions.items()))
     if dt_rate:
         run = results["codecorpus run (Beam DirectRunner, 1 worker)"]
         if "error" not in run:

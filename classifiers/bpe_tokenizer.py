@@ -81,17 +81,24 @@ def fasttext_safe(tokens: list[str]) -> list[str]:
     return [("\u2581" + t) if t.startswith(_LABEL_PREFIX) else t for t in out]
 
 
-def vocabulary_is_fasttext_safe(tokenizer: Tokenizer) -> bool:
-    """True when no token of the vocabulary needs `fasttext_safe` (true of every byte-level BPE)."""
-    vocab = list(tokenizer.get_vocab())
-    return fasttext_safe(vocab) == vocab
+def fasttext_vocabulary(tokenizer: Tokenizer) -> list[str]:
+    """Token id -> its fastText word (`fasttext_safe` applied once per vocabulary entry, not per page)."""
+    words = [""] * tokenizer.get_vocab_size(with_added_tokens=True)
+    for token, i in tokenizer.get_vocab(with_added_tokens=True).items():
+        words[i] = token
+    return fasttext_safe(words)
 
 
-def fasttext_tokens(tokenizer: Tokenizer, text: str, *, safe_vocabulary: bool = False) -> list[str]:
-    """The tokenizer's tokens of `text`, safe to join with spaces into a fastText line (`safe_vocabulary`:
-    the caller checked `vocabulary_is_fasttext_safe`, so the per-token check is skipped)."""
-    tokens = tokenizer.encode(text, add_special_tokens=False).tokens
-    return tokens if safe_vocabulary else fasttext_safe(tokens)
+def fasttext_tokens(tokenizer: Tokenizer, text: str, *, vocabulary: list[str] | None = None) -> list[str]:
+    """The tokenizer's tokens of `text`, safe to join with spaces into a fastText line.
+
+    With `vocabulary` (`fasttext_vocabulary(tokenizer)`) the text is encoded by ids without offsets
+    (`encode_batch_fast`) and each id names an existing string: 1.3x faster on real pages than `.tokens`,
+    which computes offsets and builds a new string per token (issue 19); the words are the same."""
+    if vocabulary is None:
+        return fasttext_safe(tokenizer.encode(text, add_special_tokens=False).tokens)
+    ids = tokenizer.encode_batch_fast([text], add_special_tokens=False)[0].ids
+    return [vocabulary[i] for i in ids]
 
 
 def whitespace_tokens(text: str) -> list[str]:

@@ -117,7 +117,7 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     checked = _checked_setup(args, beam_args)
     if isinstance(checked, int):
         return checked
-    config, beam_args, options = checked
+    config, beam_args, _ = checked
     output = args.output.rstrip("/")
     try:
         lock = OutputLock(output)
@@ -133,12 +133,14 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     if lock.remote_caveat:
         print(f"codecorpus: {lock.remote_caveat}", file=sys.stderr)
     with lock:
-        return _run_locked(args, config, beam_args, options, output, lock)
+        return _run_locked(args, config, beam_args, output, lock)
 
 
-def _run_locked(args: argparse.Namespace, config, beam_args: list[str], options, output: str, lock) -> int:
+def _run_locked(args: argparse.Namespace, config, beam_args: list[str], output: str, lock) -> int:
     import apache_beam as beam
+    from apache_beam.options.pipeline_options import PipelineOptions
 
+    from pipeline.flink_rest import job_counters_for
     from pipeline.layout import RUN_LOG
     from pipeline.progress import (
         HEARTBEAT_SECONDS,
@@ -164,13 +166,18 @@ def _run_locked(args: argparse.Namespace, config, beam_args: list[str], options,
                      config.model_dump(mode="json"), runner_of(beam_args), beam_args)
 
     def run_beam(phase: str, build) -> None:
+        # Fresh options per phase: Beam's PortableRunner (Flink, Spark, job services) sets the runner of the
+        # options it ran to None, so a second pipeline on the same object ran on the launcher's DirectRunner.
+        phase_options = PipelineOptions(beam_args)
         board = CounterBoard() if in_process else None
-        p = beam.Pipeline(runner=in_process_runner(options, board) if board is not None else None, options=options)
+        runner = in_process_runner(phase_options, board) if board is not None else None
+        p = beam.Pipeline(runner=runner, options=phase_options)
         funnel = build(p)
         say(f"phase {phase}: started")
         started = time.time()
         run_with_progress(p, [stage for stage, _ in funnel.stages], board, stream, live=live,
-                          heartbeat_seconds=args.heartbeat or HEARTBEAT_SECONDS)
+                          heartbeat_seconds=args.heartbeat or HEARTBEAT_SECONDS,
+                          live_counters=job_counters_for(phase_options.get_all_options(), since=started))
         run_log.phase_done(phase, started)
         say(f"phase {phase}: finished in {time.time() - started:.1f} s")
 
@@ -260,8 +267,14 @@ def _run_phases_and_summarise(config, output: str, resume: bool, run_beam, recal
 
 def _check_mix(config, output: str, run_log) -> int:
     """Say at the end when the written mix misses the asked weights, and why; 5 if the config says fail."""
+    from pipeline.files import read_json_if_exists
+    from pipeline.layout import MANIFEST
     from pipeline.mix_check import off_target, write_off_target
+    from report.terminal import format_weights
 
+    manifest = read_json_if_exists(f"{output}/{MANIFEST}")
+    if manifest:
+        print("\nmix (" + MANIFEST + "):\n" + "\n".join(format_weights(manifest)))
     messages = off_target(config, output)
     write_off_target(output, messages, config)
     run_log.warnings += messages

@@ -307,7 +307,9 @@ def apply_verdicts(group: tuple[str, Iterable[Record]], verdicts: Iterable[tuple
     """Records of one id and their verdicts -> the kept record, or a Drop naming the survivor; a repeated id
     is kept once (the smallest by content, never by arrival) and the rest dropped as `duplicate_id`."""
     rid, group_records = group
-    records = sorted(group_records, key=lambda r: (r.text, repr(r.to_row())))  # ties by content
+    records = list(group_records)
+    if len(records) > 1:  # ties by content; the (rare) repeated id alone pays for the sort key
+        records.sort(key=lambda r: (r.text, repr(r.to_row())))
     others = sorted(v for v in verdicts if v[1] != rid)
     for extra in records[1:]:
         yield Drop(DUPLICATE_ID, extra.id, f"id {rid} seen more than once")

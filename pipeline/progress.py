@@ -7,8 +7,10 @@ while the job runs:
   `CounterBoard` as it completes. In-process Beam runs a fused stage's whole input as one bundle (one per
   worker in `multi_processing`), so the table fills in stage by stage while the clock ticks.
 - remote runners whose results have live metrics (Dataflow): `result.metrics().query()`, polled.
-- portable runners (Flink, Spark, Prism, the local job service): Beam's job API returns metrics only when
-  the job ends, so only the state and the clock are shown; the counters are in the runner's own UI.
+- Flink (`--flink_master` given): Beam's job API returns a portable runner's metrics only when the job
+  ends, so the counters are read from Flink's REST API instead (`pipeline.flink_rest`), polled.
+- other portable runners (Spark, Prism, the local job service): only the state and the clock are shown;
+  the counters are in the runner's own UI.
 On a terminal the display redraws in place; elsewhere (nohup, a batch log) it prints one timestamped line
 per heartbeat instead, so a log shows the run is alive and where it is.
 """
@@ -121,12 +123,20 @@ def in_process_runner(options, board: CounterBoard) -> LiveFnApiRunner:
 class ResultCounters:
     """Snapshots of a non-blocking PipelineResult: its state, and its live metrics when it has them."""
 
-    def __init__(self, result: Any, poll_seconds: float = REMOTE_POLL_SECONDS, finished: bool = False) -> None:
+    def __init__(
+        self,
+        result: Any,
+        poll_seconds: float = REMOTE_POLL_SECONDS,
+        finished: bool = False,
+        live_counters: Callable[[], dict[tuple[str, str], int]] | None = None,
+    ) -> None:
         from apache_beam.runners.portability.portable_runner import PipelineResult as PortableResult
 
         self._result = result
-        # Portable results cache the first metrics answer, and Beam's job API fills it only at the end.
+        # Portable results cache the first metrics answer, and Beam's job API fills it only at the end; a
+        # runner with its own live source (Flink's REST API) is asked through `live_counters` meanwhile.
         self._live = finished or not isinstance(result, PortableResult)
+        self._live_counters = None if finished else live_counters
         self._poll_seconds = poll_seconds
         self._last_poll = float("-inf")
         self._counters: dict[tuple[str, str], int] = {}
@@ -140,7 +150,9 @@ class ResultCounters:
             self._last_poll = now
             try:
                 self._state = str(self._result.state).rsplit(".", 1)[-1]
-                if self._live:
+                if self._live_counters is not None:
+                    self._counters = self._live_counters()
+                elif self._live:
                     self._counters = counters_from_query(self._result.metrics().query())
             except Exception as err:  # noqa: BLE001 - any service hiccup: the job goes on, the next poll retries
                 log.debug("progress: polling the job failed: %s", err)
@@ -250,12 +262,14 @@ def run_with_progress(
     stream: TextIO | None,
     live: bool = True,
     heartbeat_seconds: float = HEARTBEAT_SECONDS,
+    live_counters: Callable[[], dict[tuple[str, str], int]] | None = None,
 ):
     """Run `pipeline` to the end and return its result; with a `stream`, show progress on it meanwhile
     (a redrawn table when `live`, else heartbeat lines).
 
     `board` is the CounterBoard of a `LiveFnApiRunner` (in-process runs, where `run()` blocks), or None
-    for runners whose `run()` returns at once (then the result itself is polled). A failed job raises.
+    for runners whose `run()` returns at once (then the result itself is polled, or `live_counters` when the
+    runner has a live source of its own, e.g. `flink_rest.FlinkJobCounters`). A failed job raises.
     """
     if stream is None:
         result = pipeline.run()
@@ -273,7 +287,7 @@ def run_with_progress(
     try:
         result = pipeline.run()
         if board is None:
-            holder["result"] = ResultCounters(result)
+            holder["result"] = ResultCounters(result, live_counters=live_counters)
         result.wait_until_finish()
     except BaseException:
         display.stop(failed=True)

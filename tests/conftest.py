@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
+
+# Caches the pipeline keeps between runs (the decontamination index) go to a folder of this test session, not
+# the user's ~/.cache (CLI runs in subprocesses inherit it).
+os.environ.setdefault("CODECORPUS_CACHE", tempfile.mkdtemp(prefix="codecorpus-test-cache-"))
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ with such a venv's interpreter; the assertions stay in the tests. Exit code 3: t
     python tests/mix_read.py datasets <mix folder> <scratch folder>
     python tests/mix_read.py spark <mix folder> <scratch folder>
     python tests/mix_read.py mixreader <output folder> <length> <seed> <world size>
-    python tests/mix_read.py megatron <weight> <prefix> ...   (a Megatron blend)
+    python tests/mix_read.py megatron <end id> <vocab size> <scratch folder> <weight> <prefix> ...
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 UNUSABLE = 3  # the reader's package or runtime is missing: the caller skips or fails, as configured
 
@@ -91,12 +92,16 @@ def with_mixreader(out: Path, length: int, seed: int, world_size: int) -> dict:
     }
 
 
-def with_megatron(blend: list[str]) -> dict:
-    """megatron-core's blend parser on mixing.reader.megatron_blend's list, then its own IndexedDataset on
-    each prefix: every document, its sequence/document indices."""
+def with_megatron(end: int, vocab_size: int, scratch: Path, blend: list[str]) -> dict:
+    """megatron-core on mixing.reader.megatron_blend's list: its blend parser, its IndexedDataset on each
+    prefix (every document, the sequence/document indices), and the GPTDataset + BlendedDataset a Megatron
+    training run builds from `--data-path` (64-id samples, in one process: a gloo group of size 1 on a file)."""
     try:
         import megatron.core
         import numpy
+        import torch
+        from megatron.core.datasets.blended_megatron_dataset_builder import BlendedMegatronDatasetBuilder
+        from megatron.core.datasets.gpt_dataset import GPTDataset, GPTDatasetConfig
         from megatron.core.datasets.indexed_dataset import IndexedDataset
         from megatron.core.datasets.utils import get_blend_from_list
     except ImportError as e:
@@ -113,7 +118,19 @@ def with_megatron(blend: list[str]) -> dict:
             # Megatron's GPTDataset reads sample pieces with get(): here the tail of the last document.
             "last_tail": ds.get(len(ds) - 1, offset=1).tolist() if len(ds) else [],
         }
-    return {"version": megatron.core.__version__, "weights": weights, "prefixes": read}
+
+    # What GPTDataset asks of a tokenizer; the ids are the manifest's.
+    tokenizer = SimpleNamespace(eod=end, pad=end, vocab_size=vocab_size, unique_identifiers={"class": "test"})
+    torch.distributed.init_process_group("gloo", init_method=f"file://{scratch / 'process-group'}", rank=0,
+                                         world_size=1)
+    config = GPTDatasetConfig(random_seed=1, sequence_length=64, blend=(prefixes, weights), split="100,0,0",
+                              tokenizer=tokenizer, reset_position_ids=False, reset_attention_mask=False,
+                              eod_mask_loss=False, path_to_cache=str(scratch / "cache"))
+    train, _, _ = BlendedMegatronDatasetBuilder(GPTDataset, [200, 0, 0], lambda: True, config).build()
+    samples = [train[i] for i in range(len(train))]
+    return {"version": megatron.core.__version__, "weights": weights, "prefixes": read,
+            "samples": [[int(s["dataset_id"]), s["tokens"].tolist() + s["labels"][-1:].tolist(),
+                         s["labels"][:-1].tolist() == s["tokens"][1:].tolist()] for s in samples]}
 
 
 def main(argv: list[str]) -> None:
@@ -125,7 +142,7 @@ def main(argv: list[str]) -> None:
     elif kind == "mixreader":
         result = with_mixreader(Path(args[0]), *map(int, args[1:4]))
     elif kind == "megatron":
-        result = with_megatron(args)
+        result = with_megatron(int(args[0]), int(args[1]), Path(args[2]), args[3:])
     else:
         raise SystemExit(f"unknown reader {kind!r}")
     json.dump(result, sys.stdout)

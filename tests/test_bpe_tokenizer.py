@@ -1,15 +1,17 @@
 """The DeepSeek-style BPE: pre-split categories, deterministic training, fingerprints, fastText tokens."""
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from classifiers.bpe_tokenizer import (
     deepseek_style_pre_tokenizer,
     fasttext_tokens,
+    fasttext_vocabulary,
     fingerprint,
     load_tokenizer,
     train_bpe,
-    vocabulary_is_fasttext_safe,
     whitespace_tokens,
 )
 
@@ -75,10 +77,16 @@ def test_whitespace_tokens_keep_a_chinese_sentence_whole():
     assert whitespace_tokens("已知函数f(x)=x²，求最小值。 next") == ["已知函数f(x)=x²，求最小值。", "next"]
 
 
-def test_only_a_vocabulary_needing_no_escape_skips_the_check(tokenizer):
+def test_words_by_id_equal_the_escaped_tokens(tokenizer):
     from tokenizers import Tokenizer, models
 
-    assert vocabulary_is_fasttext_safe(tokenizer)  # byte-level BPE: never a separator inside a token
+    rng = random.Random(5)
+    alphabet = list("ab cd\t\n__label__x中文函数 ²=(){}#.,é\u00ad0123")
+    texts = ["", "a\tb\nc  d __label__x 中文", *("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 400)))
+                                                for _ in range(200))]
     odd = Tokenizer(models.WordLevel({"new york": 0, "[UNK]": 1}, unk_token="[UNK]"))
-    assert not vocabulary_is_fasttext_safe(odd)
-    assert fasttext_tokens(odd, "new york") == ["new\u2581york"]
+    for tok, extra in ((tokenizer, []), (odd, ["new york", "new york new"])):
+        vocabulary = fasttext_vocabulary(tok)
+        for text in texts + extra:
+            assert fasttext_tokens(tok, text, vocabulary=vocabulary) == fasttext_tokens(tok, text), repr(text)
+    assert fasttext_tokens(odd, "new york", vocabulary=fasttext_vocabulary(odd)) == ["new\u2581york"]

@@ -103,3 +103,28 @@ def test_index_file_is_reused_by_key_and_loaded_by_the_worker_not_pickled(tmp_pa
     paths["gsm8k"].write_text(paths["gsm8k"].read_text().replace("ferry", "barge"))  # benchmark changed: rebuilt
     write_index(config, str(out))
     assert (out / INDEX_FILE).read_bytes() != first
+
+
+def test_a_new_output_folder_copies_the_cached_index_instead_of_building_it(tmp_path, monkeypatch):
+    import filters.decontaminate
+
+    monkeypatch.setenv("CODECORPUS_CACHE", str(tmp_path / "cache"))
+    paths = write_benchmarks(tmp_path / "bench")
+    config = make_config(tmp_path, paths)
+    write_index(config, str(tmp_path / "a"))
+    built = (tmp_path / "a" / INDEX_FILE).read_bytes()
+    assert [p.read_bytes() for p in (tmp_path / "cache" / "decontamination").iterdir()] == [built]
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("the index was built again")
+
+    monkeypatch.setattr(filters.decontaminate.ContaminationIndex, "build", no_build)
+    write_index(config, str(tmp_path / "b"))
+    assert (tmp_path / "b" / INDEX_FILE).read_bytes() == built
+    paths["gsm8k"].write_text(paths["gsm8k"].read_text().replace("ferry", "barge"))  # another key: built
+    with pytest.raises(AssertionError, match="built again"):
+        write_index(config, str(tmp_path / "c"))
+    monkeypatch.undo()
+    monkeypatch.setenv("CODECORPUS_CACHE", "none")
+    write_index(config, str(tmp_path / "d"))
+    assert len(list((tmp_path / "cache" / "decontamination").iterdir())) == 1  # the cache was off

@@ -4,6 +4,7 @@ manifest against its JSON Schema, and the training-side reader."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import shutil
 import struct
@@ -217,23 +218,42 @@ def test_special_tokens_dataclass_defaults_are_deepseeks():
                                          "fim_end": FIM_END}
 
 
-def test_megatron_core_reads_the_output(tokenized_mix):
-    """Optional (`make check-megatron`): megatron-core, in a venv with torch, parses megatron_blend's list and
-    its own IndexedDataset reads every shard."""
+def test_megatron_core_reads_the_output(tokenized_mix, tmp_path):
+    """Optional (`make check-megatron`): megatron-core, in a venv with torch, parses megatron_blend's list, its
+    IndexedDataset reads every shard, and its GPTDataset + BlendedDataset (what a training run builds from
+    `--data-path`) cuts samples (64 ids + 1) that are a document's tail, whole documents and a document's head
+    of the shard they come from, or a slice of one document."""
     out = tokenized_mix / "a"
     m = json.loads((out / "mix_manifest.json").read_text())
     shards = [s["token_files"]["megatron"] for info in m["categories"].values() for s in info["shards"]]
     blend = megatron_blend(out)
     assert blend[::2] == [str(s["tokens"]) for s in shards]
     assert blend[1::2] == [str(out.resolve() / s["prefix"]) for s in shards]
-    got = read_elsewhere("CODECORPUS_MEGATRON_PYTHON", "megatron", *blend)
-    dtype = {"<u2": "uint16", "<i4": "int32"}[token_dtype(m["tokenizer"]["vocab_size"]).str]
+    end, vocab = m["tokenizer"]["special_tokens"]["end"]["id"], m["tokenizer"]["vocab_size"]
+    got = read_elsewhere("CODECORPUS_MEGATRON_PYTHON", "megatron", end, vocab, tmp_path, *blend)
+    dtype = {"<u2": "uint16", "<i4": "int32"}[token_dtype(vocab).str]
     assert list(got["prefixes"]) == blend[1::2] and got["weights"] == [float(s["tokens"]) for s in shards]
+    docs = {}
     for prefix, read in got["prefixes"].items():
-        ours = read_mmidx(Path(prefix))
+        docs[prefix] = ours = read_mmidx(Path(prefix))
         assert read["documents"] == ours and read["sequence_lengths"] == [len(d) for d in ours]
         assert read["document_indices"] == list(range(len(ours) + 1)) and read["last_tail"] == ours[-1][1:]
         assert read["dtype"] == dtype
+    assert len(got["samples"]) >= 200 and {d for d, _, _ in got["samples"]} == set(range(len(shards)))
+    inner = 0
+    for dataset_id, window, shifted in got["samples"]:
+        shard = docs[blend[1::2][dataset_id]]
+        ends = [i for i, t in enumerate(window) if t == end]
+        assert shifted and len(window) == 65
+        if not ends:  # inside one document
+            assert any(window == d[i : i + 65] for d in shard for i in range(len(d) - 64)), window
+            continue
+        assert any(d[len(d) - ends[0] - 1 :] == window[: ends[0] + 1] for d in shard)  # a document's tail
+        for a, b in itertools.pairwise(ends):  # the ids between two ends: one whole document, end included
+            assert window[a + 1 : b + 1] in shard
+            inner += 1
+        assert any(d[: 64 - ends[-1]] == window[ends[-1] + 1 :] for d in shard)  # the next one's head
+    assert inner > 0
 
 
 def test_the_reader_runs_where_beam_is_not_installed(tokenized_mix):
