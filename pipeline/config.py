@@ -30,7 +30,7 @@ from pydantic import (
 
 from classifiers.recall_selection import OTHER_LABEL
 from dedup.survivor import SurvivorRule
-from filters import code_rules
+from filters import code_rules, web_extract
 from filters import decontaminate as _decontam
 from mixing import fim as _fim
 from mixing import plan as _plan
@@ -210,23 +210,15 @@ class WebInputs(Section):
     paths_files: list[PathsFile] = Field(default_factory=list)
 
 
-class WebExtraction(Section):
-    """Main-text extraction of pages: the engine, what keeps code and math, and trafilatura's options.
+class WebExtraction(
+    pydantic.create_model("WebExtractionFields", __base__=Section, **dataclass_fields(web_extract.ExtractionOptions))
+):
+    """Main-text extraction of pages: the engine, what keeps code and math, and trafilatura's options (fields,
+    defaults and descriptions: `filters.web_extract.ExtractionOptions`), and the per-page time limit.
 
     Resiliparse is the default engine (docs/web-extraction.md, `make eval-extract` and `make bench`): article
     F1 within 0.01 of trafilatura's defaults at ~40x its speed; trafilatura stays selectable."""
 
-    engine: Literal["resiliparse", "trafilatura"] = Field(default="resiliparse", description="main-content engine")
-    discussion_comments: bool = Field(
-        default=True, description="keep answers and comments on Q&A/forum pages (there they are the content)"
-    )
-    fast: bool = Field(default=True, description="trafilatura: skip its fallback extractors (no F1 loss measured)")
-    favor_recall: bool = Field(default=False, description="trafilatura option")
-    favor_precision: bool = Field(default=False, description="trafilatura option")
-    include_comments: bool = Field(default=False, description="trafilatura: comments on every page")
-    include_tables: bool = Field(default=True, description="trafilatura option")
-    keep_code: bool = Field(default=True, description="code blocks keep line breaks, indentation, blank lines")
-    keep_math: bool = Field(default=True, description="MathJax/KaTeX/MathML/TeX images become LaTeX")
     timeout_s: float = Field(default=5.0, gt=0, le=3600, description="per page; slower pages are dropped")
 
     @pydantic.model_validator(mode="after")
