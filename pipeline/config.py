@@ -75,7 +75,7 @@ class GithubSource(Section):
         default=None, description="drop repositories created on or after this date (V2: 2023-11-01)"
     )
     max_file_bytes: int = Field(
-        default=1_000_000, gt=0, le=1 << 30, description="larger files are dropped as too_large"
+        default=_github.MAX_FILE_BYTES, gt=0, le=1 << 30, description="larger files are dropped as too_large"
     )
     max_archive_bytes: int = Field(
         default=_github.MAX_ARCHIVE_BYTES, gt=0, le=1 << 40,
@@ -85,7 +85,7 @@ class GithubSource(Section):
         default=_github.MAX_REPO_BYTES, gt=0, le=1 << 40,
         description="bytes of files read from one repository (a worker holds them at once): then repo_too_large",
     )
-    max_files_per_repo: int = Field(default=200_000, gt=0, le=100_000_000)
+    max_files_per_repo: int = Field(default=_github.MAX_FILES_PER_REPO, gt=0, le=100_000_000)
     max_archive_members: int = Field(
         default=_github.MAX_ARCHIVE_MEMBERS, gt=0, le=100_000_000,
         description="members of one archive (files, folders, links): the rest is archive_too_many_members",
