@@ -20,6 +20,7 @@ one record (one source file; the WARC's first page, recall off: one page trains 
 `python -c "import apache_beam"` with the runner's modules (target: < 3 CPU-s beyond those imports).
 
     make bench-cost          # or: .venv/bin/python -m benchmarks.bench_cost [--rounds 3] [--repos DIR] [--warc F...]
+                             #     [--fixed-only]
 """
 from __future__ import annotations
 
@@ -142,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repos", type=Path, default=DEFAULT_REPOS, help="folder of checked-out repositories")
     parser.add_argument("--warc", type=Path, nargs="*", default=[DEFAULT_WARC])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--fixed-only", action="store_true", help="only the one-record runs (the fixed cost)")
     args = parser.parse_args(argv)
     repos = sorted(p for p in args.repos.iterdir() if p.is_dir()) if args.repos.is_dir() else []
     missing = [str(p) for p in [*args.warc, SHARED / "benchmarks"] if not p.exists()]
@@ -168,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
             for name, config in one.items():
                 fixed[name].append(cli_cpu(config, work / f"one-{name}-{r}", resume=False))
             print(f"round {r + 1} one-record runs: " + ", ".join(f"{k} {v[-1]:.1f}" for k, v in fixed.items()), flush=True)
-            for name, (config, _) in paths.items():
+            for name, (config, _) in ({} if args.fixed_only else paths).items():
                 runs[name].append(phase_costs(config, work / f"out-{name}-{r}"))
                 print(f"round {r + 1} {name}: " + ", ".join(f"{k} {v:.1f}" for k, v in runs[name][-1].items()),
                       flush=True)
@@ -176,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nFixed cost per run (medians of {args.rounds}): importing Beam {imports:.2f} CPU-s; one-record run, "
           + ", ".join(f"{k} {statistics.median(fixed[k]):.2f} ({statistics.median(fixed[k]) - imports:.2f} beyond)"
                       for k in one))
+    if args.fixed_only:
+        return 0
     print(f"\nCPU-seconds (medians of {args.rounds} interleaved rounds; fixed = a run whose phases are all done)")
     print(f"{'path':<6}{'input MB':>10}{'fixed s':>9}" + "".join(f"{p + ' s/MB':>14}" for p in PHASES)
           + f"{'total s/MB':>12}{'CPU-h/TB':>10}{'at scale':>10}")

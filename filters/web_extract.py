@@ -17,6 +17,8 @@ import itertools
 import re
 import urllib.parse
 from copy import deepcopy
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import lxml.html
 from lxml import etree
@@ -27,6 +29,30 @@ from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.html import HTMLTree
 
 ENGINES = ("resiliparse", "trafilatura")
+
+
+def _option(default: Any, description: str) -> Any:
+    return field(default=default, metadata={"description": description})
+
+
+@dataclass(frozen=True)
+class ExtractionOptions:
+    """The options of `extract_text` a run sets, each default defined once here: config `web.extraction` is a
+    validated model built from this class (`pipeline.config.WebExtraction`), and `extract_text`'s keyword
+    defaults read `DEFAULT_OPTIONS`."""
+
+    engine: Literal["resiliparse", "trafilatura"] = _option("resiliparse", "main-content engine")
+    discussion_comments: bool = _option(True, "keep answers and comments on Q&A/forum pages (there they are the content)")
+    fast: bool = _option(True, "trafilatura: skip its fallback extractors (no F1 loss measured)")
+    favor_recall: bool = _option(False, "trafilatura option")
+    favor_precision: bool = _option(False, "trafilatura option")
+    include_comments: bool = _option(False, "trafilatura: comments on every page")
+    include_tables: bool = _option(True, "trafilatura option")
+    keep_code: bool = _option(True, "code blocks keep line breaks, indentation, blank lines")
+    keep_math: bool = _option(True, "MathJax/KaTeX/MathML/TeX images become LaTeX")
+
+
+DEFAULT_OPTIONS = ExtractionOptions()
 # trafilatura drops empty lines even inside <pre>; a line holding this one space survives and is undone.
 _BLANK_LINE_MARK = " "
 _BLANK_LINE_MARK_RE = re.compile(r"(?m)^ $")
@@ -726,17 +752,17 @@ def extract_text(
     html: str | bytes,
     url: str = "",
     *,
-    engine: str = "resiliparse",
-    discussion_comments: bool = True,
+    engine: str = DEFAULT_OPTIONS.engine,
+    discussion_comments: bool = DEFAULT_OPTIONS.discussion_comments,
     prune: bool = True,
     fallback: bool = True,
-    fast: bool = True,
-    favor_recall: bool = False,
-    favor_precision: bool = False,
-    include_comments: bool = False,
-    include_tables: bool = True,
-    keep_code: bool = True,
-    keep_math: bool = True,
+    fast: bool = DEFAULT_OPTIONS.fast,
+    favor_recall: bool = DEFAULT_OPTIONS.favor_recall,
+    favor_precision: bool = DEFAULT_OPTIONS.favor_precision,
+    include_comments: bool = DEFAULT_OPTIONS.include_comments,
+    include_tables: bool = DEFAULT_OPTIONS.include_tables,
+    keep_code: bool = DEFAULT_OPTIONS.keep_code,
+    keep_math: bool = DEFAULT_OPTIONS.keep_math,
 ) -> str:
     """The main text of `html` (str, or UTF-8 bytes) as plain text ("" when the page has none). Code blocks
     keep their lines and math its LaTeX (see the module docstring). `discussion_comments` keeps comments on

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 
-import xxhash
+from mixing.seeded import seeded_hash
 
 FIM_BEGIN = "<\uff5cfim\u2581begin\uff5c>"
 FIM_HOLE = "<\uff5cfim\u2581hole\uff5c>"
@@ -23,7 +23,7 @@ FIM_RATE = 0.5  # SPEC §4
 
 def fim_rng(doc_id: str, seed: int) -> random.Random:
     """A generator private to this document: its draws depend only on (seed, id)."""
-    return random.Random(xxhash.xxh64_intdigest(f"fim\x00{seed}\x00{doc_id}".encode("utf-8", "surrogatepass")))
+    return random.Random(seeded_hash("fim", seed, doc_id))
 
 
 def psm(prefix: str, middle: str, suffix: str, *, end: str) -> str:

@@ -21,8 +21,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
-import xxhash
-
+from mixing.seeded import seeded_hash
 from pipeline.schema import CATEGORY_TABLE
 
 GROUPS = ("code", "math", "text")
@@ -152,18 +151,13 @@ def plan_mix(
     return MixPlan(seed, short_policy, max_repeats, total_tokens, total, groups, categories)
 
 
-def _unit(*parts: object) -> int:
-    """A stable 64-bit hash of `parts` (never Python's per-process `hash()`)."""
-    return xxhash.xxh64_intdigest("\x00".join(str(p) for p in parts).encode("utf-8", "surrogatepass"))
-
-
 def copies(doc_id: str, rate: float, seed: int) -> int:
     """How many times this document enters the mix: floor(rate), plus one with probability frac(rate)."""
     whole = math.floor(rate)
     frac = rate - whole
-    return whole + (1 if _unit("sample", seed, doc_id) / 2**64 < frac else 0)
+    return whole + (1 if seeded_hash("sample", seed, doc_id) / 2**64 < frac else 0)
 
 
 def shuffle_key(doc_id: str, copy: int, seed: int) -> int:
     """The copy's place in the global shuffle: its shard is key % num_shards, its row order the key."""
-    return _unit("shuffle", seed, doc_id, copy)
+    return seeded_hash("shuffle", seed, doc_id, copy)

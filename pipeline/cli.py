@@ -267,8 +267,14 @@ def _run_phases_and_summarise(config, output: str, resume: bool, run_beam, recal
 
 def _check_mix(config, output: str, run_log) -> int:
     """Say at the end when the written mix misses the asked weights, and why; 5 if the config says fail."""
+    from pipeline.files import read_json_if_exists
+    from pipeline.layout import MANIFEST
     from pipeline.mix_check import off_target, write_off_target
+    from report.terminal import format_weights
 
+    manifest = read_json_if_exists(f"{output}/{MANIFEST}")
+    if manifest:
+        print("\nmix (" + MANIFEST + "):\n" + "\n".join(format_weights(manifest)))
     messages = off_target(config, output)
     write_off_target(output, messages, config)
     run_log.warnings += messages

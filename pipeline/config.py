@@ -30,7 +30,7 @@ from pydantic import (
 
 from classifiers.recall_selection import OTHER_LABEL
 from dedup.survivor import SurvivorRule
-from filters import code_rules
+from filters import code_rules, web_extract
 from filters import decontaminate as _decontam
 from mixing import fim as _fim
 from mixing import plan as _plan
@@ -75,7 +75,7 @@ class GithubSource(Section):
         default=None, description="drop repositories created on or after this date (V2: 2023-11-01)"
     )
     max_file_bytes: int = Field(
-        default=1_000_000, gt=0, le=1 << 30, description="larger files are dropped as too_large"
+        default=_github.MAX_FILE_BYTES, gt=0, le=1 << 30, description="larger files are dropped as too_large"
     )
     max_archive_bytes: int = Field(
         default=_github.MAX_ARCHIVE_BYTES, gt=0, le=1 << 40,
@@ -85,7 +85,7 @@ class GithubSource(Section):
         default=_github.MAX_REPO_BYTES, gt=0, le=1 << 40,
         description="bytes of files read from one repository (a worker holds them at once): then repo_too_large",
     )
-    max_files_per_repo: int = Field(default=200_000, gt=0, le=100_000_000)
+    max_files_per_repo: int = Field(default=_github.MAX_FILES_PER_REPO, gt=0, le=100_000_000)
     max_archive_members: int = Field(
         default=_github.MAX_ARCHIVE_MEMBERS, gt=0, le=100_000_000,
         description="members of one archive (files, folders, links): the rest is archive_too_many_members",
@@ -210,23 +210,15 @@ class WebInputs(Section):
     paths_files: list[PathsFile] = Field(default_factory=list)
 
 
-class WebExtraction(Section):
-    """Main-text extraction of pages: the engine, what keeps code and math, and trafilatura's options.
+class WebExtraction(
+    pydantic.create_model("WebExtractionFields", __base__=Section, **dataclass_fields(web_extract.ExtractionOptions))
+):
+    """Main-text extraction of pages: the engine, what keeps code and math, and trafilatura's options (fields,
+    defaults and descriptions: `filters.web_extract.ExtractionOptions`), and the per-page time limit.
 
     Resiliparse is the default engine (docs/web-extraction.md, `make eval-extract` and `make bench`): article
     F1 within 0.01 of trafilatura's defaults at ~40x its speed; trafilatura stays selectable."""
 
-    engine: Literal["resiliparse", "trafilatura"] = Field(default="resiliparse", description="main-content engine")
-    discussion_comments: bool = Field(
-        default=True, description="keep answers and comments on Q&A/forum pages (there they are the content)"
-    )
-    fast: bool = Field(default=True, description="trafilatura: skip its fallback extractors (no F1 loss measured)")
-    favor_recall: bool = Field(default=False, description="trafilatura option")
-    favor_precision: bool = Field(default=False, description="trafilatura option")
-    include_comments: bool = Field(default=False, description="trafilatura: comments on every page")
-    include_tables: bool = Field(default=True, description="trafilatura option")
-    keep_code: bool = Field(default=True, description="code blocks keep line breaks, indentation, blank lines")
-    keep_math: bool = Field(default=True, description="MathJax/KaTeX/MathML/TeX images become LaTeX")
     timeout_s: float = Field(default=5.0, gt=0, le=3600, description="per page; slower pages are dropped")
 
     @pydantic.model_validator(mode="after")

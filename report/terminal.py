@@ -59,6 +59,20 @@ def format_decontamination(run: RunData) -> list[str]:
     return lines
 
 
+def format_weights(manifest: dict[str, Any]) -> list[str]:
+    """The mix groups, asked against achieved, with the tokens available, targeted and written (80 columns);
+    printed at the end of `codecorpus run` and in the report."""
+    header = (f"{'group':<7}{'asked':>7}{'achieved':>9}{'status':>13}{'available':>10}{'target':>10}"
+              f"{'written':>10}{'rate':>8}")
+    lines = [header]
+    for g, w in manifest["weights"].items():
+        lines.append(
+            f"{g[:6]:<7}{w['asked']:>7.1%}{w['achieved']:>9.1%}{w['status'][:12]:>13}{human(w['available_tokens']):>10}"
+            f"{human(w['target_tokens']):>10}{human(w['tokens']):>10}{w['rate']:>8.3f}"
+        )
+    return lines
+
+
 def format_mix(run: RunData) -> list[str]:
     m = run.manifest
     if not m:
@@ -77,13 +91,7 @@ def format_mix(run: RunData) -> list[str]:
     fim = f"PSM at rate {m['fim']['rate']:g}" if m["fim"]["enabled"] else "off"
     lines.append(f"short groups: {b['short_policy']} (max repeats {b['max_repeats']:g}); FIM: {fim}")
     lines.append("")
-    lines.append(f"{'group':<7}{'asked':>7}{'achieved':>9}{'status':>13}{'available':>10}{'target':>10}{'written':>10}"
-                 f"{'rate':>8}")
-    for g, w in m["weights"].items():
-        lines.append(
-            f"{g[:6]:<7}{w['asked']:>7.1%}{w['achieved']:>9.1%}{w['status'][:12]:>13}{human(w['available_tokens']):>10}"
-            f"{human(w['target_tokens']):>10}{human(w['tokens']):>10}{w['rate']:>8.3f}"
-        )
+    lines += format_weights(m)
     lines += textwrap.wrap("groups: " + "; ".join(f"{g} = {', '.join(w['categories'])}" for g, w in m["weights"].items()),
                            WIDTH, subsequent_indent="  ")
     lines += format_off_target(run)

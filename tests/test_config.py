@@ -89,3 +89,15 @@ def test_one_table_maps_recall_labels_categories_and_mix_groups():
     assert {group_of(c.name, "code") for c in CATEGORY_TABLE} == set(GROUPS)
     assert all(group_of(c.name, "code") == c.group for c in CATEGORY_TABLE)
     assert PAGE_CATEGORIES == ("code_web", "math_web", "text")
+
+
+def test_extraction_defaults_have_one_home():
+    """extract_text's keyword defaults and config web.extraction both come from ExtractionOptions."""
+    import inspect
+
+    from filters.web_extract import DEFAULT_OPTIONS, extract_text
+    from pipeline.config import WebExtraction
+
+    params = inspect.signature(extract_text).parameters
+    options = WebExtraction().model_dump(exclude={"timeout_s"})
+    assert options == {name: params[name].default for name in options} == vars(DEFAULT_OPTIONS)

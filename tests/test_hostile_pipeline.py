@@ -93,6 +93,7 @@ def test_run_finishes_in_bounded_time_and_memory(hostile_run):
     print(f"\nhostile run: {hostile_run.wall_s:.1f} s wall, peak RSS {hostile_run.max_rss_bytes / 1e6:.0f} MB")
     assert hostile_run.max_rss_bytes < MAX_RSS_BYTES
     assert "accounting: every record is written or counted" in hostile_run.stdout
+    assert "mix (mix_manifest.json):\ngroup    asked achieved" in hostile_run.stdout  # the mix's table at the end
 
 
 def test_every_hostile_case_is_a_named_drop(hostile_run):
