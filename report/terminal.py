@@ -61,14 +61,16 @@ def format_decontamination(run: RunData) -> list[str]:
 
 def format_weights(manifest: dict[str, Any]) -> list[str]:
     """The mix groups, asked against achieved, with the tokens available, targeted and written (80 columns);
-    printed at the end of `codecorpus run` and in the report."""
+    printed at the end of `codecorpus run` and in the report. A field a manifest lacks (an older run's, a
+    hand-made one) shows as 0: the end of a run never fails on its summary."""
     header = (f"{'group':<7}{'asked':>7}{'achieved':>9}{'status':>13}{'available':>10}{'target':>10}"
               f"{'written':>10}{'rate':>8}")
     lines = [header]
-    for g, w in manifest["weights"].items():
+    for g, w in manifest.get("weights", {}).items():
+        n = {k: w.get(k, 0) for k in ("asked", "achieved", "available_tokens", "target_tokens", "tokens", "rate")}
         lines.append(
-            f"{g[:6]:<7}{w['asked']:>7.1%}{w['achieved']:>9.1%}{w['status'][:12]:>13}{human(w['available_tokens']):>10}"
-            f"{human(w['target_tokens']):>10}{human(w['tokens']):>10}{w['rate']:>8.3f}"
+            f"{g[:6]:<7}{n['asked']:>7.1%}{n['achieved']:>9.1%}{str(w.get('status', '?'))[:12]:>13}"
+            f"{human(n['available_tokens']):>10}{human(n['target_tokens']):>10}{human(n['tokens']):>10}{n['rate']:>8.3f}"
         )
     return lines
 
