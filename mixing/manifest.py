@@ -56,13 +56,14 @@ class ShardInfo:
         return asdict(self)
 
 
-def software_versions() -> dict[str, str]:
-    """Versions of the packages that made the output ("absent" for one not installed) and of Python."""
+def software_versions(names: tuple[str, ...] = SOFTWARE) -> dict[str, str]:
+    """Versions of the packages `names` ("absent" for one not installed) and of Python: by default those that
+    made the output."""
     import platform
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}
-    for name in SOFTWARE:
+    for name in names:
         try:
             out[name] = version(name)
         except PackageNotFoundError:

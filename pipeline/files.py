@@ -53,6 +53,11 @@ def read_json(path: str) -> Any:
         return json.loads(fh.read().decode("utf-8"))
 
 
+def read_text_if_exists(path: str) -> str | None:
+    """The UTF-8 text at `path`, stripped, or None when there is no such file."""
+    return read_bytes(path).decode("utf-8", errors="replace").strip() if FileSystems.exists(path) else None
+
+
 def read_json_if_exists(path: str) -> Any | None:
     """`read_json(path)`, or None when there is no such file."""
     return read_json(path) if FileSystems.exists(path) else None

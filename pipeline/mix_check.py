@@ -8,11 +8,9 @@ from its asked weight, each with the reason; `codecorpus run` prints them at the
 """
 from __future__ import annotations
 
-from apache_beam.io.filesystems import FileSystems
-
 from pipeline import layout
 from pipeline.config import Config
-from pipeline.files import read_json_if_exists, write_json
+from pipeline.files import read_json_if_exists, read_text_if_exists, write_json
 from pipeline.schema import recall_category_of_group
 
 
@@ -24,10 +22,9 @@ def _recall_reason(config: Config, output_dir: str, group: str) -> str:
         return ""
     if not config.recall.enabled:
         return "recall.enabled is false, so no web page is classified as " + output_category
-    skipped = layout.under(output_dir, layout.RECALL_SKIPPED)
-    if FileSystems.exists(skipped):
-        with FileSystems.open(skipped) as fh:
-            return "the recall was skipped: " + fh.read().decode("utf-8").strip()
+    skipped = read_text_if_exists(layout.under(output_dir, layout.RECALL_SKIPPED))
+    if skipped is not None:
+        return "the recall was skipped: " + skipped
     summary = read_json_if_exists(layout.under(output_dir, layout.RECALL_SUMMARY))
     if summary is None:
         return "the recall did not run (no web pages were collected)"

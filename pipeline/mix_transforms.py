@@ -207,9 +207,13 @@ def special_tokens_for(config: Config, counter: TokenCounter) -> SpecialTokens:
 
 def mix_counter(config: Config) -> TokenCounter:
     """The mix's token counter, its special tokens checked against the tokenizer (a wrong one fails here, at
-    pipeline construction, naming `mix.special_tokens.<name>`)."""
+    pipeline construction, naming `mix.special_tokens.<name>`; a file that does not load names `tokenizer.path`)."""
     path = config.tokenizer.path
     counter = TokenCounter(config.resolve(path) if path else None, read_bytes=read_bytes)
+    try:
+        counter.setup()
+    except ValueError as err:  # an unreadable file or no tokenizer.json: name the key
+        raise ValueError(f"tokenizer.path: {err}") from None
     counter.special = special_tokens_for(config, counter)
     if path:
         needed = (("fim_begin", "fim_hole", "fim_end", "end") if config.mix.fim.enabled else ()) + (

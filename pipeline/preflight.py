@@ -78,9 +78,8 @@ def tokenizer_problems(config: Config) -> list[str]:
 
     try:
         mix_counter(config)
-    except ValueError as err:
-        message = str(err)
-        return [f"tokenizer.path: {message}" if message.startswith("cannot load tokenizer") else message]
+    except ValueError as err:  # names tokenizer.path or mix.special_tokens.<name>
+        return [str(err)]
     return []
 
 

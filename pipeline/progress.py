@@ -26,6 +26,8 @@ from typing import Any, TextIO
 from apache_beam.runners.portability.fn_api_runner import fn_runner
 from apache_beam.runners.runner import PipelineState
 
+from pipeline.run_log import utc_timestamp
+
 log = logging.getLogger(__name__)
 
 # How often the table is redrawn, and how often a remote service is asked for metrics (API quotas).
@@ -186,8 +188,8 @@ def _clock(seconds: float) -> str:
 
 
 def timestamp() -> str:
-    """UTC wall time for log lines (a batch log is read beside other machines' logs)."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    """UTC wall time now, for log lines (`run_log.utc_timestamp`)."""
+    return utc_timestamp()
 
 
 def render_heartbeat(stages: list[str], snap: Snapshot, elapsed: float) -> str:

@@ -10,8 +10,9 @@ import json
 import platform
 import time
 from dataclasses import asdict, dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
+
+from mixing.manifest import software_versions
 
 # The software whose version decides output bytes or speed; reported as installed.
 PACKAGES = ("codecorpus", "apache-beam", "trafilatura", "tokenizers", "fasttext-wheel", "datasketch", "pyarrow",
@@ -19,16 +20,12 @@ PACKAGES = ("codecorpus", "apache-beam", "trafilatura", "tokenizers", "fasttext-
 
 
 def package_versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = "absent"
-    return out
+    return software_versions(PACKAGES)
 
 
-def _utc(t: float) -> str:
+def utc_timestamp(t: float | None = None) -> str:
+    """UTC wall time (now, or epoch seconds `t`) as the run log and log lines write it (a batch log is read
+    beside other machines' logs)."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 
 
@@ -58,14 +55,14 @@ class RunLog:
     warnings: list[str] = field(default_factory=list)
 
     def phase_done(self, phase: str, started: float) -> None:
-        self.phases.append(PhaseTime(phase, _utc(started), round(time.time() - started, 3)))
+        self.phases.append(PhaseTime(phase, utc_timestamp(started), round(time.time() - started, 3)))
 
     def finish(self, exit_code: int, warnings: list[str]) -> None:
         self.ended, self.exit_code, self.warnings = time.time(), exit_code, list(warnings)
 
     def to_json(self) -> bytes:
         doc = asdict(self)
-        doc["started"] = _utc(self.started)
-        doc["ended"] = _utc(self.ended) if self.ended is not None else None
+        doc["started"] = utc_timestamp(self.started)
+        doc["ended"] = utc_timestamp(self.ended) if self.ended is not None else None
         doc["seconds"] = round((self.ended or time.time()) - self.started, 3)
         return (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode("utf-8")

@@ -31,7 +31,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipeline import layout
 from pipeline.accounting import StageCounts, read_funnel
-from pipeline.files import read_bytes, read_json
+from pipeline.files import read_json, read_text_if_exists
 
 # The files read, by their names in `pipeline.layout` (the report imports no Beam transform or model).
 COUNTS = layout.RUN_COUNTS
@@ -76,13 +76,6 @@ class RunData:
     notes: list[str] = field(default_factory=list)  # what is absent or unreadable, in words
 
 
-def _read_text(path: str) -> str:
-    """The file's text, stripped; "" when it is absent."""
-    if not FileSystems.exists(path):
-        return ""
-    return read_bytes(path).decode("utf-8", errors="replace").strip()
-
-
 def _optional(run: RunData, rel: str) -> Any:
     path = f"{run.output_dir}/{rel}"
     if not FileSystems.exists(path):
@@ -111,7 +104,7 @@ def load_run(output_dir: str) -> RunData:
     run.histograms = _read_histograms(run)
     run.recall_summary = _optional(run, RECALL_SUMMARY) if run.histograms else None
     run.recall_iterations = _read_recall_iterations(run)
-    run.recall_skipped = _read_text(f"{output_dir}/{RECALL_SKIPPED}")
+    run.recall_skipped = read_text_if_exists(f"{output_dir}/{RECALL_SKIPPED}") or ""
     if run.manifest is not None:
         run.off_target = _optional(run, OFF_TARGET)
     run.run_log = _optional(run, RUN_LOG)

@@ -199,4 +199,5 @@ def test_report_says_why_the_mix_is_off_target_and_the_recall_weak_or_skipped():
 def test_sample_report_shows_the_end_of_run_mix_check(run_dir, capsys):
     assert main(["report", str(run_dir)]) == 0
     out = capsys.readouterr().out
-    assert "on target: every group within" in out or "OFF TARGET" in out
+    # the sample writes 60.1 / 9.5 / 30.4% against 60 / 10 / 30% asked: within the 2% tolerance
+    assert "on target: every group within 2.0% of its asked weight" in out and "OFF TARGET" not in out

@@ -8,9 +8,7 @@ hanging `make test`; the job service is started on a free loopback port and alwa
 """
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -21,23 +19,13 @@ import pytest
 
 from pipeline.accounting import accounting_errors, read_funnel
 from tests.conftest import output_tree, sample_config
+from tools.flink.cluster import stop_group
 
 pytestmark = pytest.mark.runners
 
 REPO = Path(__file__).resolve().parent.parent
 RUN_TIMEOUT_S = 180  # a run takes 2-5 s here; the bound only stops a hang
 READY_TIMEOUT_S = 60  # job service start-up, ~2 s here
-
-
-def _stop_group(proc: subprocess.Popen, grace_s: float = 5) -> None:
-    """SIGTERM then SIGKILL the process group of `proc` (it and every worker it started)."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        if proc.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, sig)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(grace_s)
 
 
 _CONFIG: list[Path] = []
@@ -62,10 +50,10 @@ def run_cli(output: Path, *beam_args: str, timeout: float = RUN_TIMEOUT_S) -> su
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        _stop_group(proc)
+        stop_group(proc, grace_s=5)
         pytest.fail(f"codecorpus run {' '.join(beam_args)} did not finish in {timeout} s")
     finally:
-        _stop_group(proc)
+        stop_group(proc, grace_s=5)
     result = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
     assert result.returncode == 0, f"exit {result.returncode}\n{stdout}\n{stderr[-4000:]}"
     return result
@@ -117,7 +105,7 @@ def job_endpoint(tmp_path_factory):
                 channel.close()
             yield f"localhost:{port}"
         finally:
-            _stop_group(proc)
+            stop_group(proc, grace_s=5)
 
 
 def test_multi_processing_gives_the_same_bytes(reference, tmp_path):

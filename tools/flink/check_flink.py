@@ -74,12 +74,6 @@ def differences(reference: dict[str, bytes], other: dict[str, bytes]) -> list[st
             for name in sorted(reference.keys() | other.keys()) if reference.get(name) != other.get(name)]
 
 
-def rest_counters(cluster: FlinkCluster, job_ids: set[str]) -> dict[tuple[str, str], int]:
-    """Beam's user counters of these Flink jobs as Flink's REST API serves them (`pipeline.flink_rest`, which
-    the live progress reads too): (namespace, name) -> value summed over steps and jobs."""
-    return FlinkRest(cluster.master).counters(job_ids)
-
-
 LIVE_LINE = re.compile(r" running [\d:]+: \d+/\d+ stages have records; latest (\S+): in ([\d,]+)")
 
 
@@ -159,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
                       progress=("auto", "--heartbeat", "2") if parallelism == 2 else ("never",))
                 jobs = {job["jid"] for job in cluster.rest("/jobs/overview")["jobs"]} - before
                 rest_mismatches += [f"{name}: {m}" for m in counter_mismatches(
-                    outputs[name], rest_counters(cluster, jobs))]
+                    outputs[name], FlinkRest(cluster.rest_url).counters(jobs))]
             print("Flink jobs (REST API):\n" + "\n".join(flink_job_summary(cluster)), flush=True)
         finally:
             job_server.stop()

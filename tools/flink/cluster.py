@@ -9,16 +9,16 @@ a free loopback port chosen at start. The processes run in the foreground of the
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from pipeline.flink_rest import FlinkRest
 
 READY_TIMEOUT_S = 120  # ~20-35 s here on a busy machine
 
@@ -125,8 +125,7 @@ class FlinkCluster:
         raise RuntimeError(f"Flink had not registered {self.slots} slots after {READY_TIMEOUT_S} s; see {self.log_dir}")
 
     def rest(self, path: str) -> dict:
-        with urllib.request.urlopen(self.rest_url + path, timeout=10) as resp:
-            return json.loads(resp.read())
+        return FlinkRest(self.rest_url, timeout_s=10).get(path)
 
     def stop(self) -> None:
         for proc in reversed(self.procs):
