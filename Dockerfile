@@ -20,6 +20,8 @@ COPY filters ./filters
 COPY dedup ./dedup
 COPY repos ./repos
 COPY classifiers ./classifiers
+COPY mixing ./mixing
+COPY report ./report
 COPY configs ./configs
 RUN pip wheel --no-cache-dir --no-deps --wheel-dir /dist .
 

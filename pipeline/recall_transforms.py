@@ -42,10 +42,10 @@ from classifiers.recall_selection import (
     path_is_annotated,
     related_label,
     score_bin,
-    seeded_rank,
 )
 from pipeline.config import Config, SeedFile
 from pipeline.record import Drop, Record, stable_id
+from pipeline.seeded import seeded_rank
 from pipeline.sinks import WriteParquetShards
 from pipeline.stages import Funnel
 

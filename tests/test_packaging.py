@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-PACKAGES = ("pipeline", "filters", "dedup", "repos", "classifiers", "configs")
+PACKAGES = ("pipeline", "filters", "dedup", "repos", "classifiers", "configs", "mixing", "report")
 BUILD_TIMEOUT_S = 300
 
 
