@@ -72,7 +72,7 @@ def user_annotations(config: Config) -> list[Annotation]:
     path = config.recall.annotations_file
     if not path:
         return []
-    path = config.resolve(path)
+    path = path.resolved
     try:
         text = _read_text(path)
     except OSError as err:
@@ -108,7 +108,7 @@ def train_iteration(config: Config, iter_dir: str, iteration: int, n_examples: i
     if config.recall.tokens == "whitespace":
         tokenizer = None
     elif tok.path:
-        tokenizer = load_tokenizer(config.resolve(tok.path))
+        tokenizer = load_tokenizer(tok.path.resolved)
     else:
         # A seeded sample of the training pages, so the BPE's cost stays bounded as the seed grows.
         keep = tok.train_max_docs / max(1, n_examples)
