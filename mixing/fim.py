@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 
-from mixing.seeded import seeded_hash
+from pipeline.seeded import seeded_hash
 
 FIM_BEGIN = "<\uff5cfim\u2581begin\uff5c>"
 FIM_HOLE = "<\uff5cfim\u2581hole\uff5c>"

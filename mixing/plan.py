@@ -21,8 +21,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
-from mixing.seeded import seeded_hash
 from pipeline.schema import CATEGORY_TABLE
+from pipeline.seeded import seeded_hash
 
 GROUPS = ("code", "math", "text")
 DEFAULT_WEIGHTS = {"code": 0.6, "math": 0.1, "text": 0.3}  # SPEC §4

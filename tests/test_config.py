@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import pickle
+from pathlib import Path
+
 import pytest
 
 from pipeline.config import ConfigError, bundled_config_path, load_config, parse_config
@@ -27,9 +30,30 @@ def test_out_of_range_and_wrong_type_are_reported():
 
 
 def test_relative_paths_resolve_against_config_folder(tmp_path):
-    config = parse_config({}, str(tmp_path / "c.yaml"))
-    assert config.resolve("data/x") == str(tmp_path / "data" / "x")
-    assert config.resolve("gs://bucket/x") == "gs://bucket/x"
+    data = {"inputs": {"text": {"paths": ["data/x", "gs://bucket/x"]},
+                       "github": {"paths": ["git@github.com:o/r.git", "~/repos"]},
+                       "web": {"paths_files": [{"file": "warc.paths", "prefix": "crawl/"}]}},
+            "tokenizer": {"path": "tok/tokenizer.json"}}
+    config = parse_config(data, str(tmp_path / "c.yaml"))
+    local, remote = config.inputs.text.paths
+    assert local.resolved == str(tmp_path / "data" / "x")
+    assert remote.resolved == "gs://bucket/x"
+    assert [p.resolved for p in config.inputs.github.paths] == [
+        "git@github.com:o/r.git", str(Path("~/repos").expanduser().resolve())]
+    (pf,) = config.inputs.web.paths_files
+    assert (pf.file.resolved, pf.prefix.resolved) == (str(tmp_path / "warc.paths"), str(tmp_path / "crawl"))
+    assert config.tokenizer.path.resolved == str(tmp_path / "tok" / "tokenizer.json")
+    assert config.recall.annotations_file.resolved == ""
+    # Resolved when loaded, spelled as written: the same config in another folder has the same fingerprint
+    # and dumps the spelling (outputs, the manifest and phase fingerprints read it).
+    elsewhere = parse_config(data, str(tmp_path / "other" / "c.yaml"))
+    assert local == "data/x" and config.model_dump(mode="json") == elsewhere.model_dump(mode="json") == \
+        parse_config(data).model_dump(mode="json")
+    assert config.fingerprint() == elsewhere.fingerprint()
+    assert elsewhere.inputs.text.paths[0].resolved == str(tmp_path / "other" / "data" / "x")
+    assert parse_config(data).inputs.text.paths[0].resolved == "data/x"  # no file: as written, as before
+    copied = pickle.loads(pickle.dumps(config))
+    assert copied.inputs.text.paths[0].resolved == local.resolved and copied == config
 
 
 def test_non_mapping_top_level(tmp_path):
