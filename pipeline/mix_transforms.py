@@ -61,7 +61,7 @@ class PrepareForMix:
     def __call__(self, record: Record) -> Record | Drop:
         text, meta = record.text, record.meta
         if self.fim_enabled and record.category == "code":
-            fim = to_fim(text, record.id, seed=self.seed, rate=self.fim_rate, end=self.counter.special.end)
+            fim = to_fim(text, record.id, seed=self.seed, rate=self.fim_rate, special=self.counter.special)
             if fim is not None:
                 text, meta = fim[0], {**meta, "fim": "psm", "fim_psm": fim[1]}
         tokens = self.counter.count(text, meta.get("fim_psm", ""))

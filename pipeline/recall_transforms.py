@@ -335,7 +335,7 @@ def build_select_pipeline(p: beam.Pipeline, config: Config, pages_pattern: str, 
     under `iter_dir/train`, with counts in `iter_dir/stats/select.json`."""
     recall, seed = config.recall, config.seed
     rules = RecallRules(config)
-    funnel = Funnel(config.output.rejects_text_chars)
+    funnel = Funnel(config.output)
     pages = read_pages(p, pages_pattern, funnel)
     labelled = pages | "SeedLabel" >> beam.Map(lambda r: (rules.seed_label(r), r))
     from_files = []
@@ -419,7 +419,7 @@ def build_score_pipeline(
     rules = RecallRules(config)
     labels = rules.labels
     by_tokens = recall.budget_unit == "tokens"
-    funnel = Funnel(config.output.rejects_text_chars)
+    funnel = Funnel(config.output)
     pages = read_pages(p, pages_pattern, funnel)
     scored = funnel.apply(pages, "recall_score", ScorePages(model_dir, count_tokens=by_tokens))
 
