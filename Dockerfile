@@ -11,15 +11,18 @@
 ARG BEAM_VERSION=2.62.0
 ARG PYTHON_VERSION=3.11
 
-# Stage 1: the codecorpus wheel, built from this source tree (the same artifact `make wheel` builds).
+# Stage 1: the codecorpus wheel, built from this source tree (the same artifact `make wheel` builds). Beam's
+# SDK image is python:<version>-bullseye, which has gcc: setup.py compiles the MinHash kernel (dedup/_minhash.c).
 FROM apache/beam_python${PYTHON_VERSION}_sdk:${BEAM_VERSION} AS wheel
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY pipeline ./pipeline
 COPY filters ./filters
 COPY dedup ./dedup
 COPY repos ./repos
 COPY classifiers ./classifiers
+COPY mixing ./mixing
+COPY report ./report
 COPY configs ./configs
 RUN pip wheel --no-cache-dir --no-deps --wheel-dir /dist .
 
@@ -35,5 +38,5 @@ COPY --from=wheel /dist/ /tmp/dist/
 # dependencies (fastText, pyarrow, lxml, tokenizers, xxhash) install as manylinux wheels: no compiler needed.
 RUN pip install --no-cache-dir /tmp/dist/codecorpus-*.whl "apache-beam[gcp]==${BEAM_VERSION}" \
     && rm -rf /tmp/dist \
-    && python -c "import pipeline.build, pipeline.cli, filters.language, fasttext, trafilatura, datasketch"
+    && python -c "import pipeline.build, pipeline.cli, filters.language, fasttext, trafilatura, datasketch, dedup._minhash"
 # No ENTRYPOINT or CMD: the base image's /opt/apache/beam/boot starts the SDK harness.

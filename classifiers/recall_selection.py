@@ -8,7 +8,6 @@ annotate, and the annotations file a person reviews.
 """
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -90,12 +89,6 @@ class PrefixTable:
             if label is not None:
                 return "" if label == NO_LABEL else label
         return ""
-
-
-def seeded_rank(seed: int, salt: str, record_id: str) -> float:
-    """A uniform number in [0, 1) fixed by (seed, salt, id): sampling by it is random yet repeatable."""
-    digest = hashlib.sha1(f"{seed}\x00{salt}\x00{record_id}".encode("utf-8", "surrogatepass")).digest()
-    return int.from_bytes(digest[:8], "big") / 2**64
 
 
 def score_bin(score: float, *, bins: int = SCORE_BINS) -> int:

@@ -3,15 +3,31 @@
 datasketch's affine32 scheme: pre-mix each 32-bit input hash with MurmurHash3's fmix32, then permutation k
 maps h to a_k * h + b_k mod 2**32 (a_k odd); the signature is the per-permutation minimum. The permutations
 are datasketch's own (drawn from `numpy.random.RandomState(seed)`), so for the same seed and the same input
-hashes the signatures are equal, value for value. What differs is the hot path: the input hashes come from
-`dedup.shingles.ShingleHasher` (numpy, not a Python call per shingle), and the permutations are applied as
-one uint32 matrix product per document, reusing one buffer.
+hashes the signatures are equal, value for value. What differs is the hot path, in two implementations
+that give equal signatures (tests/test_minhash_kernel.py):
+- the fused kernel `dedup._minhash` (C, built by the package install: setup.py): tokens, shingle hashes,
+  fmix32 and the permutations in one pass per document, the permutations in vector registers, nothing of
+  size (shingles x permutations) stored; ~10x the numpy path, ~20x datasketch's best API (docs/measurements.md);
+- the numpy reference: `dedup.shingles.ShingleHasher` hashes (no Python call per shingle), then the
+  permutations applied as uint32 matrix products over chunks of hashes. It runs when the kernel is missing
+  (no C compiler at install), which is said once in the log.
 """
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
-from dedup.shingles import ShingleHasher
+from dedup.shingles import BYTE_BASE, MULTIPLIERS, WORD_BYTE, ShingleHasher
+
+try:
+    from dedup import _minhash as _kernel
+except ImportError as _error:  # the install could not compile it
+    _kernel, _KERNEL_MISSING = None, f"{type(_error).__name__}: {_error}"
+
+log = logging.getLogger(__name__)
+_WORD_TABLE = WORD_BYTE.view(np.uint8).tobytes()
+_warned_missing = False
 
 SCHEME = "affine32"
 EMPTY_VALUE = np.uint32(0xFFFFFFFF)  # datasketch's value for a permutation that saw no input
@@ -47,6 +63,9 @@ class MinHasher:
         self.a, self.b = permutations(num_perm, seed)
         self.shingler = ShingleHasher(ngram)
         self._work = np.empty((num_perm, _CHUNK_ROWS), dtype=np.uint32)  # permutations x hashes
+        self._multipliers = MULTIPLIERS[:ngram].copy()
+        if _kernel is None:
+            _warn_kernel_missing()
 
     def from_hashes(self, hashes: np.ndarray) -> np.ndarray:
         """The signature (uint32[num_perm]) of a set given as 32-bit hash values; all EMPTY_VALUE if empty."""
@@ -54,7 +73,7 @@ class MinHasher:
 
     def signature(self, text: str) -> np.ndarray:
         """The signature of `text`'s shingle set; a text without tokens gives all EMPTY_VALUE."""
-        return self.from_hashes(self.shingler.hashes(text))
+        return self.sign([text])[0][0]
 
     def signatures_of_sets(self, sets: list[np.ndarray]) -> np.ndarray:
         """Signatures (uint32[len(sets), num_perm]) of many hash sets (repeats allowed); see
@@ -88,9 +107,40 @@ class MinHasher:
         return out
 
     def signatures(self, texts: list[str]) -> np.ndarray:
-        """`signature` of every text, shingled and signed in one batch (repeated shingles are not removed:
-        the minimum is the same, and a row costs less than sorting it away)."""
-        return self.signatures_of_hashes(*self.shingler.hashes_many(texts))
+        """`signature` of every text (uint32[len(texts), num_perm]), signed in one batch."""
+        return self.sign(texts)[0]
+
+    def sign(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(signatures, number of shingles of each text, int64): the fused kernel's, or when it is missing the
+        numpy reference's (`sign_numpy`), which are equal."""
+        if _kernel is None:
+            return self.sign_numpy(texts)
+        out = np.empty((len(texts), self.num_perm), dtype=np.uint32)
+        sizes = np.empty(len(texts), dtype=np.int64)
+        data = [t.encode("utf-8", "surrogatepass") for t in texts]
+        _kernel.signatures(data, _WORD_TABLE, BYTE_BASE, self._multipliers, self.a, self.b, out, sizes)
+        return out, sizes
+
+    def sign_numpy(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """`sign` with numpy only, shingled and signed in one batch (repeated shingles are not removed: the
+        minimum is the same, and a row costs less than sorting it away)."""
+        flat, sizes = self.shingler.hashes_many(texts)
+        return self.signatures_of_hashes(flat, sizes), sizes
+
+
+def kernel_available() -> bool:
+    """Whether the compiled kernel signs (else the numpy reference does, ~10x slower)."""
+    return _kernel is not None
+
+
+def _warn_kernel_missing() -> None:
+    global _warned_missing
+    if not _warned_missing:
+        _warned_missing = True
+        log.warning(
+            "dedup._minhash, the compiled MinHash kernel, is not installed (%s): MinHash runs on numpy, equal "
+            "signatures ~10x slower; reinstall codecorpus where a C compiler is present", _KERNEL_MISSING
+        )
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:

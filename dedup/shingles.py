@@ -24,7 +24,7 @@ TOKEN_RE = re.compile(rb"[A-Za-z_0-9]+")
 
 _MASK64 = (1 << 64) - 1
 # Odd 64-bit constants: the byte-polynomial base and one multiplier per position in a shingle.
-_BYTE_BASE = 0x9E3779B97F4A7C15
+BYTE_BASE = 0x9E3779B97F4A7C15
 _POSITION_MULTIPLIERS = (
     0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53,
     0x94D049BB133111EB, 0xBF58476D1CE4E5B9, 0x9FB21C651E98DF25, 0xA0761D6478BD642F, 0xE7037ED1A0B428DB,
@@ -33,10 +33,10 @@ _POSITION_MULTIPLIERS = (
 )
 MAX_NGRAM = len(_POSITION_MULTIPLIERS)
 
-_WORD_BYTE_I8 = np.zeros(256, dtype=np.int8)  # 1 for the bytes of [A-Za-z_0-9]
-_WORD_BYTE_I8[np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789", np.uint8)] = 1
+WORD_BYTE = np.zeros(256, dtype=np.int8)  # 1 for the bytes of [A-Za-z_0-9]
+WORD_BYTE[np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789", np.uint8)] = 1
 _U64 = np.uint64
-_MULTIPLIERS = np.array(_POSITION_MULTIPLIERS, dtype=np.uint64)
+MULTIPLIERS = np.array(_POSITION_MULTIPLIERS, dtype=np.uint64)
 # Powers of the byte base for offsets inside a token; grown on demand (tokens are short, rarely 1000s).
 _INITIAL_POWERS = 256
 
@@ -62,7 +62,7 @@ def token_hash(token: bytes) -> int:
     h, power = 0, 1
     for byte in token:
         h = (h + byte * power) & _MASK64
-        power = (power * _BYTE_BASE) & _MASK64
+        power = (power * BYTE_BASE) & _MASK64
     return _fmix64_int(h)
 
 
@@ -104,7 +104,7 @@ class ShingleHasher:
         p = 1
         for i in range(n):
             powers[i] = p
-            p = (p * _BYTE_BASE) & _MASK64
+            p = (p * BYTE_BASE) & _MASK64
         return powers
 
     def token_hashes(self, data: bytes) -> np.ndarray:
@@ -115,7 +115,7 @@ class ShingleHasher:
         """(token hashes, byte offset of each token's start)."""
         buf = np.frombuffer(data, dtype=np.uint8)
         padded = np.zeros(buf.size + 2, dtype=np.int8)  # a non-word byte on both sides
-        np.take(_WORD_BYTE_I8, buf, out=padded[1:-1])
+        np.take(WORD_BYTE, buf, out=padded[1:-1])
         bounds = np.flatnonzero(padded[1:] != padded[:-1])  # alternating token starts and ends
         if bounds.size == 0:
             return np.empty(0, dtype=np.uint64), bounds
@@ -138,9 +138,9 @@ class ShingleHasher:
         if n == 0:
             return np.empty(0, dtype=np.uint32)
         count = toks.size - n + 1
-        acc = toks[:count] * _MULTIPLIERS[0]
+        acc = toks[:count] * MULTIPLIERS[0]
         for k in range(1, n):
-            acc += toks[k : k + count] * _MULTIPLIERS[k]
+            acc += toks[k : k + count] * MULTIPLIERS[k]
         return (acc >> _U64(32)).astype(np.uint32)
 
     def hashes_many(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -158,9 +158,9 @@ class ShingleHasher:
         per_text = np.bincount(owner, minlength=len(texts))
         n = self.ngram
         count = max(toks.size - n + 1, 0)
-        acc = toks[:count] * _MULTIPLIERS[0]
+        acc = toks[:count] * MULTIPLIERS[0]
         for k in range(1, n):
-            acc += toks[k : k + count] * _MULTIPLIERS[k]
+            acc += toks[k : k + count] * MULTIPLIERS[k]
         full = (acc >> _U64(32)).astype(np.uint32)
         keep = owner[:count] == owner[n - 1 : n - 1 + count]  # all n tokens in one text
         parts, short = full[keep], np.flatnonzero((per_text > 0) & (per_text < n))
@@ -170,7 +170,7 @@ class ShingleHasher:
             extra = np.empty(short.size, dtype=np.uint32)
             for i, t in enumerate(short.tolist()):
                 seg = toks[first[t] : first[t] + per_text[t]]
-                extra[i] = np.uint32(int((seg * _MULTIPLIERS[: seg.size]).sum()) >> 32)
+                extra[i] = np.uint32(int((seg * MULTIPLIERS[: seg.size]).sum()) >> 32)
             sizes[short] = 1
             # Put each short text's shingle at its place in text order.
             where = np.concatenate([[0], np.cumsum(sizes)[:-1]])[short]

@@ -51,7 +51,7 @@ def build_collect(p: beam.Pipeline, config: Config, output_dir: str) -> Funnel:
     inputs) and `stages/pages/` (extracted, deduplicated web pages), `stats/collect/counts.json` and, when dedup
     runs, `stats/dedup_clusters.json` (near-duplicate cluster sizes of the code and the pages).
     """
-    funnel = Funnel(config.output.rejects_text_chars)
+    funnel = Funnel(config.output)
 
     def code_branch(p: beam.Pipeline) -> beam.PCollection:
         files = read_github_code(p, funnel, config)
@@ -99,7 +99,7 @@ def build_mix(p: beam.Pipeline, config: Config, output_dir: str, pages_pattern: 
     `pages_pattern` names the pages to mix (the recall's output, whose `category` is code_web, math_web or
     text; or the collected pages, all text, when there is no recall), or None when there are none.
     """
-    funnel = Funnel(config.output.rejects_text_chars)
+    funnel = Funnel(config.output)
 
     def read_inputs(p: beam.Pipeline) -> dict[str, beam.PCollection]:
         inputs, texts = {}, []

@@ -3,7 +3,9 @@
 Every value has one home here; code receives these objects and never re-reads or re-defaults a value.
 An unknown key, a wrong type or an out-of-range value raises `ConfigError` naming the file, the key
 and what is allowed, before any work starts.
-Relative paths in a config file resolve against the directory holding that file.
+Relative paths in a config file resolve against the directory holding that file, when it is loaded: a path
+value is a `ConfigPath`, the string as written (what outputs, fingerprints and the manifest show, so a run moved
+to another folder writes the same bytes) carrying `.resolved`, where it is.
 """
 from __future__ import annotations
 
@@ -14,19 +16,22 @@ import json
 import typing
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pydantic
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     PrivateAttr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
+from typing_extensions import Self
 
 from classifiers.recall_selection import OTHER_LABEL
 from dedup.survivor import SurvivorRule
@@ -37,6 +42,7 @@ from mixing import plan as _plan
 from pipeline.schema import CATEGORIES, category_of_label
 from pipeline.sources import github as _github
 from pipeline.sources.file_dumps import DumpColumns
+from pipeline.sources.git_clone import SCP_LIKE
 from repos.samples import REPO_LANGUAGES, RepoLanguage, SampleMode
 
 
@@ -48,10 +54,38 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class ConfigPath(str):
+    """A path, glob or URL as the config spells it, carrying `resolved`: a local path made absolute against
+    the config file's folder (`~` expanded), a URL, gs://, s3:// or git URL as it is, an empty value empty."""
+
+    resolved: str
+
+    def __new__(cls, spelled: str, resolved: str | None = None) -> Self:
+        path = super().__new__(cls, spelled)
+        path.resolved = spelled if resolved is None else resolved
+        return path
+
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        return (ConfigPath, (str(self), self.resolved))
+
+
+CONFIG_DIR = "config_dir"  # the validation context's key: the folder relative paths resolve against
+
+
+def _config_path(value: str, info: ValidationInfo) -> ConfigPath:
+    folder = (info.context or {}).get(CONFIG_DIR)
+    if not value or not folder or "://" in value or SCP_LIKE.match(value):
+        return ConfigPath(value)
+    return ConfigPath(value, str((Path(folder) / Path(value).expanduser()).resolve()))
+
+
+PathValue = Annotated[str, AfterValidator(_config_path)]
+
+
 class GithubInputs(Section):
     """Where code comes from. Each entry is a path, glob or URL; its kind is detected unless given."""
 
-    paths: list[str] = Field(default_factory=list, description="dirs, repo folders, archives, dumps, git URLs")
+    paths: list[PathValue] = Field(default_factory=list, description="dirs, repo folders, archives, dumps, git URLs")
 
 
 class GithubDumpColumns(Section):
@@ -101,13 +135,13 @@ class GithubSource(Section):
         default=_github.MAX_TAR_HEADER_BYTES, gt=0, le=1 << 30,
         description="larger tar long-name/pax headers: archive_header_too_large",
     )
-    git_clone_timeout_s: int = Field(default=600, gt=0, le=86_400)
-    metadata: str | None = Field(
+    git_clone_timeout_s: int = Field(default=_github.GIT_CLONE_TIMEOUT_S, gt=0, le=86_400)
+    metadata: PathValue | None = Field(
         default=None,
         description="JSONL or CSV file (optionally .gz): repo -> url, created_at, stars, license",
     )
     dump_columns: GithubDumpColumns = Field(default_factory=GithubDumpColumns)
-    dump_batch_rows: int = Field(default=1024, gt=0, le=1_000_000, description="Parquet rows read at a time")
+    dump_batch_rows: int = Field(default=_github.DUMP_BATCH_ROWS, gt=0, le=1_000_000, description="Parquet rows read at a time")
 
     @model_validator(mode="after")
     def _archive_holds_a_file(self) -> GithubSource:
@@ -144,7 +178,7 @@ class FileRules(pydantic.create_model("FileRuleFields", __base__=Section, **data
 class TextInputs(Section):
     """General natural-language text for the mix's `text` category: JSON lines (optionally .gz) or Parquet."""
 
-    paths: list[str] = Field(default_factory=list, description="files or globs (local, gs://, s3://)")
+    paths: list[PathValue] = Field(default_factory=list, description="files or globs (local, gs://, s3://)")
     format: Literal["auto", "jsonl", "parquet"] = Field(
         default="auto", description="auto: .parquet is Parquet, anything else JSON lines"
     )
@@ -199,14 +233,16 @@ class Dedup(Section):
 class PathsFile(Section):
     """A Common Crawl style list of WARC paths (`warc.paths.gz`), one per line, each joined to `prefix`."""
 
-    file: str = Field(description="the paths file (gzipped or not), local or gs://, s3://, http(s)://")
-    prefix: str = Field(default="", description="joined before each line, e.g. https://data.commoncrawl.org/")
+    file: PathValue = Field(description="the paths file (gzipped or not), local or gs://, s3://, http(s)://")
+    prefix: PathValue = Field(
+        default="", validate_default=True, description="joined before each line, e.g. https://data.commoncrawl.org/"
+    )
 
 
 class WebInputs(Section):
     """Where WARC/ARC files come from; lists expand at run time, one file per unit of work."""
 
-    paths: list[str] = Field(default_factory=list, description="WARC/ARC files or globs (gz or not)")
+    paths: list[PathValue] = Field(default_factory=list, description="WARC/ARC files or globs (gz or not)")
     paths_files: list[PathsFile] = Field(default_factory=list)
 
 
@@ -258,7 +294,7 @@ class Benchmark(Section):
     """One benchmark: its files and which fields are benchmark text (defaults for the four SPEC §3 names)."""
 
     name: str = Field(pattern=r"^[a-z0-9_]+$", description="names the drop reason contaminated.<name>")
-    paths: list[str] = Field(min_length=1, description=".jsonl, .json (an array), optionally .gz; globs ok")
+    paths: list[PathValue] = Field(min_length=1, description=".jsonl, .json (an array), optionally .gz; globs ok")
     fields: list[str] | None = Field(default=None, description="fields matched by n-grams")
     exact_fields: list[str] | None = Field(default=None, description="fields whose short strings match exactly")
     id_fields: list[str] | None = Field(default=None, description="first present names the item")
@@ -288,7 +324,7 @@ class Decontamination(Section):
     ngram: int = Field(default=_decontam.NGRAM, ge=2)
     min_exact_grams: int = Field(default=_decontam.MIN_EXACT_GRAMS, ge=1)
     index_trivial_grams: bool = Field(
-        default=False, description="also index grams of only numbers and single characters (the literal rule)"
+        default=_decontam.INDEX_TRIVIAL_GRAMS, description="also index grams of only numbers and single characters (the literal rule)"
     )
     benchmarks: list[Benchmark] = Field(default_factory=list)
 
@@ -381,8 +417,9 @@ class Output(Section):
 class TokenizerSection(Section):
     """The BPE tokenizer the recall classifier reads pages with (SPEC §2, §4; DeepSeek-Coder-V2 §2)."""
 
-    path: str = Field(
+    path: PathValue = Field(
         default="",
+        validate_default=True,
         description="a Hugging Face tokenizer.json (e.g. DeepSeek-V2's); empty: train a byte-level BPE on the seed",
     )
     vocab_size: int = Field(default=100_000, ge=300, description="vocabulary of a trained BPE (DeepSeek-V2: 100K)")
@@ -416,7 +453,7 @@ class SeedFile(Section):
     StackExchange posts export converted to JSON Lines, plain text (a document per line), or a list of URL
     prefixes (documentation sites, one per line: pages of the crawl under them are seeds)."""
 
-    path: str = Field(description="a file or glob; relative paths resolve against the config's folder")
+    path: PathValue = Field(description="a file or glob; relative paths resolve against the config's folder")
     format: Literal["auto", "parquet", "jsonl", "text", "url_prefixes"] = Field(
         default="auto", description="auto: by extension (.parquet, .jsonl[.gz], .txt; .urls -> url_prefixes)"
     )
@@ -525,8 +562,8 @@ class RecallSection(Section):
     path_min_fraction: float = Field(
         default=0.5, ge=0, le=1, description="a prefix is annotated when this share of its pages was collected"
     )
-    annotations_file: str = Field(
-        default="", description="reviewed annotations (label<TAB>prefix); they override the automatic ones"
+    annotations_file: PathValue = Field(
+        default="", validate_default=True, description="reviewed annotations (label<TAB>prefix); they override the automatic ones"
     )
     min_new_fraction: float = Field(
         default=0.02, ge=0, le=1, description="stop when an iteration's newly collected share falls below this"
@@ -586,12 +623,6 @@ class Config(Section):
     def source_file(self) -> str:
         return self._source_file
 
-    def resolve(self, path: str) -> str:
-        """A path from this config as an absolute path (URLs and gs://, s3:// stay as they are)."""
-        if "://" in path or not self.source_file:
-            return path
-        return str((Path(self.source_file).parent / Path(path).expanduser()).resolve())
-
     def fingerprint(self) -> str:
         """sha256 of the validated config: equal configs give equal fingerprints."""
         blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
@@ -617,7 +648,8 @@ def parse_config(data: dict[str, Any], source: str = "<dict>") -> Config:
     if not isinstance(data, dict):
         raise ConfigError(f"invalid config {source}: the top level must be a mapping, got {type(data).__name__}")
     try:
-        config = Config.model_validate(data)
+        folder = str(Path(source).parent) if source != "<dict>" else None
+        config = Config.model_validate(data, context={CONFIG_DIR: folder})
     except ValidationError as err:
         raise ConfigError(_format_error(source, err)) from None
     config._source_file = source if source != "<dict>" else ""

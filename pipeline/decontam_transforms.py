@@ -54,7 +54,7 @@ def benchmark_files(config: Config) -> list[tuple[str, str, tuple, tuple, tuple,
     for i, bench in enumerate(config.decontamination.benchmarks):
         spec = bench.field_spec()
         for pattern in bench.paths:
-            pattern = config.resolve(pattern)
+            pattern = pattern.resolved
             matches = sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
             if not matches:
                 raise ConfigError(

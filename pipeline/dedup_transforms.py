@@ -74,8 +74,8 @@ def _by_larger(edge: tuple[str, str]) -> tuple[str, str]:
 class _SignDoFn(beam.DoFn):
     """Record -> (content hash, (node, band keys)); the shingle set on a side output when verifying.
 
-    Records are signed in batches (`MinHasher.signatures`: one numpy pass for many documents, so a small
-    file costs no numpy overhead of its own); a batch is flushed at `_BATCH_DOCS` records or `_BATCH_BYTES`
+    Records are signed in batches (`MinHasher.sign`: one call for many documents, so a small file costs no
+    call overhead of its own); a batch is flushed at `_BATCH_DOCS` records or `_BATCH_BYTES`
     of text, and at the end of the bundle."""
 
     _BATCH_DOCS, _BATCH_BYTES = 256, 4 << 20
@@ -109,9 +109,11 @@ class _SignDoFn(beam.DoFn):
         if not batch:
             return
         s = self.settings
-        flat, sizes = self._hasher.shingler.hashes_many([r.text for r in batch])
-        signatures = self._hasher.signatures_of_hashes(flat, sizes)
-        ends = np.cumsum(sizes)
+        texts = [r.text for r in batch]
+        signatures, sizes = self._hasher.sign(texts)
+        if s.verify_jaccard:  # the shingle sets themselves, which the fused kernel does not keep
+            flat, _ = self._hasher.shingler.hashes_many(texts)
+            ends = np.cumsum(sizes)
         for i, record in enumerate(batch):
             node = node_key(record.id, rule=s.survivor, stars=record.repo_stars, length=len(record.text))
             keys: tuple[bytes, ...] = ()

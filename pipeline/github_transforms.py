@@ -62,17 +62,12 @@ def read_limits(source: GithubSource) -> ReadLimits:
     )
 
 
-def resolve_entry(config: Config, entry: str) -> str:
-    """A configured entry with a local path made absolute against the config's folder."""
-    return entry if is_git_url(entry) or is_remote(entry) else config.resolve(entry)
-
-
 def github_entries(config: Config) -> list[str]:
     """The resolved input entries; a local path or glob that names nothing stops the run before any work
     (`ConfigError` naming the config file and the key)."""
     entries = []
     for i, raw in enumerate(config.inputs.github.paths):
-        entry = resolve_entry(config, raw)
+        entry = raw.resolved
         if not (is_git_url(entry) or is_remote(entry)) and not match_paths(entry):
             what = "glob matches nothing" if has_glob(entry) else "no such file or folder"
             raise ConfigError(f"invalid config {config.source_file or '<dict>'}:\n  inputs.github.paths.{i}: {what}: {entry}")
@@ -84,7 +79,7 @@ def metadata_location(config: Config) -> str | None:
     """The metadata side file, checked to exist and to name repositories (else `ConfigError`)."""
     if not config.github.metadata:
         return None
-    location = resolve_entry(config, config.github.metadata)
+    location = config.github.metadata.resolved
     problem = check_metadata_file(location)
     if problem:
         raise ConfigError(f"invalid config {config.source_file or '<dict>'}:\n  github.metadata: {problem}")
@@ -119,7 +114,7 @@ def read_github_code(p: beam.Pipeline, funnel: Funnel, config: Config) -> beam.P
     units = (
         p
         # (where to read, as written: what output names units by); no reshuffle: one graph for 1 or N entries
-        | "GithubEntries" >> beam.Create(list(zip(entries, config.inputs.github.paths)), reshuffle=False)
+        | "GithubEntries" >> beam.Create(list(zip(entries, map(str, config.inputs.github.paths))), reshuffle=False)
         | "ExpandGithubEntries" >> beam.FlatMapTuple(expand_entry)
         | "SpreadGithubEntries" >> beam.Reshuffle()
         | "SplitGithubDumps" >> beam.FlatMap(split_unit)

@@ -61,7 +61,7 @@ class PrepareForMix:
     def __call__(self, record: Record) -> Record | Drop:
         text, meta = record.text, record.meta
         if self.fim_enabled and record.category == "code":
-            fim = to_fim(text, record.id, seed=self.seed, rate=self.fim_rate, end=self.counter.special.end)
+            fim = to_fim(text, record.id, seed=self.seed, rate=self.fim_rate, special=self.counter.special)
             if fim is not None:
                 text, meta = fim[0], {**meta, "fim": "psm", "fim_psm": fim[1]}
         tokens = self.counter.count(text, meta.get("fim_psm", ""))
@@ -209,7 +209,7 @@ def mix_counter(config: Config) -> TokenCounter:
     """The mix's token counter, its special tokens checked against the tokenizer (a wrong one fails here, at
     pipeline construction, naming `mix.special_tokens.<name>`; a file that does not load names `tokenizer.path`)."""
     path = config.tokenizer.path
-    counter = TokenCounter(config.resolve(path) if path else None, read_bytes=read_bytes)
+    counter = TokenCounter(path.resolved if path else None, read_bytes=read_bytes)
     try:
         counter.setup()
     except ValueError as err:  # an unreadable file or no tokenizer.json: name the key
@@ -226,7 +226,7 @@ def tokenizer_json(config: Config, counter: TokenCounter) -> dict[str, Any]:
     """The manifest's `tokenizer`: the file as the config spells it, sha256, vocabulary, special ids."""
     out = counter.identity()
     if counter.tokenizer_path:
-        out["path"] = config.tokenizer.path  # as spelled: moving the output or the config changes no byte
+        out["path"] = str(config.tokenizer.path)  # as spelled: moving the output or the config changes no byte
         added = counter.added_tokens()
         out["special_tokens"] = {
             name: {"string": string, "id": added.get(string)} for name, string in counter.special.as_dict().items()
@@ -244,7 +244,7 @@ def input_sizes(config: Config) -> list[dict[str, Any]]:
     entries += [("web_paths_file", pf.file) for pf in config.inputs.web.paths_files]
     if config.decontamination.enabled:
         entries += [(f"benchmark.{b.name}", p) for b in config.decontamination.benchmarks for p in b.paths]
-    return [{"kind": kind, "path": path, **_files_and_bytes(config.resolve(path))} for kind, path in entries]
+    return [{"kind": kind, "path": str(path), **_files_and_bytes(path.resolved)} for kind, path in entries]
 
 
 def _regular_file_size(path: str) -> int | None:

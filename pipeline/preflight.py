@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline.config import Config, ConfigError
+from pipeline.config import Config, ConfigError, ConfigPath
 from pipeline.sources.input_files import has_glob, is_remote
 
 # The config file's name that the pipeline's own errors start with; the report names the file once.
@@ -46,8 +46,8 @@ def input_problems(config: Config) -> list[str]:
     if config.decontamination.enabled:
         _collect(problems, lambda: benchmark_files(config))
 
-    def need(key: str, path: str) -> None:
-        location = config.resolve(path)
+    def need(key: str, path: ConfigPath) -> None:
+        location = path.resolved
         if not is_remote(location) and not _matches(location):
             what = "glob matches nothing" if has_glob(location) else "no such file"
             problems.append(f"{key}: {what}: {location}")
@@ -72,7 +72,7 @@ def tokenizer_problems(config: Config) -> list[str]:
     hold the special tokens the mix inserts; loaded once, by the mix's own token counter."""
     if not config.tokenizer.path:
         return []
-    if is_remote(config.resolve(config.tokenizer.path)):
+    if is_remote(config.tokenizer.path.resolved):
         return []  # read by the workers through Beam's filesystems; checked when the recall opens it
     from pipeline.mix_transforms import mix_counter
 

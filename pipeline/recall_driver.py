@@ -33,11 +33,12 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from classifiers.bpe_tokenizer import load_tokenizer, train_bpe
 from classifiers.eval import per_label_metrics
 from classifiers.fasttext_model import FastTextParams, PageTokens, TextClassifier, train_classifier
-from classifiers.recall_selection import OTHER_LABEL, Annotation, parse_annotations, seeded_rank
+from classifiers.recall_selection import OTHER_LABEL, Annotation, parse_annotations
 from pipeline.accounting import accounting_errors, check_error_budget, parse_stages
 from pipeline.config import Config
 from pipeline.files import write_bytes, write_json
 from pipeline.recall_transforms import build_score_pipeline, build_select_pipeline
+from pipeline.seeded import seeded_rank
 
 log = logging.getLogger(__name__)
 VALIDATION_FILE = "validation.json"  # in recall/iter-N/
@@ -71,7 +72,7 @@ def user_annotations(config: Config) -> list[Annotation]:
     path = config.recall.annotations_file
     if not path:
         return []
-    path = config.resolve(path)
+    path = path.resolved
     try:
         text = _read_text(path)
     except OSError as err:
@@ -107,7 +108,7 @@ def train_iteration(config: Config, iter_dir: str, iteration: int, n_examples: i
     if config.recall.tokens == "whitespace":
         tokenizer = None
     elif tok.path:
-        tokenizer = load_tokenizer(config.resolve(tok.path))
+        tokenizer = load_tokenizer(tok.path.resolved)
     else:
         # A seeded sample of the training pages, so the BPE's cost stays bounded as the seed grows.
         keep = tok.train_max_docs / max(1, n_examples)

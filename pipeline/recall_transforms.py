@@ -42,10 +42,10 @@ from classifiers.recall_selection import (
     path_is_annotated,
     related_label,
     score_bin,
-    seeded_rank,
 )
 from pipeline.config import Config, SeedFile
 from pipeline.record import Drop, Record, stable_id
+from pipeline.seeded import seeded_rank
 from pipeline.sinks import WriteParquetShards
 from pipeline.stages import Funnel
 
@@ -125,7 +125,7 @@ def read_seed_file(p: beam.Pipeline, config: Config, label: str, index: int, spe
                    funnel: Funnel) -> beam.PCollection | None:
     """The seed examples of one seed file as (label, Record) pairs (None for a URL-prefix list, which
     `RecallRules` reads)."""
-    fmt, path, stage = spec.resolved_format(), config.resolve(spec.path), f"recall_seed_file_{label}_{index}"
+    fmt, path, stage = spec.resolved_format(), spec.path.resolved, f"recall_seed_file_{label}_{index}"
     if fmt == "url_prefixes":
         return None
     if fmt == "parquet":
@@ -146,7 +146,7 @@ def read_url_prefixes(config: Config) -> dict[str, list[str]]:
         for spec in category.seed_files:
             if spec.resolved_format() != "url_prefixes":
                 continue
-            path = config.resolve(spec.path)
+            path = spec.path.resolved
             try:
                 matches = FileSystems.match([path])[0].metadata_list
                 if not matches:
@@ -335,7 +335,7 @@ def build_select_pipeline(p: beam.Pipeline, config: Config, pages_pattern: str, 
     under `iter_dir/train`, with counts in `iter_dir/stats/select.json`."""
     recall, seed = config.recall, config.seed
     rules = RecallRules(config)
-    funnel = Funnel(config.output.rejects_text_chars)
+    funnel = Funnel(config.output)
     pages = read_pages(p, pages_pattern, funnel)
     labelled = pages | "SeedLabel" >> beam.Map(lambda r: (rules.seed_label(r), r))
     from_files = []
@@ -419,7 +419,7 @@ def build_score_pipeline(
     rules = RecallRules(config)
     labels = rules.labels
     by_tokens = recall.budget_unit == "tokens"
-    funnel = Funnel(config.output.rejects_text_chars)
+    funnel = Funnel(config.output)
     pages = read_pages(p, pages_pattern, funnel)
     scored = funnel.apply(pages, "recall_score", ScorePages(model_dir, count_tokens=by_tokens))
 

@@ -221,7 +221,7 @@ class PackagingFinding:
 
 
 _SHIP = (
-    "--extra_package=dist/codecorpus-<version>-py3-none-any.whl (make wheel) or a custom worker image built "
+    "--extra_package=dist/codecorpus-<version>-<python>-<platform>.whl (make wheel) or a custom worker image built "
     "from the Dockerfile"
 )
 

@@ -8,7 +8,6 @@ name and renamed into place: a retried bundle rewrites the same bytes, never a s
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import operator
 from collections.abc import Callable, Iterable
@@ -22,10 +21,7 @@ from apache_beam.io.filesystems import FileSystems
 from pipeline.config import Output
 from pipeline.files import read_bytes, write_bytes  # noqa: F401 - re-exported: the sinks write through them
 from pipeline.record import ARROW_SCHEMA, Record, records_to_table
-
-
-def shard_of(record_id: str, num_shards: int) -> int:
-    return int.from_bytes(hashlib.sha1(record_id.encode("utf-8")).digest()[:8], "big") % num_shards
+from pipeline.seeded import shard_of
 
 
 def shard_count(total_bytes: int, min_shards: int, shard_bytes: int) -> int:

@@ -324,9 +324,10 @@ class Grouping(beam.PTransform):
 class Funnel:
     """Applies steps to PCollections and remembers every stage's counts and drops for the stats sink."""
 
-    def __init__(self, rejects_text_chars: int = 0) -> None:
-        # Characters of a dropped record's text its drop keeps for the rejects (config output.rejects_text_chars).
-        self.rejects_text_chars = rejects_text_chars
+    def __init__(self, output: Output | None = None) -> None:
+        # Characters of a dropped record's text its drop keeps for the rejects (config output.rejects_text_chars;
+        # no section: the section's default).
+        self.rejects_text_chars = (output or Output()).rejects_text_chars
         self.counts: list[beam.PCollection] = []
         self.drops: list[beam.PCollection] = []
         self.stages: list[tuple[str, str]] = []

@@ -34,14 +34,9 @@ def web_inputs(config: Config) -> list[WarcInput]:
     """The configured WARC inputs, relative paths resolved against the config file's folder (and kept as
     written, which is how output names the files)."""
     web = config.inputs.web
-    entries = [WarcInput("path", config.resolve(path), given=path) for path in web.paths]
-    for paths_file in web.paths_files:
-        prefix = paths_file.prefix
-        if prefix and "://" not in prefix:
-            prefix = config.resolve(prefix)
-        entries.append(
-            WarcInput("paths_file", config.resolve(paths_file.file), prefix, paths_file.file, paths_file.prefix)
-        )
+    entries = [WarcInput("path", path.resolved, given=str(path)) for path in web.paths]
+    for pf in web.paths_files:
+        entries.append(WarcInput("paths_file", pf.file.resolved, pf.prefix.resolved, str(pf.file), str(pf.prefix)))
     return entries
 
 

@@ -28,16 +28,15 @@ from __future__ import annotations
 
 import bisect
 import collections
-import hashlib
 import heapq
 import posixpath
-import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, get_args
 
 import re2
 
+from pipeline.seeded import seeded_random
 from repos.code_scan import code_only
 
 SampleMode = Literal["dependency", "random", "off"]
@@ -387,8 +386,7 @@ def order_violations(order: list[str], deps: dict[str, set[str]]) -> tuple[int, 
 
 def random_order(part: list[str], *, seed: int, repo: str) -> list[str]:
     """The part's files shuffled by a generator seeded from (seed, repo, the part's first path)."""
-    material = f"{seed}\x00{repo}\x00{part[0]}".encode("utf-8", "surrogatepass")
-    rng = random.Random(int.from_bytes(hashlib.sha256(material).digest()[:8], "big"))
+    rng = seeded_random(seed, repo, part[0])
     order = sorted(part)
     rng.shuffle(order)
     return order

@@ -145,8 +145,8 @@ def test_a_real_write_limit_ends_the_run_with_one_line_and_no_half_written_file(
                       "mix:\n  weights: {code: 0.0, math: 0.0, text: 1.0}\nrecall:\n  on_weak: warn\n")
     out = tmp_path / "out"
     proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", "--config", str(config), "--output", str(out),
-                           "--progress", "never"], cwd=REPO, preexec_fn=_limit_file_size, capture_output=True,
-                          text=True, timeout=600)
+                           "--progress", "never"], check=False, cwd=REPO, preexec_fn=_limit_file_size,
+                          capture_output=True, text=True, timeout=600)
     assert proc.returncode == EXIT_OUTPUT_UNWRITABLE, proc.stderr[-3000:]
     assert "File too large" in proc.stderr and "Traceback" not in proc.stderr
     files = [p for p in out.rglob("*") if p.is_file()]

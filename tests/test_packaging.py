@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-PACKAGES = ("pipeline", "filters", "dedup", "repos", "classifiers", "configs")
+PACKAGES = ("pipeline", "filters", "dedup", "repos", "classifiers", "configs", "mixing", "report")
 BUILD_TIMEOUT_S = 300
 
 
@@ -31,11 +31,13 @@ def test_wheel_holds_every_module_and_config(tmp_path):
          "--wheel-dir", str(tmp_path), str(REPO)],
         check=True, capture_output=True, timeout=BUILD_TIMEOUT_S,
     )
-    (wheel,) = tmp_path.glob("codecorpus-*-py3-none-any.whl")
+    # A platform wheel (cp311-cp311-linux_x86_64 here): it carries the compiled MinHash kernel.
+    (wheel,) = tmp_path.glob("codecorpus-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
+    assert any(n.startswith("dedup/_minhash.") and n.endswith((".so", ".pyd")) for n in names), sorted(names)
     tracked = _tracked("*.py") | _tracked("configs/*.yaml") | _tracked("configs/**/*.yaml")
     expected = {p for p in tracked if p.split("/")[0] in PACKAGES}
     assert {"configs/languages.yaml", "configs/local.yaml", "configs/runners/dataflow.yaml"} <= expected
     assert expected - names == set()
-    entry_points = zipfile.ZipFile(wheel).read(f"{wheel.name.split('-py3')[0]}.dist-info/entry_points.txt")
+    entry_points = zipfile.ZipFile(wheel).read(f"{'-'.join(wheel.name.split('-')[:2])}.dist-info/entry_points.txt")
     assert b"codecorpus = pipeline.cli:main" in entry_points

@@ -17,9 +17,9 @@ from classifiers.recall_selection import (
     path_is_annotated,
     related_label,
     score_bin,
-    seeded_rank,
     url_location,
 )
+from pipeline.seeded import seeded_rank
 
 
 def test_locations_of_web_pages_and_github_files():

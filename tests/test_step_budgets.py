@@ -52,7 +52,7 @@ def test_language_and_file_rules_are_bounded_at_the_file_size_cap(text):
     for ext in EXTENSIONS:
         record = Record(id="x", source="github", text=text, repo="o/r", path=f"src/file{ext}")
         detected: list[Record | Drop] = []
-        assert _cpu(lambda r=record: detected.append(language_step(r))) < STEP_BUDGET_S, ext
+        assert _cpu(lambda r=record, out=detected: out.append(language_step(r))) < STEP_BUDGET_S, ext
         typed = detected[0] if isinstance(detected[0], Record) else record.replace(language="Text", category="code")
         assert _cpu(lambda r=typed: file_rules_step(r, rules)) < STEP_BUDGET_S, ext
 

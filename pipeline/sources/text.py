@@ -161,7 +161,7 @@ def _row_record(
 def read_text_inputs(p: beam.Pipeline, config: Config, funnel: Funnel) -> beam.PCollection:
     """The `inputs.text` files as Records (stage text_source); a path matching nothing stops the run early."""
     t = config.inputs.text
-    entries = [(config.resolve(path), path) for path in t.paths]  # (where to read, as written)
+    entries = [(path.resolved, str(path)) for path in t.paths]  # (where to read, as written)
     for i, (entry, _) in enumerate(entries):
         if not FileSystems.match([entry])[0].metadata_list:
             raise ConfigError(f"config {config.source_file or '<dict>'}: inputs.text.paths.{i}: {entry} matches no file")
