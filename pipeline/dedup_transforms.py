@@ -52,7 +52,7 @@ from dedup.minhash import MinHasher, jaccard
 from dedup.survivor import node_key, record_id
 from pipeline.config import Dedup
 from pipeline.record import Drop, Record
-from pipeline.sinks import WriteTextFile
+from pipeline.sinks import Gather, WriteTextFile
 from pipeline.stages import COUNTS_TAG, CountingDoFn, Funnel, Grouping, GroupStep
 
 EXACT_STAGE, NEAR_STAGE = "exact_dedup", "near_dedup"
@@ -377,8 +377,7 @@ def write_cluster_sizes(pipeline: beam.Pipeline, funnel: Funnel, path: str) -> N
     (
         [sizes | f"Tag[{stage}]" >> beam.MapTuple(lambda size, n, st=stage: (st, size, n)) for stage, sizes in tables]
         | "FlattenClusterSizes" >> beam.Flatten(pipeline=pipeline)
-        | "ClusterSizesToList" >> beam.combiners.ToList()
-        | "ClusterSizesToJson" >> beam.Map(cluster_sizes_json, stages)
+        | "ClusterSizesToJson" >> Gather(cluster_sizes_json, stages)
         | "WriteClusterSizes" >> WriteTextFile(path, newline=False)
     )
 

@@ -44,7 +44,7 @@ from pipeline import layout
 from pipeline.config import Config
 from pipeline.decontam_transforms import tag_category
 from pipeline.record import Drop, Record
-from pipeline.sinks import WriteTextFile, parquet_bytes, read_bytes, shard_path, write_bytes
+from pipeline.sinks import Gather, WriteTextFile, parquet_bytes, read_bytes, shard_path, write_bytes
 from pipeline.stages import Funnel
 
 
@@ -299,8 +299,7 @@ def write_mix(
         prepared
         | "CategoryTotals" >> beam.Map(lambda r: (r.category, (1, r.tokens, _text_bytes(r))))
         | "SumCategory" >> beam.CombinePerKey(_sum_triples)
-        | "TotalsDict" >> beam.combiners.ToDict()
-        | "Plan" >> beam.Map(make_plan, config)
+        | "Plan" >> Gather(lambda totals: make_plan(dict(totals), config))
     )
     plan_side = beam.pvalue.AsSingleton(plan)
     sampled = funnel.apply(prepared, "mix_sample", sample_step, side_inputs={"plan": plan_side})
@@ -318,9 +317,8 @@ def write_mix(
     }
     manifest = (
         shards
-        | "CollectShards" >> beam.combiners.ToList()
-        | "Manifest" >> beam.Map(lambda infos, plan: manifest_json(build_manifest(plan, infos, **provenance)),
-                                 plan=plan_side)
+        | "Manifest" >> Gather(lambda infos, plan: manifest_json(build_manifest(plan, infos, **provenance)),
+                               plan=plan_side)
     )
     manifest | "WriteManifest" >> beam.Map(_write_manifest, output_dir)
     _write_language_stats(prepared, rows, output_dir)
@@ -347,7 +345,6 @@ def _write_language_stats(prepared: beam.PCollection, rows: beam.PCollection, ou
         (available, written)
         | "LangFlatten" >> beam.Flatten()
         | "LangSum" >> beam.CombinePerKey(_sum_triples)
-        | "LangList" >> beam.combiners.ToList()
-        | "LangJson" >> beam.Map(languages_json)
+        | "LangJson" >> Gather(languages_json)
         | "WriteLanguages" >> WriteTextFile(layout.under(output_dir, layout.MIX_LANGUAGES))
     )

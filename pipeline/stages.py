@@ -34,7 +34,7 @@ from apache_beam.transforms.window import GlobalWindows
 from pipeline.accounting import ERROR_PREFIX, FILTER, FIRST_ERRORS, MERGE, SOURCE  # the kinds (re-exported)
 from pipeline.config import Output
 from pipeline.record import Drop, Record, repair_record, utf8_size
-from pipeline.sinks import WriteJsonLinesShards, WriteTextFile
+from pipeline.sinks import Gather, WriteJsonLinesShards, WriteTextFile
 
 log = logging.getLogger(__name__)
 
@@ -458,12 +458,8 @@ class Funnel:
             self.counts
             | "FlattenCounts" >> beam.Flatten(pipeline=pipeline)
             | "SumCounts" >> beam.CombinePerKey(sum)
-            | "CountsToList" >> beam.combiners.ToList()
             | "CountsToJson"
-            >> beam.Map(
-                lambda items, errors: counts_json(items, stages, inputs, handoffs, errors),
-                errors=beam.pvalue.AsList(first_errors),
-            )
+            >> Gather(counts_json, stages, inputs, handoffs, errors=beam.pvalue.AsList(first_errors))
             | "WriteCounts"
             >> WriteTextFile(f"{stats_dir}/counts.json")
         )
