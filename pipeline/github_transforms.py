@@ -111,33 +111,38 @@ def read_github_code(p: beam.Pipeline, funnel: Funnel, config: Config) -> beam.P
     entries = github_entries(config)
     meta_file = metadata_location(config)
     limits = read_limits(config.github)
-    units = (
-        p
-        # (where to read, as written: what output names units by); no reshuffle: one graph for 1 or N entries
-        | "GithubEntries" >> beam.Create(list(zip(entries, map(str, config.inputs.github.paths))), reshuffle=False)
-        | "ExpandGithubEntries" >> beam.FlatMapTuple(expand_entry)
-        | "SpreadGithubEntries" >> beam.Reshuffle()
-        | "SplitGithubDumps" >> beam.FlatMap(split_unit)
-    )
-    if meta_file:
-        metadata = (
-            p
-            | "GithubMetadataFile" >> beam.Create([meta_file])
-            | "ReadGithubMetadata" >> beam.FlatMap(metadata_rows)
-        )
-        keyed = units | "KeyUnitsByRepo" >> beam.Map(lambda unit: (meta_key(unit.name), unit))
+
+    def repo_units(begin: beam.pvalue.PBegin) -> beam.PCollection:
+        """The configured entries as units of work (repositories, archives, dump parts), metadata attached,
+        names made unique, spread over workers: inside the source's node of the job graph."""
         units = (
-            {"unit": keyed, "meta": metadata}
-            | "JoinGithubMetadata" >> beam.CoGroupByKey()
-            | "AttachGithubMetadata" >> beam.FlatMap(_attach_metadata)
+            begin
+            # (where to read, as written: what output names units by); no reshuffle: one graph for 1 or N entries
+            | "GithubEntries" >> beam.Create(list(zip(entries, map(str, config.inputs.github.paths))), reshuffle=False)
+            | "ExpandGithubEntries" >> beam.FlatMapTuple(expand_entry)
+            | "SpreadGithubEntries" >> beam.Reshuffle()
+            | "SplitGithubDumps" >> beam.FlatMap(split_unit)
         )
-    units = (
-        units
-        | "KeyUnitsByName" >> beam.Map(lambda unit: ((unit.name, unit.kind in REPO_KINDS), unit))
-        | "GroupUnitsByName" >> beam.GroupByKey()
-        | "UniqueRepoNames" >> beam.FlatMap(lambda item: unique_names(sorted(item[1], key=repr)))
-    )
-    if limits.created_before:
-        units = units | "CountRepoDates" >> beam.Map(_count_repo_date, limits.created_before)
-    units = units | "SpreadGithubUnits" >> beam.Reshuffle()
-    return funnel.apply(units, STAGE, functools.partial(read_unit, limits=limits), kind=SOURCE)
+        if meta_file:
+            metadata = (
+                begin
+                | "GithubMetadataFile" >> beam.Create([meta_file])
+                | "ReadGithubMetadata" >> beam.FlatMap(metadata_rows)
+            )
+            keyed = units | "KeyUnitsByRepo" >> beam.Map(lambda unit: (meta_key(unit.name), unit))
+            units = (
+                {"unit": keyed, "meta": metadata}
+                | "JoinGithubMetadata" >> beam.CoGroupByKey()
+                | "AttachGithubMetadata" >> beam.FlatMap(_attach_metadata)
+            )
+        units = (
+            units
+            | "KeyUnitsByName" >> beam.Map(lambda unit: ((unit.name, unit.kind in REPO_KINDS), unit))
+            | "GroupUnitsByName" >> beam.GroupByKey()
+            | "UniqueRepoNames" >> beam.FlatMap(lambda item: unique_names(sorted(item[1], key=repr)))
+        )
+        if limits.created_before:
+            units = units | "CountRepoDates" >> beam.Map(_count_repo_date, limits.created_before)
+        return units | "SpreadGithubUnits" >> beam.Reshuffle()
+
+    return funnel.apply(p, STAGE, functools.partial(read_unit, limits=limits), kind=SOURCE, units=repo_units)
