@@ -19,7 +19,7 @@ from filters.web_extract import extract_text
 from pipeline.config import Config, WebExtraction
 from pipeline.dedup_transforms import deduplicate
 from pipeline.layout import handoff_dir
-from pipeline.record import Drop, Record
+from pipeline.record import Drop, Record, utf8_bytes
 from pipeline.sinks import WriteParquetShards
 from pipeline.sources.warc import WarcInput, expand_warc_input, read_warc_unit
 from pipeline.stages import SOURCE, Funnel, GroupStep
@@ -98,8 +98,8 @@ class PageExtractor:
 
     def __call__(self, record: Record) -> Record | Drop:
         try:
-            # UTF-8 bytes: cheaper to send, and what the parser wants
-            text = self.worker(record.text.encode("utf-8", "surrogatepass"), record.url)
+            # UTF-8 bytes: cheaper to send, and what the parser wants (encoded once: `utf8_bytes`)
+            text = self.worker(utf8_bytes(record.text), record.url)
         except CallTimeout as err:
             return Drop("extract_timeout", record.id, f"{record.url}: {err}")
         except (WorkerDied, CallFailed) as err:
