@@ -7,6 +7,7 @@ is never held by one worker. The plain readers live in `pipeline.sources`.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Iterable, Iterator
@@ -44,22 +45,11 @@ REPO_COUNTER_NAMESPACE = "github_repos"
 
 
 def read_limits(source: GithubSource) -> ReadLimits:
-    """The plain readers' limits from the validated config section."""
+    """The plain readers' limits from the validated config section: every `ReadLimits` field is the section's
+    field of that name (a new limit is a field in both, no line here)."""
     columns = DumpColumns(**{name: tuple(names) for name, names in source.dump_columns.model_dump().items()})
-    return ReadLimits(
-        max_file_bytes=source.max_file_bytes,
-        max_archive_bytes=source.max_archive_bytes,
-        max_files_per_repo=source.max_files_per_repo,
-        git_clone_timeout_s=source.git_clone_timeout_s,
-        created_before=source.created_before,
-        dump_columns=columns,
-        dump_batch_rows=source.dump_batch_rows,
-        max_path_chars=source.max_path_chars,
-        max_tar_header_bytes=source.max_tar_header_bytes,
-        max_archive_members=source.max_archive_members,
-        max_zip_directory_bytes=source.max_zip_directory_bytes,
-        max_repo_bytes=source.max_repo_bytes,
-    )
+    values = {f.name: getattr(source, f.name) for f in dataclasses.fields(ReadLimits)}
+    return ReadLimits(**{**values, "dump_columns": columns})
 
 
 def github_entries(config: Config) -> list[str]:
