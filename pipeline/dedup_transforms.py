@@ -2,8 +2,8 @@
 
 The same transform serves GitHub files, repository samples and web pages. Use it with a Funnel:
 
-    kept = deduplicate(funnel, records, config.dedup, seed=config.seed)
-    kept = deduplicate(funnel, pages, config.dedup, seed=config.seed, exact_stage="web_exact_dedup",
+    kept = deduplicate(records, funnel, config.dedup, seed=config.seed)
+    kept = deduplicate(pages, funnel, config.dedup, seed=config.seed, exact_stage="web_exact_dedup",
                        near_stage="web_near_dedup")
 
 which registers two "filter" stages (in == out + dropped) and their drops, and the near stage's cluster sizes
@@ -470,8 +470,8 @@ class Deduplicate(beam.PTransform):
 
 
 def deduplicate(
-    funnel: Funnel,
     records: beam.PCollection,
+    funnel: Funnel,
     settings: Dedup,
     seed: int,
     *,
