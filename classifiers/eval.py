@@ -7,10 +7,11 @@ extracted first); an optional "lang" splits the figures by language.
 from __future__ import annotations
 
 import gzip
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from pipeline.json_lines import json_lines
 
 
 @dataclass(frozen=True)
@@ -39,14 +40,11 @@ def read_labelled(path: str | Path, labels: Iterable[str]) -> list[Example]:
     allowed = set(labels)
     opener = gzip.open if str(path).endswith(".gz") else open
     out = []
-    with opener(path, "rt", encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError as err:
-                raise ValueError(f"{path}:{number}: not JSON ({err})") from None
+    with opener(path, "rb") as fh:
+        for line in json_lines(fh, max_line_bytes=None, invalid_utf8="not_json"):
+            number, row = line.number, line.value
+            if line.problem:
+                raise ValueError(f"{path}:{number}: not JSON ({line.detail})")
             label = row.get("label")
             if label not in allowed:
                 raise ValueError(f"{path}:{number}: key 'label' is {label!r}, expected one of {sorted(allowed)}")

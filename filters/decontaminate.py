@@ -35,8 +35,11 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.json_lines import json_lines
+
 NGRAM = 10  # SPEC §3: any identical 10-gram
 MIN_EXACT_GRAMS = 3  # SPEC §3: shorter strings of at least 3 grams are matched exactly
+INDEX_TRIVIAL_GRAMS = False  # our rule, not DeepSeek's: see the module docstring
 _WORD = re.compile(r"\w+")
 _POLY = np.uint64(0x100000001B3)  # odd multiplier of the rolling gram hash (FNV-64 prime)
 _PREFIX_BITS = 24  # the index prefilter: 16 MB of bools, ~5% of its slots set by ~760K benchmark grams
@@ -316,24 +319,20 @@ def read_benchmark_rows(path: str, read_bytes: Callable[[str], bytes] = read_loc
     data = read_bytes(path)
     if path.endswith(".gz"):
         data = gzip.decompress(data)
-    text = data.decode("utf-8")
     name = path.removesuffix(".gz")
     if name.endswith(".json"):
         try:
-            rows = json.loads(text)
+            rows = json.loads(data.decode("utf-8"))
         except json.JSONDecodeError as err:
             raise BenchmarkFormatError(f"{path}: not valid JSON: {err}") from None
         if not isinstance(rows, list):
             raise BenchmarkFormatError(f"{path}: expected a JSON array of objects, got {type(rows).__name__}")
     else:
         rows = []
-        for lineno, line in enumerate(io.StringIO(text), 1):
-            if not line.strip():
-                continue
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as err:
-                raise BenchmarkFormatError(f"{path}:{lineno}: not valid JSON: {err}") from None
+        for line in json_lines(io.BytesIO(data), max_line_bytes=None, invalid_utf8="not_json"):
+            if line.problem:
+                raise BenchmarkFormatError(f"{path}:{line.number}: not valid JSON: {line.detail}")
+            rows.append(line.value)
     for i, row in enumerate(rows):
         if not isinstance(row, dict):
             raise BenchmarkFormatError(f"{path}: row {i} is {type(row).__name__}, expected an object")
@@ -404,7 +403,7 @@ def string_grams(
     *,
     n: int = NGRAM,
     min_exact_grams: int = MIN_EXACT_GRAMS,
-    index_trivial_grams: bool = False,
+    index_trivial_grams: bool = INDEX_TRIVIAL_GRAMS,
 ) -> StringGrams:
     """The grams of one benchmark string: its n-grams when it has n tokens or more, else (for an exact field)
     the whole string when it has at least `min_exact_grams`; trivial grams left out unless asked."""
@@ -443,7 +442,7 @@ def batch_string_grams(
     *,
     n: int = NGRAM,
     min_exact_grams: int = MIN_EXACT_GRAMS,
-    index_trivial_grams: bool = False,
+    index_trivial_grams: bool = INDEX_TRIVIAL_GRAMS,
 ) -> list[StringGrams]:
     """`[string_grams(s) for s in strings]`, computed in a few numpy passes over all strings joined (the index
     build is a cost of every run: the four test sets' ~15K strings took 1.2 CPU-s one by one).
@@ -598,7 +597,7 @@ class ContaminationIndex:
 
     @classmethod
     def build(cls, strings: Iterable[BenchmarkString], *, n: int = NGRAM, min_exact_grams: int = MIN_EXACT_GRAMS,
-              index_trivial_grams: bool = False) -> ContaminationIndex:
+              index_trivial_grams: bool = INDEX_TRIVIAL_GRAMS) -> ContaminationIndex:
         """The index of `strings` in one process (the Beam wiring builds the same from parallel parts)."""
         kw = {"n": n, "min_exact_grams": min_exact_grams, "index_trivial_grams": index_trivial_grams}
         return cls.from_parts(batch_string_grams(list(strings), **kw), n=n)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import lxml.html
+import re2
 from lxml import etree
 from lxml.html import HtmlElement
 
@@ -89,14 +90,17 @@ MATHML_MAX_DEPTH = 60
 # How far up from a <math> element a hiding wrapper is looked for.
 MATH_WRAPPER_DEPTH = 3
 # Q&A / forum evidence: schema.org types, forum software, and post containers repeated on one page.
-_FORUM_ITEMTYPE = re.compile(r"schema\.org/(?:QAPage|Question|Answer|DiscussionForumPosting)\b")
-_FORUM_GENERATOR = re.compile(r"vbulletin|phpbb|discourse|xenforo|invision|mybb|smf|vanilla|flarum|nodebb|"
-                              r"discuz|simple machines|bbpress", re.IGNORECASE)
+_FORUM_TYPES = "QAPage|Question|Answer|DiscussionForumPosting"
+_FORUM_ITEMTYPE = re.compile(rf"schema\.org/(?:{_FORUM_TYPES})\b")
+_FORUM_GENERATORS = ("vbulletin|phpbb|discourse|xenforo|invision|mybb|smf|vanilla|flarum|nodebb|discuz|simple machines|"
+                     "bbpress")
+_FORUM_GENERATOR = re.compile(_FORUM_GENERATORS, re.IGNORECASE)
 # Post containers of Q&A and forum engines (StackExchange `answer`, phpBB `postbody`, vBulletin
 # `postcontainer`/`postbitlegacy`, Discourse `topic-post`/`cooked`, XenForo `bbWrapper`/`message--post`); not
 # generic words like "post" or "reply", which blog articles and their comment lists use too.
-_POST_CLASS = re.compile(r"(?:^|\s)(?:answer|postbody|postcontainer|postbitlegacy|topic-post|cooked|bbwrapper|"
-                         r"message--post|forum-post|messagecontent|post_message|js-post-body)(?:$|\s)", re.IGNORECASE)
+_POST_CLASSES = ("answer|postbody|postcontainer|postbitlegacy|topic-post|cooked|bbwrapper|message--post|forum-post|"
+                 "messagecontent|post_message|js-post-body")
+_POST_CLASS = re.compile(rf"(?:^|\s)(?:{_POST_CLASSES})(?:$|\s)", re.IGNORECASE)
 FORUM_MIN_POSTS = 2
 # Resiliparse output shorter than this goes to trafilatura (on real articles it sometimes keeps only a
 # caption: 16-142 characters of 2,000-5,000); rare, so the fast path stays fast.
@@ -643,15 +647,44 @@ def is_discussion(tree: HtmlElement) -> bool:
     return False
 
 
-# Byte strings without which a page holds none of the math forms `recover_math` reads (lower case).
-_MATH_MARKERS = (b"<math", b"<m:math", b"<mml:math", b"math/", b"mathjax", b"mjx-", b"katex", b"latex", b"tex?",
-                 b"mimetex", b"mathtex", b"codecogs", b"mwe-math", b"math/render", b"tex2img", b"cht=tx")
+def _byte_pattern(pattern: str) -> re2._Regexp:
+    """`pattern` over a page's bytes, ASCII letters in any case (Latin-1 mode: no Unicode case folding, so
+    `k` is not the Kelvin sign), in one linear-time pass of RE2's automaton."""
+    options = re2.Options()
+    options.encoding, options.case_sensitive = re2.Options.Encoding.LATIN1, False
+    return re2.compile(pattern.encode("ascii"), options)
+
+
+def _attribute_holding(name: str, words: str) -> str:
+    """An attribute `name` whose value (quoted either way, or bare) holds one of `words`."""
+    return rf"{name}\s*=\s*(?:\"[^\"]*(?:{words})|'[^']*(?:{words})|(?:{words}))"
+
+
+# Where `is_discussion` can find evidence, as written in the page's bytes (a superset of what it reads).
+_DISCUSSION_BYTES = _byte_pattern(
+    rf"schema\.org/(?:{_FORUM_TYPES})|{_attribute_holding('content', _FORUM_GENERATORS)}|"
+    rf"{_attribute_holding('class', _POST_CLASSES)}"
+)
+
+
+def may_be_discussion(data: bytes) -> bool:
+    """False when `is_discussion` cannot hold for the page whose parser input is `data`: none of its words is
+    in a class or content attribute, nor a schema.org type in the bytes. One pass; on real pages 2% pass
+    and get the tree test (which costs 1 ms a page). An attribute that spells the words with character
+    references (`&#97;nswer`) is not seen."""
+    return _DISCUSSION_BYTES.search(data) is not None
+
+
+# Byte strings without which a page holds none of the math forms `recover_math` reads (any case).
+_MATH_MARKERS = ("<math", "<m:math", "<mml:math", "math/", "mathjax", "mjx-", "katex", "latex", "tex?", "mimetex",
+                 "mathtex", "codecogs", "mwe-math", "math/render", "tex2img", "cht=tx")
+_MATH_BYTES = _byte_pattern("|".join(map(re.escape, _MATH_MARKERS)))
 
 
 def may_hold_math(data: bytes) -> bool:
-    """False when no math form can be on the page (one C pass; most pages skip the math passes)."""
-    lowered = data.lower()
-    return any(marker in lowered for marker in _MATH_MARKERS)
+    """False when no math form can be on the page (one pass of RE2 over the bytes, 6x faster than a
+    substring search per marker; most pages skip the math passes)."""
+    return _MATH_BYTES.search(data) is not None
 
 
 # --- parsing --------------------------------------------------------------------------------------------
@@ -700,13 +733,21 @@ def _html_parser() -> lxml.html.HTMLParser:
     return parser
 
 
-def parse_html(data: bytes) -> HtmlElement | None:
-    """Parse UTF-8 HTML bytes into a tree (trafilatura's parser settings and repairs); None when the bytes
-    are not HTML."""
+def parser_input(data: bytes) -> bytes:
+    """UTF-8 HTML bytes without what libxml2 must not see (C0 controls, U+FFFE/U+FFFF): what the byte tests
+    read, since removing a byte can join two halves of a word."""
     data = data.translate(None, _CONTROL_BYTES)  # one C pass; a regex here cost more than the parse
     for nonchar in _NONCHARACTERS:
         if nonchar in data:
             data = data.replace(nonchar, b"")
+    return data
+
+
+def parse_html(data: bytes, *, cleaned: bool = False) -> HtmlElement | None:
+    """Parse UTF-8 HTML bytes into a tree (trafilatura's parser settings and repairs; `cleaned`: `data` is
+    `parser_input`'s already); None when the bytes are not HTML."""
+    if not cleaned:
+        data = parser_input(data)
     beginning = data[:50].lower()
     if b"doctype" in beginning:
         first, newline, rest = data.partition(b"\n")
@@ -767,13 +808,14 @@ def extract_text(
     """The main text of `html` (str, or UTF-8 bytes) as plain text ("" when the page has none). Code blocks
     keep their lines and math its LaTeX (see the module docstring). `discussion_comments` keeps comments on
     Q&A and forum pages (`is_discussion`); the trafilatura options apply when `engine` is "trafilatura"."""
-    tree = parse_html(html.encode("utf-8", "surrogatepass") if isinstance(html, str) else html)
+    data = parser_input(html.encode("utf-8", "surrogatepass") if isinstance(html, str) else html)
+    tree = parse_html(data, cleaned=True)
     if tree is None:
         return ""
     mark = engine == "trafilatura" and keep_code
-    prepare_tree(tree, keep_code=keep_code, keep_math=keep_math, blank_line_mark=mark,
-                 maybe_math=may_hold_math(html if isinstance(html, bytes) else html.encode("utf-8", "replace")))
-    discussion = discussion_comments and is_discussion(tree)  # before <meta> goes: it names forum software
+    prepare_tree(tree, keep_code=keep_code, keep_math=keep_math, blank_line_mark=mark, maybe_math=may_hold_math(data))
+    # before <meta> goes: it names forum software
+    discussion = discussion_comments and may_be_discussion(data) and is_discussion(tree)
     etree.strip_elements(tree, *NEVER_TEXT_TAGS, with_tail=False)
     if engine == "resiliparse" and prune:
         prune_boilerplate(tree)

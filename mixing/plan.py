@@ -103,14 +103,15 @@ def plan_mix(
     totals: Mapping[str, Totals],
     *,
     seed: int,
-    weights: Mapping[str, float] = DEFAULT_WEIGHTS,
-    total_tokens: int | None = None,
-    short_policy: str = SHRINK,
-    max_repeats: float = MAX_REPEATS,
-    code_web_counts_as: str = "code",
-    target_shard_bytes: int = TARGET_SHARD_BYTES,
+    weights: Mapping[str, float],
+    total_tokens: int | None,
+    short_policy: str,
+    max_repeats: float,
+    code_web_counts_as: str,
+    target_shard_bytes: int,
 ) -> MixPlan:
-    """The sampling rate of every category and the number of shards it fills (see the module docstring)."""
+    """The sampling rate of every category and the number of shards it fills (see the module docstring).
+    The values are config `mix`'s (their defaults: this module's constants, through `pipeline.config.Mix`)."""
     if short_policy not in (UPSAMPLE, SHRINK):
         raise ValueError(f"short_policy must be {UPSAMPLE!r} or {SHRINK!r}, got {short_policy!r}")
     by_group: dict[str, Totals] = {g: Totals() for g in GROUPS}

@@ -157,7 +157,7 @@ class TokenCounter:
         if len(self._ids) < 4:
             self.check_special(("fim_begin", "fim_hole", "fim_end", "end"))
         ids = self._ids
-        prefix, suffix, middle = _fim.split_psm(text, fim_psm, end=self.special.end)
+        prefix, suffix, middle = _fim.split_psm(text, fim_psm, special=self.special)
         out = [ids["fim_begin"], *self.plain_ids(prefix), ids["fim_hole"], *self.plain_ids(suffix),
                ids["fim_end"], *self.plain_ids(middle), ids["end"]]
         return np.asarray(out, dtype=np.uint32)

@@ -135,13 +135,13 @@ class GithubSource(Section):
         default=_github.MAX_TAR_HEADER_BYTES, gt=0, le=1 << 30,
         description="larger tar long-name/pax headers: archive_header_too_large",
     )
-    git_clone_timeout_s: int = Field(default=600, gt=0, le=86_400)
+    git_clone_timeout_s: int = Field(default=_github.GIT_CLONE_TIMEOUT_S, gt=0, le=86_400)
     metadata: PathValue | None = Field(
         default=None,
         description="JSONL or CSV file (optionally .gz): repo -> url, created_at, stars, license",
     )
     dump_columns: GithubDumpColumns = Field(default_factory=GithubDumpColumns)
-    dump_batch_rows: int = Field(default=1024, gt=0, le=1_000_000, description="Parquet rows read at a time")
+    dump_batch_rows: int = Field(default=_github.DUMP_BATCH_ROWS, gt=0, le=1_000_000, description="Parquet rows read at a time")
 
     @model_validator(mode="after")
     def _archive_holds_a_file(self) -> GithubSource:
@@ -185,6 +185,7 @@ class TextInputs(Section):
     text_field: str = "text"
     id_field: str | None = Field(default=None, description="a stable id column; default: file and row number")
     url_field: str | None = None
+    # A 200 MB one-line row peaked at 4.2 GB: the cap bounds a worker's memory per row.
     max_row_bytes: int = Field(
         default=64_000_000, gt=0, le=1 << 31,
         description="longer JSON lines are dropped as row_too_large without being held in memory",
@@ -324,7 +325,7 @@ class Decontamination(Section):
     ngram: int = Field(default=_decontam.NGRAM, ge=2)
     min_exact_grams: int = Field(default=_decontam.MIN_EXACT_GRAMS, ge=1)
     index_trivial_grams: bool = Field(
-        default=False, description="also index grams of only numbers and single characters (the literal rule)"
+        default=_decontam.INDEX_TRIVIAL_GRAMS, description="also index grams of only numbers and single characters (the literal rule)"
     )
     benchmarks: list[Benchmark] = Field(default_factory=list)
 

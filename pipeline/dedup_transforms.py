@@ -2,8 +2,8 @@
 
 The same transform serves GitHub files, repository samples and web pages. Use it with a Funnel:
 
-    kept = deduplicate(funnel, records, config.dedup, seed=config.seed)
-    kept = deduplicate(funnel, pages, config.dedup, seed=config.seed, exact_stage="web_exact_dedup",
+    kept = deduplicate(records, funnel, config.dedup, seed=config.seed)
+    kept = deduplicate(pages, funnel, config.dedup, seed=config.seed, exact_stage="web_exact_dedup",
                        near_stage="web_near_dedup")
 
 which registers two "filter" stages (in == out + dropped) and their drops, and the near stage's cluster sizes
@@ -52,7 +52,7 @@ from dedup.minhash import MinHasher, jaccard
 from dedup.survivor import node_key, record_id
 from pipeline.config import Dedup
 from pipeline.record import Drop, Record
-from pipeline.sinks import WriteTextFile
+from pipeline.sinks import Gather, WriteTextFile
 from pipeline.stages import COUNTS_TAG, CountingDoFn, Funnel, Grouping, GroupStep
 
 EXACT_STAGE, NEAR_STAGE = "exact_dedup", "near_dedup"
@@ -378,8 +378,7 @@ def write_cluster_sizes(pipeline: beam.Pipeline, funnel: Funnel, path: str) -> N
     (
         [sizes | f"Tag[{stage}]" >> beam.MapTuple(lambda size, n, st=stage: (st, size, n)) for stage, sizes in tables]
         | "FlattenClusterSizes" >> beam.Flatten(pipeline=pipeline)
-        | "ClusterSizesToList" >> beam.combiners.ToList()
-        | "ClusterSizesToJson" >> beam.Map(cluster_sizes_json, stages)
+        | "ClusterSizesToJson" >> Gather(cluster_sizes_json, stages)
         | "WriteClusterSizes" >> WriteTextFile(path, newline=False)
     )
 
@@ -450,8 +449,8 @@ class Deduplicate(beam.PTransform):
 
 
 def deduplicate(
-    funnel: Funnel,
     records: beam.PCollection,
+    funnel: Funnel,
     settings: Dedup,
     seed: int,
     *,

@@ -44,7 +44,7 @@ from pipeline import layout
 from pipeline.config import Config
 from pipeline.decontam_transforms import tag_category
 from pipeline.record import Drop, Record
-from pipeline.sinks import WriteTextFile, parquet_bytes, read_bytes, shard_path, write_bytes
+from pipeline.sinks import Gather, WriteTextFile, parquet_bytes, read_bytes, shard_path, write_bytes
 from pipeline.stages import Funnel
 
 
@@ -61,7 +61,7 @@ class PrepareForMix:
     def __call__(self, record: Record) -> Record | Drop:
         text, meta = record.text, record.meta
         if self.fim_enabled and record.category == "code":
-            fim = to_fim(text, record.id, seed=self.seed, rate=self.fim_rate, end=self.counter.special.end)
+            fim = to_fim(text, record.id, seed=self.seed, rate=self.fim_rate, special=self.counter.special)
             if fim is not None:
                 text, meta = fim[0], {**meta, "fim": "psm", "fim_psm": fim[1]}
         tokens = self.counter.count(text, meta.get("fim_psm", ""))
@@ -272,7 +272,7 @@ def _files_and_bytes(path: str) -> dict[str, int | None]:
 
 
 def write_mix(
-    records_by_category: dict[str, beam.PCollection], config: Config, funnel: Funnel, output_dir: str
+    records_by_category: dict[str, beam.PCollection], funnel: Funnel, config: Config, output_dir: str
 ) -> beam.PCollection:
     """The mix of `records_by_category` (keys: code, code_web, math_web, text): Parquet under
     `output_dir/mix/`, token outputs under `output_dir/tokens/`, `mix_manifest.json` and `logs/mix_created.json`.
@@ -299,8 +299,7 @@ def write_mix(
         prepared
         | "CategoryTotals" >> beam.Map(lambda r: (r.category, (1, r.tokens, _text_bytes(r))))
         | "SumCategory" >> beam.CombinePerKey(_sum_triples)
-        | "TotalsDict" >> beam.combiners.ToDict()
-        | "Plan" >> beam.Map(make_plan, config)
+        | "Plan" >> Gather(lambda totals: make_plan(dict(totals), config))
     )
     plan_side = beam.pvalue.AsSingleton(plan)
     sampled = funnel.apply(prepared, "mix_sample", sample_step, side_inputs={"plan": plan_side})
@@ -318,9 +317,8 @@ def write_mix(
     }
     manifest = (
         shards
-        | "CollectShards" >> beam.combiners.ToList()
-        | "Manifest" >> beam.Map(lambda infos, plan: manifest_json(build_manifest(plan, infos, **provenance)),
-                                 plan=plan_side)
+        | "Manifest" >> Gather(lambda infos, plan: manifest_json(build_manifest(plan, infos, **provenance)),
+                               plan=plan_side)
     )
     manifest | "WriteManifest" >> beam.Map(_write_manifest, output_dir)
     _write_language_stats(prepared, rows, output_dir)
@@ -347,7 +345,6 @@ def _write_language_stats(prepared: beam.PCollection, rows: beam.PCollection, ou
         (available, written)
         | "LangFlatten" >> beam.Flatten()
         | "LangSum" >> beam.CombinePerKey(_sum_triples)
-        | "LangList" >> beam.combiners.ToList()
-        | "LangJson" >> beam.Map(languages_json)
+        | "LangJson" >> Gather(languages_json)
         | "WriteLanguages" >> WriteTextFile(layout.under(output_dir, layout.MIX_LANGUAGES))
     )

@@ -17,6 +17,7 @@ import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.transforms.window import GlobalWindows
 
 from pipeline.config import Output
 from pipeline.files import read_bytes, write_bytes  # noqa: F401 - re-exported: the sinks write through them
@@ -49,55 +50,115 @@ def write_table(table: pa.Table, path: str, compression: str = "zstd") -> int:
     return write_bytes(path, parquet_bytes(table, compression))
 
 
-class GroupIntoShards(beam.PTransform):
-    """((shard index, shard count), items) for every shard, empty ones included. The count comes from the
-    items' total size (`shard_count`); an item goes to the shard of the hash of `key(item)`, so the grouping
-    is the same whatever the runner or the arrival order."""
+class _BundleBytes(beam.DoFn):
+    """The total size of a bundle's items, once per bundle: a side input adds these few partial sums up into
+    the shard count, where a global combine would be ~8 more transforms that every run pays for."""
 
-    def __init__(self, min_shards: int, shard_bytes: int, key: Callable[[Any], str], size: Callable[[Any], int]):
+    def __init__(self, size: Callable[[Any], int]):
+        self.size = size
+
+    def start_bundle(self) -> None:
+        self._total = 0
+
+    def process(self, item: Any) -> None:
+        self._total += self.size(item)
+
+    def finish_bundle(self) -> Iterable[Any]:
+        yield GlobalWindows.windowed_value(self._total)
+
+
+class _KeyByShard(beam.DoFn):
+    """item -> ((shard index, shard count), item); the count from the bundles' byte totals (`shard_count`),
+    summed once per bundle."""
+
+    def __init__(self, key: Callable[[Any], str], min_shards: int, shard_bytes: int):
+        self.key, self.min_shards, self.shard_bytes = key, min_shards, shard_bytes
+
+    def start_bundle(self) -> None:
+        self._n: int | None = None
+
+    def process(self, item, bundle_bytes):  # unannotated: Beam type-checks annotated side inputs
+        if self._n is None:
+            self._n = shard_count(sum(bundle_bytes), self.min_shards, self.shard_bytes)
+        yield (shard_of(self.key(item), self._n), self._n), item
+
+
+def _write_one(item: tuple[tuple[int, int], Iterable[Any]], prefix: str, path: Callable[..., str],
+               write: Callable[[Iterable[Any], str], None]) -> str:
+    (index, count), items = item
+    out = path(prefix, index, count)
+    write(items, out)
+    return out
+
+
+def _write_missing(
+    _: bytes, bundle_bytes: list[int], written: list[str], prefix: str, path: Callable[..., str],
+    write: Callable[[Iterable[Any], str], None], min_shards: int, shard_bytes: int,
+) -> Iterable[str]:
+    """Write every shard no item fell into, empty (after the others: `written` is a side input)."""
+    count = shard_count(sum(bundle_bytes), min_shards, shard_bytes)
+    done = set(written)
+    for index in range(count):
+        out = path(prefix, index, count)
+        if out not in done:
+            write((), out)
+            yield out
+
+
+class WriteShards(beam.PTransform):
+    """Write items as `path(prefix, index, count)` files, every shard present even when empty; `write(items,
+    path)` writes one shard (its items in any order: it sorts them). The count comes from the items' total
+    size (`shard_count`); an item goes to the shard of the hash of `key(item)`, so the files are the same
+    whatever the runner or the arrival order. Returns the paths written.
+
+    Seven transforms (a global combine, a CoGroupByKey with the list of shards and Beam's ToList would be 20):
+    every run pays for each transform (graph, runner stages, bundles), records or not."""
+
+    def __init__(
+        self, prefix: str, output: Output, *, key: Callable[[Any], str], size: Callable[[Any], int],
+        path: Callable[[str, int, int], str], write: Callable[[Iterable[Any], str], None],
+    ):
         super().__init__()
-        self.min_shards, self.shard_bytes, self.key, self.size = min_shards, shard_bytes, key, size
+        self.prefix, self.key, self.size, self.path, self.write = prefix, key, size, path, write
+        self.min_shards, self.shard_bytes = output.num_shards, output.shard_bytes
 
     def expand(self, items: beam.PCollection) -> beam.PCollection:
-        key = self.key
-        count = (
+        bundle_bytes = beam.pvalue.AsList(items | "Bytes" >> beam.ParDo(_BundleBytes(self.size)))
+        written = (
             items
-            | "Bytes" >> beam.Map(self.size)
-            | "TotalBytes" >> beam.CombineGlobally(sum)
-            | "ShardCount" >> beam.Map(shard_count, self.min_shards, self.shard_bytes)
+            | "KeyByShard" >> beam.ParDo(_KeyByShard(self.key, self.min_shards, self.shard_bytes), bundle_bytes)
+            | "GroupShards" >> beam.GroupByKey()
+            | "WriteShard" >> beam.Map(_write_one, self.prefix, self.path, self.write)
         )
-        keyed = items | "KeyByShard" >> beam.Map(
-            lambda item, n: ((shard_of(key(item), n), n), item), n=beam.pvalue.AsSingleton(count)
+        empty = (
+            items.pipeline
+            | "Impulse" >> beam.Impulse()
+            | "WriteEmpty" >> beam.FlatMap(
+                _write_missing, bundle_bytes, beam.pvalue.AsList(written), self.prefix, self.path, self.write,
+                self.min_shards, self.shard_bytes,
+            )
         )
-        every = count | "AllShards" >> beam.FlatMap(lambda n: [((i, n), None) for i in range(n)])
-        return (
-            {"items": keyed, "present": every}
-            | "GroupShards" >> beam.CoGroupByKey()
-            | "ShardItems" >> beam.MapTuple(lambda shard, groups: (shard, groups["items"]))
-        )
+        return (written, empty) | "Paths" >> beam.Flatten()
 
 
-def _write_shard(item: tuple[tuple[int, int], Iterable[Record]], prefix: str) -> str:
-    (index, num_shards), records = item
+def _write_records(records: Iterable[Record], path: str) -> None:
     records = sorted(records, key=lambda r: r.id)
-    path = shard_path(prefix, index, num_shards)
     write_table(records_to_table(records) if records else ARROW_SCHEMA.empty_table(), path)
-    return path
 
 
 class WriteParquetShards(beam.PTransform):
     """Write Records as `prefix/part-NNNNN-of-MMMMM.parquet`, every shard present even when empty; at least
-    `output.num_shards`, more as the text exceeds `output.shard_bytes` per shard."""
+    `output.num_shards`, more as the text exceeds `output.shard_bytes` per shard. Records are sorted by id
+    inside a shard."""
 
     def __init__(self, prefix: str, output: Output):
         super().__init__()
-        self.prefix, self.min_shards, self.shard_bytes = prefix, output.num_shards, output.shard_bytes
+        self.prefix, self.output = prefix, output
 
     def expand(self, records: beam.PCollection) -> beam.PCollection:
-        return (
-            records
-            | "Shards" >> GroupIntoShards(self.min_shards, self.shard_bytes, operator.attrgetter("id"), record_bytes)
-            | "WriteShard" >> beam.Map(_write_shard, self.prefix)
+        return records | "Shards" >> WriteShards(
+            self.prefix, self.output, key=operator.attrgetter("id"), size=record_bytes, path=shard_path,
+            write=_write_records,
         )
 
 
@@ -111,15 +172,38 @@ def read_parquet_records(pattern: str) -> list[Record]:
     return out
 
 
-def _write_lines_shard(item: tuple[tuple[int, int], Iterable[tuple[str, str]]], prefix: str) -> str:
-    (index, num_shards), pairs = item
-    path = f"{prefix}-{index:05d}-of-{num_shards:05d}.jsonl"
+def lines_shard_path(prefix: str, index: int, num_shards: int) -> str:
+    return f"{prefix}-{index:05d}-of-{num_shards:05d}.jsonl"
+
+
+def _write_lines(pairs: Iterable[tuple[str, str]], path: str) -> None:
     write_bytes(path, "".join(f"{line}\n" for line in sorted(line for _, line in pairs)).encode("utf-8"))
-    return path
 
 
 def _line_bytes(pair: tuple[str, str]) -> int:
     return len(pair[1].encode("utf-8", "surrogatepass"))
+
+
+def _apply_to_list(_, fn, args, items, **side):  # unannotated: Beam type-checks annotated side inputs
+    return fn(list(items), *args, **side)
+
+
+class Gather(beam.PTransform):
+    """`fn(list of every element, *args, **side inputs)` as the one element of the output, also when the
+    input is empty: for small collections only (counts, shard descriptions), read whole as a side input by
+    one step after an Impulse. Two transforms where Beam's ToList is nine (a global combine and the default
+    of an empty input), a cost of every run. The list's order is arbitrary: `fn` must not depend on it."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any, **side: Any):
+        super().__init__()
+        self.fn, self.args, self.side = fn, args, side
+
+    def expand(self, pcoll: beam.PCollection) -> beam.PCollection:
+        return (
+            pcoll.pipeline
+            | "Impulse" >> beam.Impulse()
+            | "Apply" >> beam.Map(_apply_to_list, self.fn, self.args, items=beam.pvalue.AsList(pcoll), **self.side)
+        )
 
 
 def _write_text(text: str, path: str, newline: bool) -> str:
@@ -150,11 +234,10 @@ class WriteJsonLinesShards(beam.PTransform):
 
     def __init__(self, prefix: str, output: Output):
         super().__init__()
-        self.prefix, self.min_shards, self.shard_bytes = prefix, output.num_shards, output.shard_bytes
+        self.prefix, self.output = prefix, output
 
     def expand(self, keyed_lines: beam.PCollection) -> beam.PCollection:
-        return (
-            keyed_lines
-            | "Shards" >> GroupIntoShards(self.min_shards, self.shard_bytes, operator.itemgetter(0), _line_bytes)
-            | "WriteShard" >> beam.Map(_write_lines_shard, self.prefix)
+        return keyed_lines | "Shards" >> WriteShards(
+            self.prefix, self.output, key=operator.itemgetter(0), size=_line_bytes, path=lines_shard_path,
+            write=_write_lines,
         )

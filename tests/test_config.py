@@ -125,3 +125,39 @@ def test_extraction_defaults_have_one_home():
     params = inspect.signature(extract_text).parameters
     options = WebExtraction().model_dump(exclude={"timeout_s"})
     assert options == {name: params[name].default for name in options} == vars(DEFAULT_OPTIONS)
+
+
+def test_mix_decontamination_web_and_output_values_have_one_home():
+    """The sections audited in session 3: a plain function either takes the value from its section (no keyword
+    default) or its keyword default is the module constant the config's default also reads."""
+    import dataclasses
+    import inspect
+
+    from filters import decontaminate
+    from mixing.fim import to_fim
+    from mixing.plan import plan_mix
+    from pipeline.config import Decontamination, GithubSource, Mix, Output, WebSource
+    from pipeline.sources.github import ReadLimits
+    from pipeline.sources.warc import read_warc_file
+    from pipeline.stages import Funnel
+
+    def defaults(function) -> dict:
+        return {n: p.default for n, p in inspect.signature(function).parameters.items()
+                if p.default is not inspect.Parameter.empty}
+
+    mix, web = Mix(), WebSource()
+    assert set(defaults(plan_mix)) & set(Mix.model_fields) == set()
+    assert "rate" not in defaults(to_fim) and "special" not in defaults(to_fim)
+    assert {"max_record_bytes", "allowed_mime"} & set(defaults(read_warc_file)) == set()
+    assert mix.weights == {"code": 0.6, "math": 0.1, "text": 0.3} and web.max_record_bytes == 5_000_000
+    d = Decontamination()
+    config_grams = {"n": d.ngram, "min_exact_grams": d.min_exact_grams, "index_trivial_grams": d.index_trivial_grams}
+    for function in (decontaminate.string_grams, decontaminate.batch_string_grams,
+                     decontaminate.ContaminationIndex.build):
+        assert defaults(function) == config_grams, function.__qualname__
+    assert Funnel().rejects_text_chars == Output().rejects_text_chars == 0
+    source, limits = GithubSource(), ReadLimits()
+    shared = [f.name for f in dataclasses.fields(ReadLimits) if f.name in GithubSource.model_fields]
+    assert len(shared) >= 10
+    assert {n: getattr(limits, n) for n in shared if n != "dump_columns"} == {
+        n: getattr(source, n) for n in shared if n != "dump_columns"}

@@ -10,9 +10,11 @@ import tarfile
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.config import TextInputs
+from pipeline.json_lines import bounded_lines
 from pipeline.record import Drop, Record
 from pipeline.sources.github import ReadLimits, RepoUnit, read_unit
-from pipeline.sources.text import TextFile, bounded_lines, read_text_file
+from pipeline.sources.text import TextFile, read_text_file
 
 
 @settings(max_examples=200, deadline=None)
@@ -30,7 +32,8 @@ def test_a_huge_json_line_is_a_drop_and_the_rows_after_it_are_read(tmp_path):
     path = tmp_path / "rows.jsonl"
     rows = [{"id": "a", "text": "first row"}, {"id": "huge", "text": "x" * 3_000_000}, {"id": "b", "text": "last"}]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    items = list(read_text_file(TextFile(str(path), "rows.jsonl"), id_field="id", max_row_bytes=1_000_000))
+    items = list(read_text_file(TextFile(str(path), "rows.jsonl"),
+                                 TextInputs(id_field="id", max_row_bytes=1_000_000)))
     assert [x.text for x in items if isinstance(x, Record)] == ["first row", "last"]
     (drop,) = [x for x in items if isinstance(x, Drop)]
     assert drop.reason == "row_too_large" and "rows.jsonl:2" in drop.detail and "max_row_bytes" in drop.detail

@@ -93,7 +93,7 @@ def test_text_is_never_encoded_as_a_special_token(tokenized_mix, tmp_path):
         ids = tok.encode(text)
         assert not set(ids.tolist()) & set(special.values()) and tok._full.decode(ids) == text
         for seed in range(20):  # PSM documents cut anywhere, sentinels inside every piece
-            psm, lengths = to_fim(text, "d", seed=seed, rate=1.0, end=DEEPSEEK_END)
+            psm, lengths = to_fim(text, "d", seed=seed, rate=1.0, special=tok.special)
             ids = tok.encode(psm, lengths).tolist()
             assert [i for i in ids if i in special.values()] == inserted
             assert tok._full.decode(ids, skip_special_tokens=False) == psm

@@ -24,7 +24,7 @@ def _explode(record: Record) -> Record:
 def _rejects(tmp_path: Path, chars: int, step) -> list[dict]:
     records = [Record(id=f"r{i}", source="text", text="abcdefgh"[: 2 + i]) for i in range(4)]
     with TestPipeline() as p:
-        funnel = Funnel(rejects_text_chars=chars)
+        funnel = Funnel(Output(rejects_text_chars=chars))
         funnel.apply(p | beam.Create(records), "rule", step)
         funnel.write_rejects(p, str(tmp_path / "rejects"), Output(num_shards=1), everything=True)
     return [json.loads(line) for f in sorted((tmp_path / "rejects").glob("*.jsonl")) for line in f.read_text().splitlines()]
@@ -62,7 +62,7 @@ def _first_per_text(group):
 def test_a_grouping_steps_drops_keep_the_text_too(tmp_path):
     records = [Record(id=f"r{i}", source="text", text=f"text {i % 2}") for i in range(4)]
     with TestPipeline() as p:
-        funnel = Funnel(rejects_text_chars=5)
+        funnel = Funnel(Output(rejects_text_chars=5))
         funnel.group(p | beam.Create(records), GroupStep(("dedup",), key=lambda r: r.text, resolve=_first_per_text))
         funnel.write_rejects(p, str(tmp_path / "rejects"), Output(num_shards=1), everything=True)
     rejects = [json.loads(line) for f in sorted((tmp_path / "rejects").glob("*.jsonl")) for line in f.read_text().splitlines()]

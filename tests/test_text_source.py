@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from pipeline.config import TextInputs
 from pipeline.record import Drop, Record
 from pipeline.sources.text import expand_text_input, read_text_file
 
@@ -16,7 +17,7 @@ ROWS = [{"id": "a", "text": "First document.", "url": "https://x.org/a"}, {"id":
 
 
 def read_all(pattern: str, **kw) -> list[Record | Drop]:
-    return [r for unit in expand_text_input(pattern) for r in read_text_file(unit, **kw)]
+    return [r for unit in expand_text_input(pattern) for r in read_text_file(unit, TextInputs(**kw))]
 
 
 def test_jsonl_gzip_and_parquet_give_the_same_records(tmp_path):

@@ -1,9 +1,19 @@
 """Extraction keeps code layout and math on small pages the tests write."""
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
-from filters.web_extract import extract_text, mathml_to_latex
+from filters.web_extract import (
+    extract_text,
+    is_discussion,
+    mathml_to_latex,
+    may_be_discussion,
+    may_hold_math,
+    parse_html,
+    parser_input,
+)
 
 PROSE = (
     "<p>This note explains how the method works in detail and why each step matters for the reader who "
@@ -249,3 +259,37 @@ def test_content_container_ignores_a_second_document_after_the_first():
     page = (f"<html><body><div><h1>First</h1>{first}</div></body></html><html><body><main><p>"
             f"{_sentences('a stray page', 2)}</p></main></body></html>")
     assert "the first document" in extract_text(page)
+
+
+# The byte gates (`may_be_discussion`, `may_hold_math`) let the tree tests skip most pages: they must never say
+# no where the tree test would say yes, whatever the case, quoting, spacing or control bytes of the markup.
+_POST_WORDS = ("answer", "postbody", "PostContainer", "bbWrapper", "message--post", "js-post-body")
+_GENERATORS = ("phpBB 3", "vBulletin", "Discourse", "XenForo", "Simple Machines")
+_SPELLINGS = st.sampled_from([
+    'class="{v}"', "class='x {v}'", "CLASS = \"y\n{v} z\"", "class={v}", 'class="{v}" class="other"',
+    'cla\x01ss="{v}"', 'class="it\'s {v}"',
+])
+
+
+@given(st.lists(st.tuples(_SPELLINGS, st.sampled_from(_POST_WORDS)), max_size=4), st.sampled_from(
+    ['', '<meta name="generator" content="{g}">', "<META content='{g}' NAME=GENERATOR>", '<meta name=generator content={g}>']),
+    st.sampled_from(_GENERATORS), st.sampled_from(["", 'itemtype="https://schema.org/QAPage"',
+                                                   "itemtype='http://schema.org/Answer'"]))
+@settings(max_examples=200, deadline=None)
+def test_discussion_byte_gate_never_misses_a_discussion(posts, meta, generator, itemtype):
+    divs = "".join(f"<div {spelling.format(v=word)}><p>post</p></div>" for spelling, word in posts)
+    page = f"<html><head>{meta.format(g=generator.split()[0])}</head><body><div {itemtype}>{divs}</div></body></html>"
+    data = parser_input(page.encode())
+    if is_discussion(parse_html(data, cleaned=True)):
+        assert may_be_discussion(data)
+
+
+def test_discussion_byte_gate_skips_pages_without_the_words_in_attributes():
+    assert not may_be_discussion(b"<html><body><p>The answer is in the cooked postbody.</p></body></html>")
+    assert may_be_discussion(b"<html><body><div class='a Answer'>x</div></body></html>")
+
+
+def test_math_byte_gate_reads_markers_in_any_ascii_case_only():
+    assert may_hold_math(b"<SCRIPT TYPE='Math/TeX'>x</SCRIPT>") and may_hold_math(b"<img src='/cgi/MimeTeX.cgi?x'>")
+    assert not may_hold_math("<p>\u212aatex</p>".encode())  # the Kelvin sign is not a k
+    assert "\\(x^2\\)" in extract_text(_page("<p>Square <script type='ma\x01th/tex'>x^2</script></p>"))

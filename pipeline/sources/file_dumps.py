@@ -8,11 +8,11 @@ Columns are found by candidate names, first present wins (`DumpColumns`); reposi
 from __future__ import annotations
 
 import gzip
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from typing import Any, BinaryIO
+from typing import Any
 
+from pipeline.json_lines import NOT_JSON, TOO_LONG, json_lines
 from pipeline.sources.input_files import open_input
 from pipeline.sources.repo_metadata import RepoMeta, meta_from_fields
 from pipeline.sources.tree_entries import READ_ERRORS, Skipped
@@ -23,7 +23,6 @@ DUMP_BATCH_ROWS = 1024
 # A JSON-escaped string takes at most 6 bytes per input byte (\u00XX); plus room for the other fields.
 JSON_ESCAPE_FACTOR = 6
 JSON_LINE_SLACK = 64 * 1024
-SKIP_CHUNK = 1 << 16
 REQUIRED = ("repo", "path", "content")
 
 
@@ -124,25 +123,6 @@ def read_parquet_rows(
         yield Skipped("", "unreadable", f"cannot read Parquet: {err}", fatal=True)
 
 
-def _lines(stream: BinaryIO, max_line_bytes: int) -> Iterator[tuple[int, bytes | None]]:
-    """`(line number, line)`; the line is None when longer than `max_line_bytes` (its rest is skipped
-    without being held in memory)."""
-    number = 0
-    while True:
-        line = stream.readline(max_line_bytes + 1)
-        if not line:
-            return
-        number += 1
-        if len(line) <= max_line_bytes:
-            yield number, line
-            continue
-        while not line.endswith(b"\n"):
-            line = stream.readline(SKIP_CHUNK)
-            if not line:
-                break
-        yield number, None
-
-
 def json_line_limit(max_file_bytes: int) -> int:
     """The longest JSON line that can hold a file of `max_file_bytes`."""
     return max_file_bytes * JSON_ESCAPE_FACTOR + JSON_LINE_SLACK
@@ -155,17 +135,13 @@ def read_jsonl_rows(location: str, columns: DumpColumns, *, max_line_bytes: int)
         with open_input(location) as raw:
             stream = gzip.GzipFile(fileobj=raw, mode="rb") if location.lower().endswith(".gz") else raw
             resolved: dict[str, str] | None = None
-            for number, line in _lines(stream, max_line_bytes):
-                where = f"{location}:line {number}"
-                if line is None:
+            for line in json_lines(stream, max_line_bytes=max_line_bytes, invalid_utf8="not_json"):
+                where, obj = f"{location}:line {line.number}", line.value
+                if line.problem == TOO_LONG:
                     yield Skipped(where, "too_large", f"line longer than {max_line_bytes} bytes")
                     continue
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except ValueError as err:
-                    yield Skipped(where, "dump_bad_row", f"not JSON: {err}")
+                if line.problem == NOT_JSON:
+                    yield Skipped(where, "dump_bad_row", f"not JSON: {line.detail}")
                     continue
                 if not isinstance(obj, dict):
                     yield Skipped(where, "dump_bad_row", "not a JSON object")

@@ -12,7 +12,6 @@ import csv
 import datetime as dt
 import gzip
 import io
-import json
 import logging
 import re
 from collections.abc import Iterable, Iterator
@@ -20,6 +19,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from pipeline.json_lines import json_lines
 from pipeline.sources.input_files import open_input
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,8 @@ LICENSE_NAMES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 SPDX_ID_LINE = re.compile(r"SPDX-License-Identifier:[ \t]*([A-Za-z0-9.+\-() \t]{1,200})")
 
 # Side-file columns, first present wins; the GitHub API's repository JSON is accepted as it comes.
+# A metadata row is a few hundred bytes; a longer JSON line is skipped (logged) without being held in memory.
+MAX_METADATA_LINE_BYTES = 1 << 20
 META_KEY_COLUMNS = ("repo", "repo_name", "full_name", "name")
 META_COLUMNS = {
     "url": ("url", "repo_url", "html_url"),
@@ -280,17 +282,12 @@ def _text_lines(location: str) -> Iterator[str]:
 def _raw_rows(location: str) -> Iterator[tuple[int, dict[str, Any] | None]]:
     base = location.removesuffix(".gz")
     if base.endswith(".csv"):
-        for n, row in enumerate(csv.DictReader(_text_lines(location)), start=2):
-            yield n, row
+        yield from enumerate(csv.DictReader(_text_lines(location)), start=2)
         return
-    for n, line in enumerate(_text_lines(location), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except ValueError:
-            row = None
-        yield n, row if isinstance(row, dict) else None
+    with open_input(location) as raw:
+        stream = gzip.GzipFile(fileobj=raw) if location.endswith(".gz") else raw
+        for line in json_lines(stream, max_line_bytes=MAX_METADATA_LINE_BYTES, invalid_utf8="not_json"):
+            yield line.number, line.value if isinstance(line.value, dict) else None
 
 
 def metadata_rows(location: str) -> Iterator[tuple[str, RepoMeta]]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import bz2
 import functools
 import gzip
-import json
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,14 +19,13 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.config import Config, ConfigError
+from pipeline.config import Config, ConfigError, TextInputs
+from pipeline.json_lines import TOO_LONG, json_lines
 from pipeline.record import Drop, Record, stable_id
 from pipeline.sources.file_text import printable
 from pipeline.sources.input_files import as_given, glob_base
 from pipeline.stages import SOURCE, Funnel
 
-# Longest JSON line read (config `inputs.text.max_row_bytes`): a 200 MB one-line row peaked at 4.2 GB.
-MAX_ROW_BYTES = 64_000_000
 _PARQUET_BATCH_ROWS = 1024  # rows per read batch: memory stays flat whatever the file size
 
 
@@ -50,20 +48,15 @@ def is_parquet(path: str, fmt: str) -> bool:
     return fmt == "parquet" or (fmt == "auto" and path.endswith(".parquet"))
 
 
-def read_text_file(
-    unit: TextFile,
-    *,
-    format: str = "auto",
-    text_field: str = "text",
-    id_field: str | None = None,
-    url_field: str | None = None,
-    max_row_bytes: int = MAX_ROW_BYTES,
-) -> Iterator[Record | Drop]:
-    """One Record per row with a non-empty string in `text_field`; every other row is a counted Drop."""
+def read_text_file(unit: TextFile, inputs: TextInputs) -> Iterator[Record | Drop]:
+    """One Record per row with a non-empty string in `inputs.text_field`; every other row is a counted Drop."""
     try:
-        rows = _parquet_rows(unit.path) if is_parquet(unit.path, format) else _json_rows(unit.path, max_row_bytes)
+        if is_parquet(unit.path, inputs.format):
+            rows = _parquet_rows(unit.path)
+        else:
+            rows = _json_rows(unit.path, inputs.max_row_bytes)
         for rownum, row in rows:
-            yield _row_record(unit, rownum, row, text_field, id_field, url_field)
+            yield _row_record(unit, rownum, row, inputs.text_field, inputs.id_field, inputs.url_field)
     except Exception as err:  # noqa: BLE001 (an unreadable or truncated file of any kind is counted, named, and the run goes on)
         yield Drop("unreadable_file", stable_id("text", unit.name), f"{unit.shown or unit.path}: {type(err).__name__}: {err}")
 
@@ -79,44 +72,14 @@ def _open_lines(path: str) -> BinaryIO:
     return FileSystems.open(path)  # other compressions by extension (.zst, .deflate, ...) or none
 
 
-def bounded_lines(raw: BinaryIO, max_bytes: int, chunk_bytes: int = 1 << 20) -> Iterator[bytes | int]:
-    """The lines of a stream (with their newline); a line longer than `max_bytes` comes as its length (an
-    int) and is never held in memory: memory stays within `max_bytes` + one chunk whatever the input."""
-    pending: list[bytes] = []
-    size, skipping = 0, False
-    while chunk := raw.read(chunk_bytes):
-        start = 0
-        while True:
-            end = chunk.find(b"\n", start)
-            piece = chunk[start:] if end < 0 else chunk[start : end + 1]
-            size += len(piece)
-            if not skipping:
-                pending.append(piece)
-                if size > max_bytes:
-                    pending, skipping = [], True
-            if end < 0:
-                break
-            yield size if skipping else b"".join(pending)
-            pending, size, skipping = [], 0, False
-            start = end + 1
-    if size:
-        yield size if skipping else b"".join(pending)
-
-
-def _json_rows(path: str, max_row_bytes: int = MAX_ROW_BYTES) -> Iterator[tuple[int, Any]]:
+def _json_rows(path: str, max_row_bytes: int) -> Iterator[tuple[int, Any]]:
     with _open_lines(path) as raw:
-        for rownum, line in enumerate(bounded_lines(raw, max_row_bytes)):
-            if isinstance(line, int):
-                yield rownum, _BadLine(f"{line} bytes, more than inputs.text.max_row_bytes ({max_row_bytes})",
-                                       "row_too_large")
-                continue
-            line = line.decode("utf-8", errors="replace")
-            if not line.strip():
-                continue
-            try:
-                yield rownum, json.loads(line)
-            except json.JSONDecodeError as err:
-                yield rownum, _BadLine(str(err))
+        for line in json_lines(raw, max_line_bytes=max_row_bytes, invalid_utf8="replace"):
+            if line.problem == TOO_LONG:
+                detail = f"{line.size} bytes, more than inputs.text.max_row_bytes ({max_row_bytes})"
+                yield line.number - 1, _BadLine(detail, "row_too_large")
+            else:
+                yield line.number - 1, _BadLine(line.detail) if line.problem else line.value
 
 
 def _parquet_rows(path: str) -> Iterator[tuple[int, Any]]:
@@ -158,21 +121,20 @@ def _row_record(
     )
 
 
-def read_text_inputs(p: beam.Pipeline, config: Config, funnel: Funnel) -> beam.PCollection:
+def read_text_inputs(p: beam.Pipeline, funnel: Funnel, config: Config) -> beam.PCollection:
     """The `inputs.text` files as Records (stage text_source); a path matching nothing stops the run early."""
     t = config.inputs.text
     entries = [(path.resolved, str(path)) for path in t.paths]  # (where to read, as written)
     for i, (entry, _) in enumerate(entries):
         if not FileSystems.match([entry])[0].metadata_list:
             raise ConfigError(f"config {config.source_file or '<dict>'}: inputs.text.paths.{i}: {entry} matches no file")
-    files = (
-        p
-        | "TextInputs" >> beam.Create(entries, reshuffle=False)
-        | "ExpandTextFiles" >> beam.FlatMapTuple(expand_text_input)
-        | "SpreadTextFiles" >> beam.Reshuffle()
-    )
-    read = functools.partial(
-        read_text_file, format=t.format, text_field=t.text_field, id_field=t.id_field, url_field=t.url_field,
-        max_row_bytes=t.max_row_bytes,
-    )
-    return funnel.apply(files, "text_source", read, kind=SOURCE)
+    def files(begin: beam.pvalue.PBegin) -> beam.PCollection:
+        return (
+            begin
+            | "TextInputs" >> beam.Create(entries, reshuffle=False)
+            | "ExpandTextFiles" >> beam.FlatMapTuple(expand_text_input)
+            | "SpreadTextFiles" >> beam.Reshuffle()
+        )
+
+    read = functools.partial(read_text_file, inputs=t)
+    return funnel.apply(p, "text_source", read, kind=SOURCE, units=files)
