@@ -110,10 +110,11 @@ class _SignDoFn(beam.DoFn):
             return
         s = self.settings
         texts = [r.text for r in batch]
-        signatures, sizes = self._hasher.sign(texts)
-        if s.verify_jaccard:  # the shingle sets themselves, which the fused kernel does not keep
-            flat, _ = self._hasher.shingler.hashes_many(texts)
+        if s.verify_jaccard:  # the shingle sets themselves too
+            signatures, sizes, flat = self._hasher.sign_keeping_hashes(texts)
             ends = np.cumsum(sizes)
+        else:
+            signatures, sizes = self._hasher.sign(texts)
         for i, record in enumerate(batch):
             node = node_key(record.id, rule=s.survivor, stars=record.repo_stars, length=len(record.text))
             keys: tuple[bytes, ...] = ()
