@@ -57,21 +57,21 @@ def build_collect(p: beam.Pipeline, config: Config, output_dir: str) -> Funnel:
         files = read_github_code(p, funnel, config)
         files = funnel.apply(files, "language", language_step)
         files = funnel.apply(files, "file_rules", functools.partial(file_rules_step, rules=config.filters))
-        files = assemble_repo_samples(funnel, files, config.repo_samples, config.seed, config.github.max_repo_bytes)
+        files = assemble_repo_samples(files, funnel, config.repo_samples, config.seed, config.github.max_repo_bytes)
         if config.dedup.enabled:
-            files = deduplicate(funnel, files, config.dedup, config.seed)
+            files = deduplicate(files, funnel, config.dedup, config.seed)
         files | "WriteCode" >> WriteParquetShards(layout.handoff_dir(output_dir, "code"), config.output)
         funnel.hand_off("code", files)
         return files
 
     def text_branch(p: beam.Pipeline) -> beam.PCollection:
-        text = read_text_inputs(p, config, funnel)
+        text = read_text_inputs(p, funnel, config)
         text | "WriteText" >> WriteParquetShards(layout.handoff_dir(output_dir, "text"), config.output)
         funnel.hand_off("text", text)
         return text
 
     def web_branch(p: beam.Pipeline) -> beam.PCollection | None:
-        pages = build_web_branch(p, config, funnel, output_dir)
+        pages = build_web_branch(p, funnel, config, output_dir)
         if pages is not None:
             funnel.hand_off("pages", pages)
         return pages
@@ -124,7 +124,7 @@ def build_mix(p: beam.Pipeline, config: Config, output_dir: str, pages_pattern: 
         return inputs
 
     inputs = p | "inputs" >> Branch(read_inputs)
-    p | "mix" >> Branch(lambda p: write_mix(decontaminate(inputs, config, funnel, output_dir), config, funnel, output_dir))
+    p | "mix" >> Branch(lambda p: write_mix(decontaminate(inputs, funnel, config, output_dir), funnel, config, output_dir))
     p | "stats" >> Branch(lambda p: _write_stats(p, funnel, config, output_dir, "mix"))
     return funnel
 

@@ -187,7 +187,7 @@ def tag_category(pcoll: beam.PCollection, category: str, label: str) -> beam.PCo
 
 
 def decontaminate(
-    records_by_category: dict[str, beam.PCollection], config: Config, funnel: Funnel, output_dir: str
+    records_by_category: dict[str, beam.PCollection], funnel: Funnel, config: Config, output_dir: str
 ) -> dict[str, beam.PCollection]:
     """Drop every record that contains benchmark text, as one funnel stage over all categories.
 

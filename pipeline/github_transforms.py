@@ -7,6 +7,7 @@ is never held by one worker. The plain readers live in `pipeline.sources`.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Iterable, Iterator
@@ -44,22 +45,11 @@ REPO_COUNTER_NAMESPACE = "github_repos"
 
 
 def read_limits(source: GithubSource) -> ReadLimits:
-    """The plain readers' limits from the validated config section."""
+    """The plain readers' limits from the validated config section: every `ReadLimits` field is the section's
+    field of that name (a new limit is a field in both, no line here)."""
     columns = DumpColumns(**{name: tuple(names) for name, names in source.dump_columns.model_dump().items()})
-    return ReadLimits(
-        max_file_bytes=source.max_file_bytes,
-        max_archive_bytes=source.max_archive_bytes,
-        max_files_per_repo=source.max_files_per_repo,
-        git_clone_timeout_s=source.git_clone_timeout_s,
-        created_before=source.created_before,
-        dump_columns=columns,
-        dump_batch_rows=source.dump_batch_rows,
-        max_path_chars=source.max_path_chars,
-        max_tar_header_bytes=source.max_tar_header_bytes,
-        max_archive_members=source.max_archive_members,
-        max_zip_directory_bytes=source.max_zip_directory_bytes,
-        max_repo_bytes=source.max_repo_bytes,
-    )
+    values = {f.name: getattr(source, f.name) for f in dataclasses.fields(ReadLimits)}
+    return ReadLimits(**{**values, "dump_columns": columns})
 
 
 def github_entries(config: Config) -> list[str]:
@@ -111,33 +101,38 @@ def read_github_code(p: beam.Pipeline, funnel: Funnel, config: Config) -> beam.P
     entries = github_entries(config)
     meta_file = metadata_location(config)
     limits = read_limits(config.github)
-    units = (
-        p
-        # (where to read, as written: what output names units by); no reshuffle: one graph for 1 or N entries
-        | "GithubEntries" >> beam.Create(list(zip(entries, map(str, config.inputs.github.paths))), reshuffle=False)
-        | "ExpandGithubEntries" >> beam.FlatMapTuple(expand_entry)
-        | "SpreadGithubEntries" >> beam.Reshuffle()
-        | "SplitGithubDumps" >> beam.FlatMap(split_unit)
-    )
-    if meta_file:
-        metadata = (
-            p
-            | "GithubMetadataFile" >> beam.Create([meta_file])
-            | "ReadGithubMetadata" >> beam.FlatMap(metadata_rows)
-        )
-        keyed = units | "KeyUnitsByRepo" >> beam.Map(lambda unit: (meta_key(unit.name), unit))
+
+    def repo_units(begin: beam.pvalue.PBegin) -> beam.PCollection:
+        """The configured entries as units of work (repositories, archives, dump parts), metadata attached,
+        names made unique, spread over workers: inside the source's node of the job graph."""
         units = (
-            {"unit": keyed, "meta": metadata}
-            | "JoinGithubMetadata" >> beam.CoGroupByKey()
-            | "AttachGithubMetadata" >> beam.FlatMap(_attach_metadata)
+            begin
+            # (where to read, as written: what output names units by); no reshuffle: one graph for 1 or N entries
+            | "GithubEntries" >> beam.Create(list(zip(entries, map(str, config.inputs.github.paths))), reshuffle=False)
+            | "ExpandGithubEntries" >> beam.FlatMapTuple(expand_entry)
+            | "SpreadGithubEntries" >> beam.Reshuffle()
+            | "SplitGithubDumps" >> beam.FlatMap(split_unit)
         )
-    units = (
-        units
-        | "KeyUnitsByName" >> beam.Map(lambda unit: ((unit.name, unit.kind in REPO_KINDS), unit))
-        | "GroupUnitsByName" >> beam.GroupByKey()
-        | "UniqueRepoNames" >> beam.FlatMap(lambda item: unique_names(sorted(item[1], key=repr)))
-    )
-    if limits.created_before:
-        units = units | "CountRepoDates" >> beam.Map(_count_repo_date, limits.created_before)
-    units = units | "SpreadGithubUnits" >> beam.Reshuffle()
-    return funnel.apply(units, STAGE, functools.partial(read_unit, limits=limits), kind=SOURCE)
+        if meta_file:
+            metadata = (
+                begin
+                | "GithubMetadataFile" >> beam.Create([meta_file])
+                | "ReadGithubMetadata" >> beam.FlatMap(metadata_rows)
+            )
+            keyed = units | "KeyUnitsByRepo" >> beam.Map(lambda unit: (meta_key(unit.name), unit))
+            units = (
+                {"unit": keyed, "meta": metadata}
+                | "JoinGithubMetadata" >> beam.CoGroupByKey()
+                | "AttachGithubMetadata" >> beam.FlatMap(_attach_metadata)
+            )
+        units = (
+            units
+            | "KeyUnitsByName" >> beam.Map(lambda unit: ((unit.name, unit.kind in REPO_KINDS), unit))
+            | "GroupUnitsByName" >> beam.GroupByKey()
+            | "UniqueRepoNames" >> beam.FlatMap(lambda item: unique_names(sorted(item[1], key=repr)))
+        )
+        if limits.created_before:
+            units = units | "CountRepoDates" >> beam.Map(_count_repo_date, limits.created_before)
+        return units | "SpreadGithubUnits" >> beam.Reshuffle()
+
+    return funnel.apply(p, STAGE, functools.partial(read_unit, limits=limits), kind=SOURCE, units=repo_units)

@@ -272,7 +272,7 @@ def _files_and_bytes(path: str) -> dict[str, int | None]:
 
 
 def write_mix(
-    records_by_category: dict[str, beam.PCollection], config: Config, funnel: Funnel, output_dir: str
+    records_by_category: dict[str, beam.PCollection], funnel: Funnel, config: Config, output_dir: str
 ) -> beam.PCollection:
     """The mix of `records_by_category` (keys: code, code_web, math_web, text): Parquet under
     `output_dir/mix/`, token outputs under `output_dir/tokens/`, `mix_manifest.json` and `logs/mix_created.json`.

@@ -70,13 +70,13 @@ def parse_page_line(item: tuple[str, str]) -> Record | Drop:
         return Drop("bad_record", stable_id(filename, line), f"{filename}: {err}")
 
 
-def read_pages(p: beam.Pipeline, pattern: str, funnel: Funnel, stage: str = "recall_read") -> beam.PCollection:
+def read_pages(p: beam.Pipeline, funnel: Funnel, pattern: str, stage: str = "recall_read") -> beam.PCollection:
     """Records from Parquet shards (`*.parquet`, as the sinks write them) or JSON lines (`.jsonl[.gz]`)."""
     if pattern.endswith(".parquet"):
-        rows = p | f"{stage}_parquet" >> beam.io.ReadFromParquet(pattern)
-        return funnel.apply(rows, stage, Record.from_row)
-    lines = p | f"{stage}_lines" >> beam.io.ReadFromTextWithFilename(pattern)
-    return funnel.apply(lines, stage, parse_page_line)
+        return funnel.apply(p, stage, Record.from_row,
+                            units=lambda begin: begin | "ReadParquet" >> beam.io.ReadFromParquet(pattern))
+    return funnel.apply(p, stage, parse_page_line,
+                        units=lambda begin: begin | "ReadLines" >> beam.io.ReadFromTextWithFilename(pattern))
 
 
 def html_to_text(markup: str) -> str:
@@ -121,21 +121,21 @@ def parse_seed_line(item: tuple[str, str], *, label: str, text_column: str = "te
                        html=html)
 
 
-def read_seed_file(p: beam.Pipeline, config: Config, label: str, index: int, spec: SeedFile,
-                   funnel: Funnel) -> beam.PCollection | None:
+def read_seed_file(p: beam.Pipeline, funnel: Funnel, config: Config, label: str, index: int,
+                   spec: SeedFile) -> beam.PCollection | None:
     """The seed examples of one seed file as (label, Record) pairs (None for a URL-prefix list, which
     `RecallRules` reads)."""
     fmt, path, stage = spec.resolved_format(), spec.path.resolved, f"recall_seed_file_{label}_{index}"
     if fmt == "url_prefixes":
         return None
     if fmt == "parquet":
-        rows = p | f"SeedFile_{label}_{index}" >> beam.io.ReadFromParquet(path)
-        records = funnel.apply(rows, stage, lambda row, lb=label, sp=spec, pa=path: seed_record(
-            row.get(sp.text_column), row.get(sp.url_column), label=lb, where=pa, key=sp.text_column, html=sp.html))
+        records = funnel.apply(p, stage, lambda row, lb=label, sp=spec, pa=path: seed_record(
+            row.get(sp.text_column), row.get(sp.url_column), label=lb, where=pa, key=sp.text_column, html=sp.html),
+            units=lambda begin: begin | "ReadParquet" >> beam.io.ReadFromParquet(path))
     else:
-        lines = p | f"SeedFile_{label}_{index}" >> beam.io.ReadFromTextWithFilename(path)
-        records = funnel.apply(lines, stage, lambda x, lb=label, sp=spec, fm=fmt: parse_seed_line(
-            x, label=lb, text_column=sp.text_column, url_column=sp.url_column, fmt=fm, html=sp.html))
+        records = funnel.apply(p, stage, lambda x, lb=label, sp=spec, fm=fmt: parse_seed_line(
+            x, label=lb, text_column=sp.text_column, url_column=sp.url_column, fmt=fm, html=sp.html),
+            units=lambda begin: begin | "ReadLines" >> beam.io.ReadFromTextWithFilename(path))
     return records | f"SeedFileLabel_{label}_{index}" >> beam.Map(lambda r, lb=label: (lb, r))
 
 
@@ -336,12 +336,12 @@ def build_select_pipeline(p: beam.Pipeline, config: Config, pages_pattern: str, 
     recall, seed = config.recall, config.seed
     rules = RecallRules(config)
     funnel = Funnel(config.output)
-    pages = read_pages(p, pages_pattern, funnel)
+    pages = read_pages(p, funnel, pages_pattern)
     labelled = pages | "SeedLabel" >> beam.Map(lambda r: (rules.seed_label(r), r))
     from_files = []
     for label, category in sorted(recall.categories.items()):
         for i, spec in enumerate(category.seed_files):
-            pairs = read_seed_file(p, config, label, i, spec, funnel)
+            pairs = read_seed_file(p, funnel, config, label, i, spec)
             if pairs is not None:
                 from_files.append(pairs)
     positives = (
@@ -420,7 +420,7 @@ def build_score_pipeline(
     labels = rules.labels
     by_tokens = recall.budget_unit == "tokens"
     funnel = Funnel(config.output)
-    pages = read_pages(p, pages_pattern, funnel)
+    pages = read_pages(p, funnel, pages_pattern)
     scored = funnel.apply(pages, "recall_score", ScorePages(model_dir, count_tokens=by_tokens))
 
     def histogram(record: Record) -> Iterable[tuple[tuple[str, int], float]]:

@@ -125,7 +125,7 @@ class AssembleRepoSamples(beam.PTransform):
 
 
 def assemble_repo_samples(
-    funnel: Funnel, files: beam.PCollection, settings: RepoSamples, seed: int, max_repo_bytes: int | None = None
+    files: beam.PCollection, funnel: Funnel, settings: RepoSamples, seed: int, max_repo_bytes: int | None = None
 ):
     """The repository-sample stage (a no-op when `settings.mode` is "off"); returns samples + passed files."""
     if settings.mode == "off":

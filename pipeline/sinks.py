@@ -60,8 +60,9 @@ class _BundleBytes(beam.DoFn):
     def start_bundle(self) -> None:
         self._total = 0
 
-    def process(self, item: Any) -> None:
+    def process(self, item: Any) -> Iterable[Any]:
         self._total += self.size(item)
+        return ()  # nothing per item (an explicit empty result: Beam warns on a process that returns None)
 
     def finish_bundle(self) -> Iterable[Any]:
         yield GlobalWindows.windowed_value(self._total)

@@ -2,7 +2,8 @@
 
 - A *per-record step* (kind "filter"): a plain function `Record -> Record | Drop`, applied by `Funnel.apply`.
 - A *source* (kind "source"): `X -> Iterable[Record | Drop]`, one input (a repository, a WARC file) expanded
-  into many records, also by `Funnel.apply(..., kind=SOURCE)`.
+  into many records, also by `Funnel.apply(..., kind=SOURCE)`; its `units` (the Create of the configured
+  entries, their expansion into files and the reshuffle that spreads them) sit inside the source's node.
 - A *grouping step* (`GroupStep`, applied by `Funnel.group`): records meet by key (URL dedup, exact and near
   dedup, repository samples); kind "filter", or "merge" when it merges records into one.
 
@@ -11,6 +12,10 @@ Each stage is one labelled node of the job graph that routes drops to a side out
 reason (visible in the runner's UI), turns an exception on one record into an `error.<stage>` drop, and emits
 per-bundle count totals that `Funnel.write_counts` sums into `stats/counts.json`. Counts are emitted per
 bundle, so a retried bundle replaces its counts rather than adding to them.
+
+Builders of stages take their arguments in one order: the input (pipeline or PCollections), the funnel, the
+config or its section, other values, the output folder (`deduplicate(records, funnel, settings, seed)`);
+builders of a whole phase's pipeline take (pipeline, config, ..., output folder).
 
 `stats/counts.json` also lists, per stage, the stages whose kept records feed it (`inputs`, found by walking
 the Beam graph back from the stage's input), so `pipeline.accounting.accounting_errors` can check that no record
@@ -321,6 +326,20 @@ class Grouping(beam.PTransform):
         }
 
 
+class _StageNode(beam.PTransform):
+    """One stage's node when its step reads what plumbing made first (a source's entries expanded into units
+    of work): the plumbing, then the step (`read` is what the step read, for the checks between stages)."""
+
+    def __init__(self, units: Callable[[beam.pvalue.PValue], beam.PCollection], step_fn: beam.ParDo) -> None:
+        super().__init__()
+        self.units, self.step_fn = units, step_fn
+        self.read: beam.PCollection | None = None
+
+    def expand(self, pcoll: beam.pvalue.PValue) -> beam.pvalue.DoOutputsTuple:
+        self.read = self.units(pcoll)
+        return self.read | "Step" >> self.step_fn.with_outputs(COUNTS_TAG, DROPS_TAG, main="kept")
+
+
 class Funnel:
     """Applies steps to PCollections and remembers every stage's counts and drops for the stats sink."""
 
@@ -348,15 +367,23 @@ class Funnel:
         step: Callable[..., Any],
         kind: str = FILTER,
         side_inputs: dict[str, Any] | None = None,
+        units: Callable[[beam.pvalue.PValue], beam.PCollection] | None = None,
     ):
         """Run `step` on every element of `pcoll` as stage `stage`; returns the kept records.
 
         `side_inputs` (name -> beam.pvalue.AsSingleton(...) etc.) reach the step as keyword arguments.
+        `units` (a source's plumbing: `pcoll` -> the elements `step` reads) is applied inside the stage's node.
         """
         step_do_fn = _StepDoFn(stage, kind, step, self.rejects_text_chars)
         step_fn = beam.ParDo(step_do_fn, **(side_inputs or {})).with_output_types(Record)
-        out = pcoll | stage >> step_fn.with_outputs(COUNTS_TAG, DROPS_TAG, main="kept")  # kept: RecordCoder
-        self._register(stage, kind, out[COUNTS_TAG], out[DROPS_TAG], inputs=pcoll, kept=out.kept)
+        if units is None:
+            out = pcoll | stage >> step_fn.with_outputs(COUNTS_TAG, DROPS_TAG, main="kept")  # kept: RecordCoder
+            read = pcoll
+        else:
+            node = _StageNode(units, step_fn)
+            out = pcoll | stage >> node
+            read = node.read
+        self._register(stage, kind, out[COUNTS_TAG], out[DROPS_TAG], inputs=read, kept=out.kept)
         return out.kept
 
     def group(
@@ -450,8 +477,9 @@ class Funnel:
         first_errors = (
             self.drops
             | "FlattenDropsForErrors" >> beam.Flatten(pipeline=pipeline)
-            | "ErrorDrops" >> beam.Filter(lambda item: item[1].reason.startswith(ERROR_PREFIX))
-            | "ErrorsByStage" >> beam.MapTuple(lambda stage, drop: (stage, (drop.id, drop.detail)))
+            | "ErrorsByStage" >> beam.FlatMapTuple(
+                lambda stage, drop: [(stage, (drop.id, drop.detail))] if drop.reason.startswith(ERROR_PREFIX) else []
+            )
             | "FirstErrors" >> beam.combiners.Top.SmallestPerKey(FIRST_ERRORS)
         )
         (
@@ -468,12 +496,12 @@ class Funnel:
         """Write drops as JSON lines (stage, reason, id, detail), sorted in shards: every drop to
         `rejects-*.jsonl` when `everything` (config `output.write_rejects`), else only the records a step
         raised on, to `errors-*.jsonl` (the dead letters: never lost, whatever the config)."""
-        drops = self.drops | "FlattenDrops" >> beam.Flatten(pipeline=pipeline)
-        if not everything:
-            drops = drops | "OnlyErrors" >> beam.Filter(lambda item: item[1].reason.startswith(ERROR_PREFIX))
         (
-            drops
-            | "DropToJson" >> beam.MapTuple(reject_line)
+            self.drops
+            | "FlattenDrops" >> beam.Flatten(pipeline=pipeline)
+            | "DropToJson" >> beam.FlatMapTuple(
+                lambda stage, drop: [reject_line(stage, drop)] if everything or drop.reason.startswith(ERROR_PREFIX) else []
+            )
             | "WriteRejects" >> WriteJsonLinesShards(
                 f"{rejects_dir}/{'rejects' if everything else 'errors'}",
                 output if everything else output.model_copy(update={"num_shards": 1}),
@@ -546,5 +574,4 @@ class Branch(beam.PTransform):
 def read_handoff(p: beam.Pipeline, funnel: Funnel, pattern: str, stage: str) -> beam.PCollection:
     """The Records of the Parquet shards matching `pattern` (an earlier phase's hand-off), counted as funnel
     stage `stage` (in == out), so the funnel shows that what one phase wrote is what the next one read."""
-    rows = p | f"Read[{stage}]" >> beam.io.ReadFromParquet(pattern)
-    return funnel.apply(rows, stage, Record.from_row)
+    return funnel.apply(p, stage, Record.from_row, units=lambda begin: begin | "Read" >> beam.io.ReadFromParquet(pattern))

@@ -116,33 +116,37 @@ def extractor_name(engine: str) -> str:
     return f"{engine}-{version(engine)}"
 
 
-def near_dedup_pages(pages: beam.PCollection, config: Config, funnel: Funnel) -> beam.PCollection:
+def near_dedup_pages(pages: beam.PCollection, funnel: Funnel, config: Config) -> beam.PCollection:
     """Exact and MinHash near-dedup of page text before classification (DeepSeekMath §2.1, SPEC §2), with the
     same transform and `dedup` settings as code; stages `web_exact_dedup` and `web_near_dedup`."""
     if not config.dedup.enabled:
         return pages
     return deduplicate(
-        funnel, pages, config.dedup, config.seed, exact_stage="web_exact_dedup", near_stage="web_near_dedup"
+        pages, funnel, config.dedup, config.seed, exact_stage="web_exact_dedup", near_stage="web_near_dedup"
     )
 
 
-def build_web_branch(p: beam.Pipeline, config: Config, funnel: Funnel, output_dir: str) -> beam.PCollection | None:
+def build_web_branch(p: beam.Pipeline, funnel: Funnel, config: Config, output_dir: str) -> beam.PCollection | None:
     """Add the web branch to `p` when the config lists WARC inputs; writes `output_dir/stages/pages/`."""
     entries = web_inputs(config)
     if not entries:
         return None
     web = config.web
-    files = (
-        p
-        | "WebInputs" >> beam.Create(entries, reshuffle=False)  # one graph shape for 1 or N entries
-        | "ExpandWarcs" >> beam.FlatMap(expand_warc_input)
-        | "SpreadWarcs" >> beam.Reshuffle()
-    )
+
+    def files(begin: beam.pvalue.PBegin) -> beam.PCollection:
+        return (
+            begin
+            | "WebInputs" >> beam.Create(entries, reshuffle=False)  # one graph shape for 1 or N entries
+            | "ExpandWarcs" >> beam.FlatMap(expand_warc_input)
+            | "SpreadWarcs" >> beam.Reshuffle()
+        )
+
     pages = funnel.apply(
-        files,
+        p,
         "web_source",
         functools.partial(read_warc_unit, max_record_bytes=web.max_record_bytes, allowed_mime=tuple(web.allowed_mime)),
         kind=SOURCE,
+        units=files,
     )
     if web.url_dedup == "before_extraction":  # extracts no duplicate, but shuffles every page's HTML
         pages = dedup_urls(pages, funnel)
@@ -150,6 +154,6 @@ def build_web_branch(p: beam.Pipeline, config: Config, funnel: Funnel, output_di
     else:  # reading and extraction fuse in one worker; only extracted text is shuffled
         pages = funnel.apply(pages, "web_extract", PageExtractor(web.extraction))
         pages = dedup_urls(pages, funnel)
-    pages = near_dedup_pages(pages, config, funnel)
+    pages = near_dedup_pages(pages, funnel, config)
     pages | "WritePages" >> WriteParquetShards(handoff_dir(output_dir, "pages"), config.output)
     return pages

@@ -56,7 +56,7 @@ def run_mix(out: Path, tokenizer: Path, reverse: bool = False) -> Funnel:
     records = make_records()
     with BeamTestPipeline() as p:
         inputs = {c: p | f"Create_{c}" >> beam.Create(rs[::-1] if reverse else rs) for c, rs in records.items()}
-        write_mix(inputs, config, funnel, str(out))
+        write_mix(inputs, funnel, config, str(out))
     return funnel
 
 

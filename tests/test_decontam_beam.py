@@ -48,7 +48,7 @@ def test_drops_name_the_item_and_count_per_benchmark(tmp_path):
     with BeamTestPipeline() as p:
         kept = decontaminate(
             {"code": p | "Code" >> beam.Create(code), "text": p | "Text" >> beam.Create(text)},
-            config, funnel, str(out_dir),
+            funnel, config, str(out_dir),
         )
         assert_that(kept["code"] | "CodeIds" >> beam.Map(lambda r: r.id), equal_to(["c1"]), label="KeptCode")
         assert_that(kept["text"] | "TextIds" >> beam.Map(lambda r: r.id), equal_to(["t1"]), label="KeptText")
@@ -72,7 +72,7 @@ def test_a_benchmark_path_matching_nothing_is_a_config_error(tmp_path):
         pytest.raises(ConfigError, match=r"decontamination\.benchmarks\.0\.paths: .*matches no file"),
         BeamTestPipeline() as p,
     ):
-        decontaminate({"text": p | beam.Create([])}, config, Funnel(), str(tmp_path))
+        decontaminate({"text": p | beam.Create([])}, Funnel(), config, str(tmp_path))
 
 
 def test_unknown_benchmarks_need_fields():

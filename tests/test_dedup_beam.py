@@ -170,9 +170,9 @@ def test_deduplicate_registers_cluster_sizes_for_one_file_per_run(tmp_path):
     path = tmp_path / "stats" / "dedup_clusters.json"
     with TestPipeline() as p:
         created = p | beam.Create(records)
-        deduplicate(funnel, created, Dedup(max_rounds=6), seed=1, exact_stage="exact", near_stage="near")
+        deduplicate(created, funnel, Dedup(max_rounds=6), seed=1, exact_stage="exact", near_stage="near")
         pages = p | "Pages" >> beam.Create([r.replace(id=f"page-{r.id}") for r in records[:9]])
-        deduplicate(funnel, pages, Dedup(max_rounds=6), seed=1, exact_stage="web_exact", near_stage="web_near")
+        deduplicate(pages, funnel, Dedup(max_rounds=6), seed=1, exact_stage="web_exact", near_stage="web_near")
         write_cluster_sizes(p, funnel, str(path))
     doc = json.loads(path.read_text())
     assert doc == {"cluster_sizes": {"2": 33}, "by_stage": {"near": {"2": 30}, "web_near": {"2": 3}}}

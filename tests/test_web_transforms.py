@@ -87,7 +87,7 @@ def test_web_branch_end_to_end(tmp_path, order):
     out = str(tmp_path / "out")
     with test_pipeline.TestPipeline() as p:
         funnel = Funnel()
-        pages = build_web_branch(p, config, funnel, out)
+        pages = build_web_branch(p, funnel, config, out)
         assert_that(pages | beam.Map(lambda r: r.url), equal_to(["https://A.example:443/one#again",
                                                                  "https://a.example/two"]))
         funnel.write_counts(p, f"{out}/stats")

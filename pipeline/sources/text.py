@@ -121,18 +121,20 @@ def _row_record(
     )
 
 
-def read_text_inputs(p: beam.Pipeline, config: Config, funnel: Funnel) -> beam.PCollection:
+def read_text_inputs(p: beam.Pipeline, funnel: Funnel, config: Config) -> beam.PCollection:
     """The `inputs.text` files as Records (stage text_source); a path matching nothing stops the run early."""
     t = config.inputs.text
     entries = [(path.resolved, str(path)) for path in t.paths]  # (where to read, as written)
     for i, (entry, _) in enumerate(entries):
         if not FileSystems.match([entry])[0].metadata_list:
             raise ConfigError(f"config {config.source_file or '<dict>'}: inputs.text.paths.{i}: {entry} matches no file")
-    files = (
-        p
-        | "TextInputs" >> beam.Create(entries, reshuffle=False)
-        | "ExpandTextFiles" >> beam.FlatMapTuple(expand_text_input)
-        | "SpreadTextFiles" >> beam.Reshuffle()
-    )
+    def files(begin: beam.pvalue.PBegin) -> beam.PCollection:
+        return (
+            begin
+            | "TextInputs" >> beam.Create(entries, reshuffle=False)
+            | "ExpandTextFiles" >> beam.FlatMapTuple(expand_text_input)
+            | "SpreadTextFiles" >> beam.Reshuffle()
+        )
+
     read = functools.partial(read_text_file, inputs=t)
-    return funnel.apply(files, "text_source", read, kind=SOURCE)
+    return funnel.apply(p, "text_source", read, kind=SOURCE, units=files)
