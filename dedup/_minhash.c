@@ -82,15 +82,19 @@ typedef struct {
     Py_ssize_t num_perm;
 } Params;
 
+/* dedup.shingles.shingle_hash of the count tokens from ring position first on. */
 static inline uint32_t shingle_hash(const uint64_t *ring, Py_ssize_t first, int count, int ngram,
                                     const uint64_t *multipliers) {
     uint64_t s = 0;
     for (int k = 0; k < count; k++) s += ring[(first + k) % ngram] * multipliers[k];
-    return fmix32((uint32_t)(s >> 32));
+    return (uint32_t)(s >> 32);
 }
 
-/* One document: its signature into sig (already all 0xFFFFFFFF); returns its number of shingles. */
-static Py_ssize_t sign_document(const Params *p, const unsigned char *data, Py_ssize_t len, uint32_t *sig) {
+/* One document: its signature into sig (already all 0xFFFFFFFF), its shingle hashes in order into raw
+ * unless it is NULL (room for (len + 1) / 2 + 1 of them: a shingle per token at most); returns the number of
+ * shingles. */
+static Py_ssize_t sign_document(const Params *p, const unsigned char *data, Py_ssize_t len, uint32_t *sig,
+                                uint32_t *raw) {
     uint64_t ring[MAX_NGRAM];  /* the last ngram token hashes; token t at t % ngram */
     uint32_t hs[HASH_BLOCK];
     Py_ssize_t tokens = 0, shingles = 0;
@@ -108,7 +112,9 @@ static Py_ssize_t sign_document(const Params *p, const unsigned char *data, Py_s
         ring[tokens % p->ngram] = fmix64(h);
         tokens++;
         if (tokens >= p->ngram) {
-            hs[held++] = shingle_hash(ring, tokens - p->ngram, p->ngram, p->ngram, p->multipliers);
+            const uint32_t h = shingle_hash(ring, tokens - p->ngram, p->ngram, p->ngram, p->multipliers);
+            if (raw) raw[shingles] = h;
+            hs[held++] = fmix32(h);
             shingles++;
             if (held == HASH_BLOCK) {
                 permute_min(hs, held, p->a, p->b, sig, p->num_perm);
@@ -117,7 +123,9 @@ static Py_ssize_t sign_document(const Params *p, const unsigned char *data, Py_s
         }
     }
     if (tokens > 0 && tokens < p->ngram) {  /* fewer tokens than a shingle: one shingle of all of them */
-        hs[held++] = shingle_hash(ring, 0, (int)tokens, p->ngram, p->multipliers);
+        const uint32_t h = shingle_hash(ring, 0, (int)tokens, p->ngram, p->multipliers);
+        if (raw) raw[0] = h;
+        hs[held++] = fmix32(h);
         shingles = 1;
     }
     if (held) permute_min(hs, held, p->a, p->b, sig, p->num_perm);
@@ -136,24 +144,26 @@ static int get_buffer(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, Py_ss
 }
 
 PyDoc_STRVAR(signatures_doc,
-"signatures(docs, word, byte_base, multipliers, a, b, out, sizes)\n\n"
+"signatures(docs, word, byte_base, multipliers, a, b, out, sizes, hashes=None)\n\n"
 "MinHash signatures of a list of UTF-8 `bytes` documents into `out` (uint32[len(docs), len(a)], C order),\n"
 "the number of shingles of each into `sizes` (int64[len(docs)]). `word`: 256 bytes (1 = token byte);\n"
-"`multipliers`: uint64[ngram]; `a`, `b`: uint32 permutation parameters. The GIL is released while signing.");
+"`multipliers`: uint64[ngram]; `a`, `b`: uint32 permutation parameters. `hashes`, if given: uint32 room for\n"
+"sum(len(doc) // 2 + 1), receives every document's shingle hashes (dedup.shingles.shingle_hash) in order,\n"
+"document after document (sizes[i] each). The GIL is released while signing.");
 
-static PyObject *signatures(PyObject *self, PyObject *args) {
-    PyObject *docs_obj, *word_obj, *mult_obj, *a_obj, *b_obj, *out_obj, *sizes_obj;
+static PyObject *signatures(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *docs_obj, *word_obj, *mult_obj, *a_obj, *b_obj, *out_obj, *sizes_obj, *hashes_obj = Py_None;
     unsigned long long byte_base;
-    if (!PyArg_ParseTuple(args, "OOKOOOOO", &docs_obj, &word_obj, &byte_base, &mult_obj, &a_obj, &b_obj,
-                          &out_obj, &sizes_obj))
+    if (!PyArg_ParseTuple(args, "OOKOOOOO|O", &docs_obj, &word_obj, &byte_base, &mult_obj, &a_obj, &b_obj,
+                          &out_obj, &sizes_obj, &hashes_obj))
         return NULL;
     PyObject *docs = PySequence_Fast(docs_obj, "docs must be a sequence of bytes");
     if (!docs) return NULL;
     const Py_ssize_t n_docs = PySequence_Fast_GET_SIZE(docs);
-    Py_buffer word = {0}, mult = {0}, a = {0}, b = {0}, out = {0}, sizes = {0};
+    Py_buffer word = {0}, mult = {0}, a = {0}, b = {0}, out = {0}, sizes = {0}, hashes = {0};
     PyObject *result = NULL;
     const unsigned char **data = NULL;
-    Py_ssize_t *lens = NULL;
+    Py_ssize_t *lens = NULL, room = 0;
     if (PyObject_GetBuffer(mult_obj, &mult, PyBUF_C_CONTIGUOUS) < 0) goto done;
     if (PyObject_GetBuffer(a_obj, &a, PyBUF_C_CONTIGUOUS) < 0) goto done;
     const Py_ssize_t ngram = mult.len / 8, num_perm = a.len / 4;
@@ -179,16 +189,26 @@ static PyObject *signatures(PyObject *self, PyObject *args) {
         }
         data[d] = (const unsigned char *)PyBytes_AS_STRING(doc);
         lens[d] = PyBytes_GET_SIZE(doc);
+        room += lens[d] / 2 + 1;
+    }
+    if (hashes_obj != Py_None) {
+        if (PyObject_GetBuffer(hashes_obj, &hashes, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) goto done;
+        if (hashes.len < room * 4) {
+            PyErr_Format(PyExc_ValueError, "hashes: room for %zd uint32 needed, got %zd bytes", room, hashes.len);
+            goto done;
+        }
     }
     const Params p = {word.buf, (uint64_t)byte_base, mult.buf, (int)ngram, a.buf, b.buf, num_perm};
     uint32_t *sig = out.buf;
     int64_t *counts = sizes.buf;
+    uint32_t *raw = hashes.obj ? hashes.buf : NULL;
     /* The documents stay alive: `docs` holds them (bytes are immutable). */
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t d = 0; d < n_docs; d++) {
         uint32_t *row = sig + d * num_perm;
         for (Py_ssize_t k = 0; k < num_perm; k++) row[k] = 0xFFFFFFFFU;
-        counts[d] = sign_document(&p, data[d], lens[d], row);
+        counts[d] = sign_document(&p, data[d], lens[d], row, raw);
+        if (raw) raw += counts[d];
     }
     Py_END_ALLOW_THREADS
     result = Py_NewRef(Py_None);
@@ -201,6 +221,7 @@ done:
     if (b.obj) PyBuffer_Release(&b);
     if (out.obj) PyBuffer_Release(&out);
     if (sizes.obj) PyBuffer_Release(&sizes);
+    if (hashes.obj) PyBuffer_Release(&hashes);
     Py_DECREF(docs);
     return result;
 }
@@ -212,6 +233,7 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_minhash", "Fused MinHash kernel (see dedup/minhash.py).", -1, methods,
+    NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit__minhash(void) { return PyModule_Create(&module); }

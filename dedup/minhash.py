@@ -7,7 +7,8 @@ hashes the signatures are equal, value for value. What differs is the hot path, 
 that give equal signatures (tests/test_minhash_kernel.py):
 - the fused kernel `dedup._minhash` (C, built by the package install: setup.py): tokens, shingle hashes,
   fmix32 and the permutations in one pass per document, the permutations in vector registers, nothing of
-  size (shingles x permutations) stored; ~10x the numpy path, ~20x datasketch's best API (docs/measurements.md);
+  size (shingles x permutations) stored; ~10x the numpy path, >= 25x datasketch's best API
+  (docs/measurements.md);
 - the numpy reference: `dedup.shingles.ShingleHasher` hashes (no Python call per shingle), then the
   permutations applied as uint32 matrix products over chunks of hashes. It runs when the kernel is missing
   (no C compiler at install), which is said once in the log.
@@ -20,6 +21,7 @@ import numpy as np
 
 from dedup.shingles import BYTE_BASE, MULTIPLIERS, WORD_BYTE, ShingleHasher
 
+_KERNEL_MISSING = ""  # why the kernel did not load
 try:
     from dedup import _minhash as _kernel
 except ImportError as _error:  # the install could not compile it
@@ -114,18 +116,30 @@ class MinHasher:
         """(signatures, number of shingles of each text, int64): the fused kernel's, or when it is missing the
         numpy reference's (`sign_numpy`), which are equal."""
         if _kernel is None:
+            return self.sign_numpy(texts)[:2]
+        return self._sign_kernel(texts, keep_hashes=False)[:2]
+
+    def sign_keeping_hashes(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`sign`, plus every text's shingle hashes in order (uint32, `sizes[i]` for text i, repeats kept), as
+        `ShingleHasher.hashes_many` gives them: what exact-Jaccard verification needs, from the same pass."""
+        if _kernel is None:
             return self.sign_numpy(texts)
+        return self._sign_kernel(texts, keep_hashes=True)
+
+    def _sign_kernel(self, texts: list[str], keep_hashes: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         out = np.empty((len(texts), self.num_perm), dtype=np.uint32)
         sizes = np.empty(len(texts), dtype=np.int64)
         data = [t.encode("utf-8", "surrogatepass") for t in texts]
-        _kernel.signatures(data, _WORD_TABLE, BYTE_BASE, self._multipliers, self.a, self.b, out, sizes)
-        return out, sizes
+        # Room for a shingle per token at most; np.empty leaves the unused part untouched (not paged in).
+        hashes = np.empty(sum(len(d) // 2 + 1 for d in data), dtype=np.uint32) if keep_hashes else None
+        _kernel.signatures(data, _WORD_TABLE, BYTE_BASE, self._multipliers, self.a, self.b, out, sizes, hashes)
+        return out, sizes, hashes[: int(sizes.sum())] if keep_hashes else np.empty(0, dtype=np.uint32)
 
-    def sign_numpy(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """`sign` with numpy only, shingled and signed in one batch (repeated shingles are not removed: the
-        minimum is the same, and a row costs less than sorting it away)."""
+    def sign_numpy(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`sign_keeping_hashes` with numpy only, shingled and signed in one batch (repeated shingles are not
+        removed: the minimum is the same, and a row costs less than sorting it away)."""
         flat, sizes = self.shingler.hashes_many(texts)
-        return self.signatures_of_hashes(flat, sizes), sizes
+        return self.signatures_of_hashes(flat, sizes), sizes, flat
 
 
 def kernel_available() -> bool:

@@ -64,8 +64,8 @@ _GUTTER_CLASS = re.compile(r"gutter|linenos|line-?numbers?|lineno|linenum|blob-n
 _DIGITS_ONLY = re.compile(r"^[\d\s.:]*$")
 # Per-line containers of code viewers: SyntaxHighlighter `line number3`, `code-line`, gitiles
 # `FileContents-line`, GitHub `blob-code`, Gitea `lines-code`, highlight.js `hljs-ln-line`.
-_LINE_CLASS = re.compile(r"(?:^|[\s_-])(?:line|code-?line|blob-code|lines-code|ln-line|loc)(?:$|[\s_\d-])",
-                         re.IGNORECASE)
+_LINE_WORDS = "line|code-?line|blob-code|lines-code|ln-line|loc"
+_LINE_CLASS = re.compile(rf"(?:^|[\s_-])(?:{_LINE_WORDS})(?:$|[\s_\d-])", re.IGNORECASE)
 # Elements whose class says they hold code: `<br>`-separated code in these becomes a code block.
 _CODE_CLASS = re.compile(r"\b(?:code|highlight|sourcecode|source-code|codeblock|listing|syntax|prettyprint)\b",
                          re.IGNORECASE)
@@ -80,7 +80,8 @@ _RENDERED_MATH_XPATH = etree.XPath(
 # Images whose alt/title is LaTeX: WordPress latex.php, codecogs, mimetex/mathtex, Wikipedia's fallback.
 _TEX_IMAGE_SRC = re.compile(r"latex|mimetex|mathtex|codecogs|/tex\?|tex2img|math/render|chart\.apis\.google\.com"
                             r".*cht=tx", re.IGNORECASE)
-_TEX_IMAGE_CLASS = re.compile(r"latex|tex-?image|mwe-math|math-?img|\bmath\b|\btex\b", re.IGNORECASE)
+_TEX_IMAGE_CLASSES = r"latex|tex-?image|mwe-math|math-?img|\bmath\b|\btex\b"
+_TEX_IMAGE_CLASS = re.compile(_TEX_IMAGE_CLASSES, re.IGNORECASE)
 _TEX_ALT = re.compile(r"[\\^_{}=]")  # an alt that reads as TeX, not as a caption
 _TEX_ANNOTATIONS = frozenset({"application/x-tex", "tex", "latex", "text/x-tex", "application/x-latex"})
 # Invisible MathML operators (function application, invisible times/separator/plus).
@@ -414,10 +415,12 @@ def _unwrap_br_code(tree: HtmlElement) -> None:
         _swap(element, _code_block(_code_text(element).split("\n")))
 
 
-def protect_code(tree: HtmlElement, *, blank_line_mark: bool = False) -> None:
-    """Make every code block one `<pre>` of its exact lines (indentation and blank lines kept)."""
+def protect_code(tree: HtmlElement, *, blank_line_mark: bool = False, line_containers: bool = True) -> None:
+    """Make every code block one `<pre>` of its exact lines (indentation and blank lines kept).
+    `line_containers=False`: the page has no two elements with a line class (`page_hints`)."""
     _unwrap_code_tables(tree)
-    _unwrap_line_containers(tree)
+    if line_containers:
+        _unwrap_line_containers(tree)
     _unwrap_br_code(tree)
     for pre in list(tree.iter("pre")):
         ancestors = list(pre.iterancestors())
@@ -647,44 +650,90 @@ def is_discussion(tree: HtmlElement) -> bool:
     return False
 
 
-def _byte_pattern(pattern: str) -> re2._Regexp:
-    """`pattern` over a page's bytes, ASCII letters in any case (Latin-1 mode: no Unicode case folding, so
-    `k` is not the Kelvin sign), in one linear-time pass of RE2's automaton."""
-    options = re2.Options()
-    options.encoding, options.case_sensitive = re2.Options.Encoding.LATIN1, False
-    return re2.compile(pattern.encode("ascii"), options)
+# Python's re.IGNORECASE also matches these to ASCII letters (İ and ı to i, ſ to s, the Kelvin sign to k): a
+# byte pattern that stands for a case-insensitive str pattern accepts their UTF-8 bytes too.
+_UNICODE_FOLDS = {"i": r"(?:i|\xc4\xb0|\xc4\xb1)", "s": r"(?:s|\xc5\xbf)", "k": r"(?:k|\xe2\x84\xaa)"}
 
 
-def _attribute_holding(name: str, words: str) -> str:
-    """An attribute `name` whose value (quoted either way, or bare) holds one of `words`."""
-    return rf"{name}\s*=\s*(?:\"[^\"]*(?:{words})|'[^']*(?:{words})|(?:{words}))"
+def _folded(pattern: str) -> str:
+    """`pattern` (no character classes) with every i, s and k outside an escape accepting its Unicode folds."""
+    out, escaped = [], False
+    for char in pattern:
+        out.append(char if escaped else _UNICODE_FOLDS.get(char.lower(), char))
+        escaped = not escaped and char == "\\"
+    return "".join(out)
 
 
-# Where `is_discussion` can find evidence, as written in the page's bytes (a superset of what it reads).
-_DISCUSSION_BYTES = _byte_pattern(
-    rf"schema\.org/(?:{_FORUM_TYPES})|{_attribute_holding('content', _FORUM_GENERATORS)}|"
-    rf"{_attribute_holding('class', _POST_CLASSES)}"
-)
+def _in_attribute(name: str, pattern: str, *, after_boundary: bool = False) -> str:
+    """An attribute `name` whose value (quoted either way, or bare) holds `pattern`; `after_boundary`: at its
+    start or after a byte that is not a letter or digit (so after any whitespace, ASCII or not)."""
+    if after_boundary:
+        return (rf"{name}\s*=\s*(?:\"(?:[^\"]*[^a-z0-9\"])?|'(?:[^']*[^a-z0-9'])?|(?:[^\s>]*[^a-z0-9])?)"
+                rf"(?:{pattern})")
+    return rf"{name}\s*=\s*(?:\"[^\"]*|'[^']*|[^\s>]*)(?:{pattern})"
 
 
-def may_be_discussion(data: bytes) -> bool:
-    """False when `is_discussion` cannot hold for the page whose parser input is `data`: none of its words is
-    in a class or content attribute, nor a schema.org type in the bytes. One pass; on real pages 2% pass
-    and get the tree test (which costs 1 ms a page). An attribute that spells the words with character
-    references (`&#97;nswer`) is not seen."""
-    return _DISCUSSION_BYTES.search(data) is not None
-
-
-# Byte strings without which a page holds none of the math forms `recover_math` reads (any case).
+# What each tree pass looks for, as it can be written in the page's bytes (a superset: a pass skipped because
+# its pattern is absent would have changed nothing). Index = the pass. An attribute that spells the words with
+# character references (`&#97;nswer`) is not seen.
 _MATH_MARKERS = ("<math", "<m:math", "<mml:math", "math/", "mathjax", "mjx-", "katex", "latex", "tex?", "mimetex",
                  "mathtex", "codecogs", "mwe-math", "math/render", "tex2img", "cht=tx")
-_MATH_BYTES = _byte_pattern("|".join(map(re.escape, _MATH_MARKERS)))
+_LINE_CLASS_BYTES = _in_attribute("class", _folded(_LINE_WORDS), after_boundary=True)
+_HINT_PATTERNS = (
+    # recover_math: a marker of each math form, or an image class `_TEX_IMAGE_CLASS` reads
+    _folded("|".join(map(re.escape, _MATH_MARKERS))) + "|" + _in_attribute("class", _folded(_TEX_IMAGE_CLASSES)),
+    # is_discussion: a schema.org type, a forum generator's name, a post container's class
+    (rf"schema\.org/(?:{_FORUM_TYPES})|{_in_attribute('content', _folded(_FORUM_GENERATORS))}|"
+     rf"{_in_attribute('class', _folded(_POST_CLASSES))}"),
+    # _unwrap_line_containers: two elements with a line class
+    rf"{_LINE_CLASS_BYTES}[\s\S]*{_LINE_CLASS_BYTES}",
+    # parser_input has work to do: control bytes, U+FFFE/U+FFFF
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]",
+)
+_UNCLEAN = 3
+
+
+@dataclass(frozen=True)
+class PageHints:
+    """Which tree passes can change the page (from its bytes: `page_hints`)."""
+
+    math: bool = True
+    discussion: bool = True
+    code_lines: bool = True
+
+
+@functools.lru_cache(maxsize=1)
+def _hint_set() -> re2.Set:
+    """`_HINT_PATTERNS` as one RE2 set: one linear-time pass tells which of them match. ASCII letters in any
+    case (Latin-1 mode: RE2 folds no other byte to them)."""
+    options = re2.Options()
+    options.encoding, options.case_sensitive = re2.Options.Encoding.LATIN1, False
+    patterns = re2.Set.SearchSet(options)
+    for pattern in _HINT_PATTERNS:
+        patterns.Add(pattern.encode("latin-1"))
+    patterns.Compile()
+    return patterns
+
+
+def page_hints(data: bytes) -> tuple[bytes, PageHints]:
+    """The parser's input for UTF-8 HTML `data` (`parser_input`) and its `PageHints`: one pass over the bytes
+    (0.2 ms a page; a substring search per math marker cost 1 ms, the Q&A tree test 1 ms, the line-container
+    XPath 0.6 ms) and a second only when they need cleaning (a removed byte can join two halves of a word)."""
+    found = _hint_set().Match(data) or ()
+    if _UNCLEAN in found:
+        data = parser_input(data)
+        found = _hint_set().Match(data) or ()
+    return data, PageHints(math=0 in found, discussion=1 in found, code_lines=2 in found)
 
 
 def may_hold_math(data: bytes) -> bool:
-    """False when no math form can be on the page (one pass of RE2 over the bytes, 6x faster than a
-    substring search per marker; most pages skip the math passes)."""
-    return _MATH_BYTES.search(data) is not None
+    """False when `recover_math` would change nothing on the page of UTF-8 HTML `data`."""
+    return page_hints(data)[1].math
+
+
+def may_be_discussion(data: bytes) -> bool:
+    """False when `is_discussion` cannot hold for the page of UTF-8 HTML `data` (on real pages 2% pass)."""
+    return page_hints(data)[1].discussion
 
 
 # --- parsing --------------------------------------------------------------------------------------------
@@ -771,13 +820,13 @@ def parse_html(data: bytes, *, cleaned: bool = False) -> HtmlElement | None:
 # --- extraction ------------------------------------------------------------------------------------------
 
 def prepare_tree(tree: HtmlElement, *, keep_code: bool = True, keep_math: bool = True,
-                 blank_line_mark: bool = False, maybe_math: bool | None = None) -> HtmlElement:
-    """Rewrite math and code in place so the engine keeps them (math first: it hides in `<script>`).
-    `maybe_math=False` (from `may_hold_math` on the page's bytes) skips the math passes."""
-    if keep_math and (maybe_math is None or maybe_math):
+                 blank_line_mark: bool = False, hints: PageHints = PageHints()) -> HtmlElement:
+    """Rewrite math and code in place so the engine keeps them (math first: it hides in `<script>`). `hints`
+    (`page_hints` of the page's bytes) skips the passes that would change nothing."""
+    if keep_math and hints.math:
         recover_math(tree)
     if keep_code:
-        protect_code(tree, blank_line_mark=blank_line_mark)
+        protect_code(tree, blank_line_mark=blank_line_mark, line_containers=hints.code_lines)
     return tree
 
 
@@ -808,14 +857,14 @@ def extract_text(
     """The main text of `html` (str, or UTF-8 bytes) as plain text ("" when the page has none). Code blocks
     keep their lines and math its LaTeX (see the module docstring). `discussion_comments` keeps comments on
     Q&A and forum pages (`is_discussion`); the trafilatura options apply when `engine` is "trafilatura"."""
-    data = parser_input(html.encode("utf-8", "surrogatepass") if isinstance(html, str) else html)
+    data, hints = page_hints(html.encode("utf-8", "surrogatepass") if isinstance(html, str) else html)
     tree = parse_html(data, cleaned=True)
     if tree is None:
         return ""
     mark = engine == "trafilatura" and keep_code
-    prepare_tree(tree, keep_code=keep_code, keep_math=keep_math, blank_line_mark=mark, maybe_math=may_hold_math(data))
+    prepare_tree(tree, keep_code=keep_code, keep_math=keep_math, blank_line_mark=mark, hints=hints)
     # before <meta> goes: it names forum software
-    discussion = discussion_comments and may_be_discussion(data) and is_discussion(tree)
+    discussion = discussion_comments and hints.discussion and is_discussion(tree)
     etree.strip_elements(tree, *NEVER_TEXT_TAGS, with_tail=False)
     if engine == "resiliparse" and prune:
         prune_boilerplate(tree)

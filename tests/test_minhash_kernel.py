@@ -1,7 +1,7 @@
 """The compiled MinHash kernel (dedup/_minhash.c) equals the numpy reference, and its absence is said, not hidden.
 
-`MinHasher.sign` runs the kernel; `MinHasher.sign_numpy` is the reference it must equal value for value (and
-tests/test_minhash.py ties both to datasketch's `MinHash`).
+`MinHasher.sign` / `sign_keeping_hashes` run the kernel; `MinHasher.sign_numpy` is the reference they must
+equal value for value, signatures and shingle hashes (tests/test_minhash.py ties both to datasketch's).
 """
 from __future__ import annotations
 
@@ -24,11 +24,14 @@ def test_the_kernel_is_built_by_the_install():
 
 def _assert_equal_paths(hasher: MinHasher, texts: list[str]) -> None:
     sig, sizes = hasher.sign(texts)
-    ref_sig, ref_sizes = hasher.sign_numpy(texts)
+    kept_sig, kept_sizes, hashes = hasher.sign_keeping_hashes(texts)
+    ref_sig, ref_sizes, ref_hashes = hasher.sign_numpy(texts)
     assert sig.dtype == np.uint32 and sig.shape == (len(texts), hasher.num_perm)
-    assert sizes.tolist() == ref_sizes.tolist()
+    assert sizes.tolist() == ref_sizes.tolist() == kept_sizes.tolist()
     for i in range(len(texts)):  # the first differing text, not a wall of numbers
         assert np.array_equal(sig[i], ref_sig[i]), (i, texts[i][:200])
+    assert np.array_equal(kept_sig, sig)
+    assert hashes.dtype == np.uint32 and np.array_equal(hashes, ref_hashes)
 
 
 def _random_text(rng: random.Random) -> str:
@@ -61,6 +64,9 @@ def test_kernel_on_empty_batches_empty_documents_and_a_huge_document():
     assert sig.shape == (0, 128) and sizes.shape == (0,)
     sig, sizes = hasher.sign(["", " \n;; ", "\x00"])
     assert (sig == EMPTY_VALUE).all() and sizes.tolist() == [0, 0, 0]
+    assert hasher.sign_keeping_hashes(["", "\x00"])[2].size == 0
+    # The most shingles per byte: one-byte tokens, one separator each (the room the kernel is given).
+    _assert_equal_paths(hasher, ["a", "a b", "a b c d e f", "a " * 999 + "a", "ab" * 7])
     rng = random.Random(2)
     huge = " ".join(f"w{rng.randrange(5000)}" for _ in range(1_200_000))  # ~7 MB, 1.2M shingles
     _assert_equal_paths(hasher, [huge, "small one here now", huge[: len(huge) // 3]])
@@ -71,6 +77,10 @@ def test_kernel_rejects_what_it_cannot_sign():
         minhash._kernel.signatures([b"a", "b"], minhash._WORD_TABLE, 1, np.ones(1, np.uint64),
                                    np.ones(4, np.uint32), np.ones(4, np.uint32), np.empty((2, 4), np.uint32),
                                    np.empty(2, np.int64))
+    with pytest.raises(ValueError, match="hashes: room for 2"):
+        minhash._kernel.signatures([b"a b"], minhash._WORD_TABLE, 1, np.ones(1, np.uint64),
+                                   np.ones(4, np.uint32), np.ones(4, np.uint32), np.empty((1, 4), np.uint32),
+                                   np.empty(1, np.int64), np.empty(1, np.uint32))
     with pytest.raises(ValueError, match="out"):
         minhash._kernel.signatures([b"a"], minhash._WORD_TABLE, 1, np.ones(1, np.uint64),
                                    np.ones(4, np.uint32), np.ones(4, np.uint32), np.empty((1, 3), np.uint32),
@@ -81,7 +91,7 @@ def test_without_the_kernel_numpy_signs_and_the_log_says_so_once(monkeypatch, ca
     texts = ["import os\nprint(os.name)", "", "a b c d e f g"]
     expected = MinHasher(num_perm=64, seed=3, ngram=5).sign(texts)
     monkeypatch.setattr(minhash, "_kernel", None)
-    monkeypatch.setattr(minhash, "_KERNEL_MISSING", "ImportError: test", raising=False)
+    monkeypatch.setattr(minhash, "_KERNEL_MISSING", "ImportError: test")
     monkeypatch.setattr(minhash, "_warned_missing", False)
     with caplog.at_level(logging.WARNING, logger="dedup.minhash"):
         first, second = MinHasher(num_perm=64, seed=3, ngram=5), MinHasher(num_perm=64, seed=3, ngram=5)
@@ -91,3 +101,4 @@ def test_without_the_kernel_numpy_signs_and_the_log_says_so_once(monkeypatch, ca
     for hasher in (first, second):
         sig, sizes = hasher.sign(texts)
         assert np.array_equal(sig, expected[0]) and np.array_equal(sizes, expected[1])
+        assert np.array_equal(hasher.sign_keeping_hashes(texts)[0], expected[0])
