@@ -136,6 +136,21 @@ def test_match_form_folds_what_hides_text_and_leaves_ascii_alone():
     assert match_form(ascii_text) == ascii_text.casefold()  # ASCII prototypes (1 -> l, m -> rn) are not applied
 
 
+def test_match_code_points_is_the_per_character_fold():
+    """The numpy splice (deletions, expansions, one-for-one folds at once) equals folding character by
+    character, on random mixes of ASCII, marks, ignorables, expansions and other scripts."""
+    from filters.decontaminate import fold_char
+
+    pool = list("ab c_9\n") + ["\u00ad", "\u0301", "\u200b", "æ", "œ", "ǁ", "ß", "İ", "Ｆ", "ﬁ", "а", "ä", "中",
+                                 "\U0001d400", "\ud800", "ं", "ि"]
+    rng = random.Random(5)
+    for _ in range(400):
+        text = "".join(rng.choice(pool) for _ in range(rng.randrange(0, 60)))
+        folded = unicodedata.normalize("NFKC", text).casefold()
+        expected = "".join(c if c.isascii() else fold_char(c) for c in folded)
+        assert match_form(text) == expected, repr(text)
+
+
 def test_evasions_of_a_gsm8k_question_are_caught(tmp_path):
     question = GSM8K[0]["question"]
     index = ContaminationIndex.build(load({"gsm8k": write_benchmarks(tmp_path)["gsm8k"]}))
