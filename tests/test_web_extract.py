@@ -328,3 +328,13 @@ def test_line_container_byte_gate_never_misses_a_container(lines):
     _unwrap_line_containers(tree)
     if etree.tostring(tree) != before:
         assert hints.code_lines
+
+
+def test_comment_sections_hint_follows_xpaths_case_sensitive_test():
+    from filters.web_extract import page_hints
+
+    assert page_hints(b"<div CLASS='x comment-list'>")[1].comment_sections
+    assert page_hints(b"<div id=comments>")[1].comment_sections
+    assert not page_hints(b"<div class='Comment'><p>Comment on this</p></div>")[1].comment_sections
+    for comments in (True, False):  # the locator still leaves comment sections out, hint or not
+        assert "my opinion" not in extract_text(_news_page(comments=comments))
