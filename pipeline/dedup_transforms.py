@@ -299,8 +299,13 @@ class ConnectedComponents(beam.PTransform):
                 >> beam.ParDo(_LargeStarDoFn(self.stage, key)).with_outputs(COUNTS_TAG, main="edges")
             )
             counts.append(large[COUNTS_TAG])
+            # A step between the counts and the gate: the Flink job server (Beam 2.62) fails on a PCollection
+            # read both as a side input and by a Flatten (the funnel's counts).
+            unsettled = large[COUNTS_TAG] | f"Round{i:02d}/Unsettled" >> beam.FlatMap(
+                lambda kv, k=key: [kv] if kv[0][1] == k else []
+            )
             gated = large.edges | f"Round{i:02d}/Gate" >> beam.ParDo(
-                _GateDoFn(key), pvalue.AsList(large[COUNTS_TAG])
+                _GateDoFn(key), pvalue.AsList(unsettled)
             ).with_output_types(beam.typehints.Tuple[str, str]).with_outputs("done", main="open")
             done.append(gated.done)
             current = (

@@ -96,23 +96,24 @@ def _write_missing(
     _: bytes, bundle_bytes: list[int], written: list[str], prefix: str, path: Callable[..., str],
     write: Callable[[Iterable[Any], str], None], min_shards: int, shard_bytes: int,
 ) -> Iterable[str]:
-    """Write every shard no item fell into, empty (after the others: `written` is a side input)."""
+    """Write every shard no item fell into, empty (after the others: `written` is a side input); yields the
+    path of every shard, in order."""
     count = shard_count(sum(bundle_bytes), min_shards, shard_bytes)
     done = set(written)
     for index in range(count):
         out = path(prefix, index, count)
         if out not in done:
             write((), out)
-            yield out
+        yield out
 
 
 class WriteShards(beam.PTransform):
     """Write items as `path(prefix, index, count)` files, every shard present even when empty; `write(items,
     path)` writes one shard (its items in any order: it sorts them). The count comes from the items' total
     size (`shard_count`); an item goes to the shard of the hash of `key(item)`, so the files are the same
-    whatever the runner or the arrival order. Returns the paths written.
+    whatever the runner or the arrival order. Returns the paths of all shards.
 
-    Seven transforms (a global combine, a CoGroupByKey with the list of shards and Beam's ToList would be 20):
+    Six transforms (a global combine, a CoGroupByKey with the list of shards and Beam's ToList would be 20):
     every run pays for each transform (graph, runner stages, bundles), records or not."""
 
     def __init__(
@@ -131,7 +132,9 @@ class WriteShards(beam.PTransform):
             | "GroupShards" >> beam.GroupByKey()
             | "WriteShard" >> beam.Map(_write_one, self.prefix, self.path, self.write)
         )
-        empty = (
+        # The paths come from the last step alone: the Flink job server (Beam 2.62) fails on a PCollection read
+        # both as a side input and by a Flatten.
+        return (
             items.pipeline
             | "Impulse" >> beam.Impulse()
             | "WriteEmpty" >> beam.FlatMap(
@@ -139,7 +142,6 @@ class WriteShards(beam.PTransform):
                 self.min_shards, self.shard_bytes,
             )
         )
-        return (written, empty) | "Paths" >> beam.Flatten()
 
 
 def _write_records(records: Iterable[Record], path: str) -> None:
