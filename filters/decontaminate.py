@@ -44,6 +44,10 @@ _WORD = re.compile(r"\w+")
 _POLY = np.uint64(0x100000001B3)  # odd multiplier of the rolling gram hash (FNV-64 prime)
 _PREFIX_BITS = 24  # the index prefilter: 16 MB of bools, ~5% of its slots set by ~760K benchmark grams
 _PREFIX_SHIFT = np.uint64(64 - _PREFIX_BITS)
+# A long document is folded and tokenised in pieces of about this many characters, cut after a newline: the
+# arrays of one piece stay small enough to be reused from the heap instead of mapped and faulted in anew
+# for every document (page faults were half of decontamination's CPU on large files).
+_PIECE_CHARS = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -250,6 +254,38 @@ def token_spans(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     edges = np.flatnonzero(np.diff(mask.view(np.int8), prepend=0, append=0))
     starts, ends = edges[0::2], edges[1::2]
     return starts, ends, _segment_hashes(cps[mask], ends - starts)
+
+
+def text_pieces(text: str, size: int | None = None) -> list[str]:
+    """`text` cut right after a newline once a piece reaches `size` characters (a longer line stays whole).
+    Folding and tokenising the pieces gives the whole text's code points and tokens: NFKC never composes
+    across a newline, case folding and `fold_char` are per character and a token never holds a newline."""
+    size = size or _PIECE_CHARS
+    pieces, start = [], 0
+    while len(text) - start > size:
+        cut = text.find("\n", start + size - 1)
+        if cut < 0:
+            break
+        pieces.append(text[start : cut + 1])
+        start = cut + 1
+    pieces.append(text[start:] if start else text)
+    return pieces
+
+
+def document_tokens(text: str) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
+    """(match code points of each piece of `text`, token starts, token ends, token hashes): `token_spans` of
+    `match_code_points(text)`, computed piece by piece (`text_pieces`); starts and ends index the pieces'
+    code points concatenated."""
+    pieces = [match_code_points(piece) for piece in text_pieces(text)]
+    if len(pieces) == 1:
+        return (pieces, *token_spans(pieces[0]))
+    spans, offset = [], 0
+    for cps in pieces:
+        starts, ends, hashes = token_spans(cps)
+        spans.append((starts + offset, ends + offset, hashes))
+        offset += len(cps)
+    starts, ends, hashes = (np.concatenate(column) for column in zip(*spans))
+    return pieces, starts, ends, hashes
 
 
 def normalize_tokens(text: str) -> list[str]:
@@ -621,8 +657,7 @@ class ContaminationIndex:
         """
         if not len(self):
             return None
-        cps = match_code_points(text)
-        starts, ends, hashes = token_spans(cps)
+        pieces, starts, ends, hashes = document_tokens(text)
         if not len(hashes):
             return None
         long_filter, short_filter = self._prefilters()
@@ -657,6 +692,7 @@ class ContaminationIndex:
         if hit is None:
             return None
         pos, entry = hit
+        cps = pieces[0] if len(pieces) == 1 else np.concatenate([c.astype(np.uint32) for c in pieces])
         gram = [_decode(cps[a:b]) for a, b in zip(starts[pos : pos + length], ends[pos : pos + length])]
         return self._match(entry, gram, exact=length != self.n)
 

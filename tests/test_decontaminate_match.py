@@ -15,14 +15,17 @@ import pytest
 from benchmark_files import GSM8K, write_benchmarks
 from test_decontaminate import load
 
+from filters import decontaminate
 from filters.decontaminate import (
     NGRAM,
     BenchmarkString,
     ContaminationIndex,
+    document_tokens,
     is_trivial_token,
     match_code_points,
     match_form,
     normalize_tokens,
+    text_pieces,
     token_hashes,
     token_spans,
 )
@@ -88,7 +91,10 @@ def random_documents(strings: list[BenchmarkString], count: int, seed: int) -> l
     return docs
 
 
-def test_matcher_agrees_with_the_reference_on_random_and_planted_documents(strings):
+@pytest.mark.parametrize("piece_chars", [None, 40])  # 40: grams cross the pieces a long document is cut in
+def test_matcher_agrees_with_the_reference_on_random_and_planted_documents(strings, monkeypatch, piece_chars):
+    if piece_chars:
+        monkeypatch.setattr(decontaminate, "_PIECE_CHARS", piece_chars)
     index, reference = ContaminationIndex.build(strings), ReferenceIndex(strings)
     docs = random_documents(strings, 1500, seed=3)
     verdicts = [as_tuple(index.find(d)) for d in docs]
@@ -118,6 +124,22 @@ def test_token_spans_are_the_regex_tokens_of_any_text():
         tokens = [form[a:b] for a, b in zip(starts, ends)]
         assert tokens == re.findall(r"\w+", form)
         assert np.array_equal(hashes, token_hashes(tokens))
+
+
+def test_a_document_in_pieces_has_the_tokens_of_the_whole(monkeypatch):
+    """Pieces cut after newlines fold and tokenise to the whole text's code points and tokens, also when a
+    piece starts with combining marks, ignorables or expansions."""
+    monkeypatch.setattr(decontaminate, "_PIECE_CHARS", 8)
+    rng = random.Random(2)
+    alphabet = list("ab_9 \n\n\r") + ["\u0301", "\u0308", "\u00ad", "\u200b", "æ", "ﬁ", "İ", "ß", "한", "\u1161", "а"]
+    for _ in range(400):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 80)))
+        assert "".join(text_pieces(text)) == text
+        pieces, starts, ends, hashes = document_tokens(text)
+        whole = match_code_points(text)
+        assert np.array_equal(np.concatenate([c.astype(np.uint32) for c in pieces]), whole.astype(np.uint32))
+        for got, expected in zip((starts, ends, hashes), token_spans(whole)):
+            assert np.array_equal(got, expected), repr(text)
 
 
 def test_token_hashes_are_stable_across_processes_and_distinguish_tokens():
