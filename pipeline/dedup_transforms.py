@@ -217,9 +217,36 @@ class _LargeStarDoFn(CountingDoFn):
         yield from edges
 
 
-def _gate(edge: tuple[str, str], unsettled: list[int]) -> Iterable[Any]:
-    """Edges of a graph that was already a star forest are final; otherwise they go on to small-star."""
-    yield pvalue.TaggedOutput("done", edge) if sum(unsettled) == 0 else edge
+class _GateDoFn(beam.DoFn):
+    """After a round's large-star: if no node was unsettled (the graph is a star forest) its edges are final
+    (the "done" output, both ways, as the survivor step reads them); otherwise each goes on to small-star,
+    keyed by its larger end. The round's unsettled count is its large-star's per-bundle counts (a side
+    input), summed once per bundle."""
+
+    def __init__(self, unsettled_key: str):
+        self.unsettled_key = unsettled_key
+
+    def start_bundle(self) -> None:
+        self._settled: bool | None = None
+
+    def process(self, edge, counts):  # unannotated: Beam type-checks annotated side inputs
+        if self._settled is None:
+            self._settled = not sum(n for (_, key), n in counts if key == self.unsettled_key)
+        if self._settled:
+            for both in _both_ways(edge):
+                yield pvalue.TaggedOutput("done", both)
+        else:
+            yield _by_larger(edge)
+
+
+def _small_star(item: tuple[str, Iterable[str]], last: bool) -> Iterable[Any]:
+    """Small-star at one node; its edges both ways for the next round's large-star, or after the last round
+    keyed by 0 for the union-find of the residue."""
+    for edge in small_star(*item):
+        if last:
+            yield 0, edge
+        else:
+            yield from _both_ways(edge)
 
 
 class _SurvivorDoFn(CountingDoFn):
@@ -240,7 +267,7 @@ class _ResidueDoFn(CountingDoFn):
         self._bump("cc_residue_edges", len(edges))
         for node, root in sorted(union_find(edges).items()):
             if node != root:
-                yield node, root
+                yield from _both_ways((node, root))
 
 
 class ConnectedComponents(beam.PTransform):
@@ -256,37 +283,33 @@ class ConnectedComponents(beam.PTransform):
 
     def __init__(self, max_rounds: int, stage: str):
         super().__init__()
+        if max_rounds < 1:
+            raise ValueError(f"max_rounds must be at least 1, got {max_rounds}")
         self.max_rounds, self.stage = max_rounds, stage
 
     def expand(self, edges: beam.PCollection):
-        counts, done, current = [], [], edges
+        counts, done = [], []
+        current = edges | "BothWays" >> beam.FlatMap(_both_ways)
         for i in range(1, self.max_rounds + 1):
             key = f"cc_round_{i:02d}_unsettled"
             large = (
                 current
-                | f"Round{i:02d}/BothWays" >> beam.FlatMap(_both_ways)
                 | f"Round{i:02d}/GroupNeighbours" >> beam.GroupByKey()
                 | f"Round{i:02d}/LargeStar"
                 >> beam.ParDo(_LargeStarDoFn(self.stage, key)).with_outputs(COUNTS_TAG, main="edges")
             )
             counts.append(large[COUNTS_TAG])
-            # Per-bundle partial counts (a handful of ints), summed by the gate: no global combine needed.
-            unsettled = large[COUNTS_TAG] | f"Round{i:02d}/Unsettled" >> beam.FlatMap(
-                lambda kv, k=key: [kv[1]] if kv[0][1] == k else []
-            )
             gated = large.edges | f"Round{i:02d}/Gate" >> beam.ParDo(
-                _gate, pvalue.AsList(unsettled)
-            ).with_outputs("done", main="open")
+                _GateDoFn(key), pvalue.AsList(large[COUNTS_TAG])
+            ).with_output_types(beam.typehints.Tuple[str, str]).with_outputs("done", main="open")
             done.append(gated.done)
             current = (
                 gated.open
-                | f"Round{i:02d}/ByLarger" >> beam.Map(_by_larger)
                 | f"Round{i:02d}/GroupSmaller" >> beam.GroupByKey()
-                | f"Round{i:02d}/SmallStar" >> beam.FlatMap(lambda item: small_star(*item))
+                | f"Round{i:02d}/SmallStar" >> beam.FlatMap(_small_star, last=i == self.max_rounds)
             )
         residue = (
             current
-            | "ResidueKey" >> beam.Map(lambda edge: (0, edge))
             | "ResidueGroup" >> beam.GroupByKey()
             | "ResidueSolve" >> beam.ParDo(_ResidueDoFn(self.stage)).with_outputs(COUNTS_TAG, main="edges")
         )
@@ -294,7 +317,6 @@ class ConnectedComponents(beam.PTransform):
         final = (
             [*done, residue.edges]
             | "FinalEdges" >> beam.Flatten()
-            | "FinalBothWays" >> beam.FlatMap(_both_ways)
             | "FinalGroup" >> beam.GroupByKey()
             | "Survivors" >> beam.ParDo(_SurvivorDoFn(self.stage)).with_outputs(COUNTS_TAG, main="dropped")
         )

@@ -477,8 +477,9 @@ class Funnel:
         first_errors = (
             self.drops
             | "FlattenDropsForErrors" >> beam.Flatten(pipeline=pipeline)
-            | "ErrorDrops" >> beam.Filter(lambda item: item[1].reason.startswith(ERROR_PREFIX))
-            | "ErrorsByStage" >> beam.MapTuple(lambda stage, drop: (stage, (drop.id, drop.detail)))
+            | "ErrorsByStage" >> beam.FlatMapTuple(
+                lambda stage, drop: [(stage, (drop.id, drop.detail))] if drop.reason.startswith(ERROR_PREFIX) else []
+            )
             | "FirstErrors" >> beam.combiners.Top.SmallestPerKey(FIRST_ERRORS)
         )
         (
@@ -495,12 +496,12 @@ class Funnel:
         """Write drops as JSON lines (stage, reason, id, detail), sorted in shards: every drop to
         `rejects-*.jsonl` when `everything` (config `output.write_rejects`), else only the records a step
         raised on, to `errors-*.jsonl` (the dead letters: never lost, whatever the config)."""
-        drops = self.drops | "FlattenDrops" >> beam.Flatten(pipeline=pipeline)
-        if not everything:
-            drops = drops | "OnlyErrors" >> beam.Filter(lambda item: item[1].reason.startswith(ERROR_PREFIX))
         (
-            drops
-            | "DropToJson" >> beam.MapTuple(reject_line)
+            self.drops
+            | "FlattenDrops" >> beam.Flatten(pipeline=pipeline)
+            | "DropToJson" >> beam.FlatMapTuple(
+                lambda stage, drop: [reject_line(stage, drop)] if everything or drop.reason.startswith(ERROR_PREFIX) else []
+            )
             | "WriteRejects" >> WriteJsonLinesShards(
                 f"{rejects_dir}/{'rejects' if everything else 'errors'}",
                 output if everything else output.model_copy(update={"num_shards": 1}),
