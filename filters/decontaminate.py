@@ -44,6 +44,10 @@ _WORD = re.compile(r"\w+")
 _POLY = np.uint64(0x100000001B3)  # odd multiplier of the rolling gram hash (FNV-64 prime)
 _PREFIX_BITS = 24  # the index prefilter: 16 MB of bools, ~5% of its slots set by ~760K benchmark grams
 _PREFIX_SHIFT = np.uint64(64 - _PREFIX_BITS)
+# A long document is folded and tokenised in pieces of about this many characters, cut after a newline: the
+# arrays of one piece stay small enough to be reused from the heap instead of mapped and faulted in anew
+# for every document (page faults were half of decontamination's CPU on large files).
+_PIECE_CHARS = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -151,25 +155,31 @@ def match_code_points(text: str) -> np.ndarray:
     high = np.flatnonzero(cps >= 128)
     uniq, inverse = np.unique(cps[high], return_inverse=True)
     folds = [fold_char(chr(u)) for u in uniq.tolist()]
-    if all(len(f) == 1 for f in folds):  # the common case: one character for one
-        out = cps.copy()
-        out[high] = np.array([ord(f) for f in folds], dtype=np.uint32)[inverse]
+    lengths = np.array([len(f) for f in folds], dtype=np.int64)
+    out = cps.copy()
+    out[high] = np.array([ord(f) if len(f) == 1 else 0 for f in folds], dtype=np.uint32)[inverse]
+    if (lengths == 1).all():  # the common case: one character for one
         return out
-    # Deletions (marks, ignorables) and expansions: every position gives len(fold) code points.
-    fold_lengths = np.array([len(f) for f in folds], dtype=np.int64)
-    fold_starts = np.concatenate([[0], np.cumsum(fold_lengths)[:-1]])
+    # Deletions (marks, ignorables) and expansions: each such position gives its fold's code points, spliced
+    # in with arrays the size of the text in uint32 and bool only (int64 per character made a 7 MB file with
+    # a few accents cost 0.4 s, most of it page faults), and int64 per spliced position.
+    odd = lengths[inverse] != 1
+    where, which = high[odd], inverse[odd]
+    flen = lengths[which]
+    extra = np.cumsum(flen - 1)
+    slot_starts = where + np.concatenate([[0], extra[:-1]])  # where each position's fold lands
+    within = np.arange(int(flen.sum())) - np.repeat(np.cumsum(flen) - flen, flen)
+    slots = np.repeat(slot_starts, flen) + within
+    fold_starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     fold_cps = np.array([ord(c) for f in folds for c in f], dtype=np.uint32)
-    lengths = np.ones(len(cps), dtype=np.int64)
-    lengths[high] = fold_lengths[inverse]
-    source = np.repeat(np.arange(len(cps)), lengths)
-    offset = np.arange(len(source)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    which = np.full(len(cps), -1, dtype=np.int64)
-    which[high] = inverse
-    w = which[source]
-    out = cps[source].copy()
-    folded = w >= 0
-    out[folded] = fold_cps[fold_starts[w[folded]] + offset[folded]]
-    return out
+    spliced = np.empty(len(cps) + int(extra[-1]), dtype=np.uint32)
+    from_text = np.ones(len(spliced), dtype=bool)
+    from_text[slots] = False
+    keep = np.ones(len(cps), dtype=bool)
+    keep[where] = False
+    spliced[from_text] = out[keep]
+    spliced[slots] = fold_cps[np.repeat(fold_starts[which], flen) + within]
+    return spliced
 
 
 def _decode(cps: np.ndarray) -> str:
@@ -244,6 +254,38 @@ def token_spans(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     edges = np.flatnonzero(np.diff(mask.view(np.int8), prepend=0, append=0))
     starts, ends = edges[0::2], edges[1::2]
     return starts, ends, _segment_hashes(cps[mask], ends - starts)
+
+
+def text_pieces(text: str, size: int | None = None) -> list[str]:
+    """`text` cut right after a newline once a piece reaches `size` characters (a longer line stays whole).
+    Folding and tokenising the pieces gives the whole text's code points and tokens: NFKC never composes
+    across a newline, case folding and `fold_char` are per character and a token never holds a newline."""
+    size = size or _PIECE_CHARS
+    pieces, start = [], 0
+    while len(text) - start > size:
+        cut = text.find("\n", start + size - 1)
+        if cut < 0:
+            break
+        pieces.append(text[start : cut + 1])
+        start = cut + 1
+    pieces.append(text[start:] if start else text)
+    return pieces
+
+
+def document_tokens(text: str) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
+    """(match code points of each piece of `text`, token starts, token ends, token hashes): `token_spans` of
+    `match_code_points(text)`, computed piece by piece (`text_pieces`); starts and ends index the pieces'
+    code points concatenated."""
+    pieces = [match_code_points(piece) for piece in text_pieces(text)]
+    if len(pieces) == 1:
+        return (pieces, *token_spans(pieces[0]))
+    spans, offset = [], 0
+    for cps in pieces:
+        starts, ends, hashes = token_spans(cps)
+        spans.append((starts + offset, ends + offset, hashes))
+        offset += len(cps)
+    starts, ends, hashes = (np.concatenate(column) for column in zip(*spans))
+    return pieces, starts, ends, hashes
 
 
 def normalize_tokens(text: str) -> list[str]:
@@ -615,8 +657,7 @@ class ContaminationIndex:
         """
         if not len(self):
             return None
-        cps = match_code_points(text)
-        starts, ends, hashes = token_spans(cps)
+        pieces, starts, ends, hashes = document_tokens(text)
         if not len(hashes):
             return None
         long_filter, short_filter = self._prefilters()
@@ -651,6 +692,7 @@ class ContaminationIndex:
         if hit is None:
             return None
         pos, entry = hit
+        cps = pieces[0] if len(pieces) == 1 else np.concatenate([c.astype(np.uint32) for c in pieces])
         gram = [_decode(cps[a:b]) for a, b in zip(starts[pos : pos + length], ends[pos : pos + length])]
         return self._match(entry, gram, exact=length != self.n)
 

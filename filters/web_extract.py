@@ -64,11 +64,11 @@ _GUTTER_CLASS = re.compile(r"gutter|linenos|line-?numbers?|lineno|linenum|blob-n
 _DIGITS_ONLY = re.compile(r"^[\d\s.:]*$")
 # Per-line containers of code viewers: SyntaxHighlighter `line number3`, `code-line`, gitiles
 # `FileContents-line`, GitHub `blob-code`, Gitea `lines-code`, highlight.js `hljs-ln-line`.
-_LINE_CLASS = re.compile(r"(?:^|[\s_-])(?:line|code-?line|blob-code|lines-code|ln-line|loc)(?:$|[\s_\d-])",
-                         re.IGNORECASE)
+_LINE_WORDS = "line|code-?line|blob-code|lines-code|ln-line|loc"
+_LINE_CLASS = re.compile(rf"(?:^|[\s_-])(?:{_LINE_WORDS})(?:$|[\s_\d-])", re.IGNORECASE)
 # Elements whose class says they hold code: `<br>`-separated code in these becomes a code block.
-_CODE_CLASS = re.compile(r"\b(?:code|highlight|sourcecode|source-code|codeblock|listing|syntax|prettyprint)\b",
-                         re.IGNORECASE)
+_CODE_CLASSES = r"\b(?:code|highlight|sourcecode|source-code|codeblock|listing|syntax|prettyprint)\b"
+_CODE_CLASS = re.compile(_CODE_CLASSES, re.IGNORECASE)
 # Rendered math that duplicates a source kept elsewhere (MathJax 2 preview/output, KaTeX's HTML).
 _RENDERED_MATH_CLASSES = frozenset(
     {"MathJax_Preview", "MathJax", "MathJax_Display", "MathJax_SVG", "MathJax_SVG_Display", "MathJax_CHTML",
@@ -80,7 +80,8 @@ _RENDERED_MATH_XPATH = etree.XPath(
 # Images whose alt/title is LaTeX: WordPress latex.php, codecogs, mimetex/mathtex, Wikipedia's fallback.
 _TEX_IMAGE_SRC = re.compile(r"latex|mimetex|mathtex|codecogs|/tex\?|tex2img|math/render|chart\.apis\.google\.com"
                             r".*cht=tx", re.IGNORECASE)
-_TEX_IMAGE_CLASS = re.compile(r"latex|tex-?image|mwe-math|math-?img|\bmath\b|\btex\b", re.IGNORECASE)
+_TEX_IMAGE_CLASSES = r"latex|tex-?image|mwe-math|math-?img|\bmath\b|\btex\b"
+_TEX_IMAGE_CLASS = re.compile(_TEX_IMAGE_CLASSES, re.IGNORECASE)
 _TEX_ALT = re.compile(r"[\\^_{}=]")  # an alt that reads as TeX, not as a caption
 _TEX_ANNOTATIONS = frozenset({"application/x-tex", "tex", "latex", "text/x-tex", "application/x-latex"})
 # Invisible MathML operators (function application, invisible times/separator/plus).
@@ -414,11 +415,16 @@ def _unwrap_br_code(tree: HtmlElement) -> None:
         _swap(element, _code_block(_code_text(element).split("\n")))
 
 
-def protect_code(tree: HtmlElement, *, blank_line_mark: bool = False) -> None:
-    """Make every code block one `<pre>` of its exact lines (indentation and blank lines kept)."""
+def protect_code(tree: HtmlElement, *, blank_line_mark: bool = False, line_containers: bool = True,
+                 br_code: bool = True) -> None:
+    """Make every code block one `<pre>` of its exact lines (indentation and blank lines kept).
+    `line_containers=False`: the page has no two elements with a line class; `br_code=False`: no `<code>` and
+    no class that says code (`page_hints`)."""
     _unwrap_code_tables(tree)
-    _unwrap_line_containers(tree)
-    _unwrap_br_code(tree)
+    if line_containers:
+        _unwrap_line_containers(tree)
+    if br_code:
+        _unwrap_br_code(tree)
     for pre in list(tree.iter("pre")):
         ancestors = list(pre.iterancestors())
         if pre.getparent() is None or any(a.tag == "pre" for a in ancestors):
@@ -513,16 +519,19 @@ _INLINE_TAGS = frozenset({
 # Content text: not link text, not scripts, not comment sections (comments are not the page's content here;
 # Q&A and forum pages, where they are, skip the locator). Blank text goes first: the ancestor tests then run on
 # a sixth of the nodes (4x faster on real pages).
-_CONTENT_TEXTS_XPATH = etree.XPath(
-    ".//body//text()[normalize-space()][not(ancestor::a or ancestor::script or ancestor::noscript or "
-    "ancestor::template or ancestor::*[contains(@class, 'comment') or contains(@id, 'comment')])]"
-)
+_CONTENT_TEXTS = (".//body//text()[normalize-space()][not(ancestor::a or ancestor::script or ancestor::noscript or "
+                  "ancestor::template{})]")
+_COMMENT_SECTIONS = " or ancestor::*[contains(@class, 'comment') or contains(@id, 'comment')]"
+_CONTENT_TEXTS_XPATH = etree.XPath(_CONTENT_TEXTS.format(_COMMENT_SECTIONS))
+# The same where no class or id holds "comment" (`page_hints`): its test is half the cost.
+_CONTENT_TEXTS_NO_COMMENTS_XPATH = etree.XPath(_CONTENT_TEXTS.format(""))
 
 
-def _content_blocks(tree: HtmlElement) -> dict[etree._Element, int]:
-    """Characters of content text per block element (headings are titles, not content)."""
+def _content_blocks(tree: HtmlElement, *, comment_sections: bool = True) -> dict[etree._Element, int]:
+    """Characters of content text per block element (headings are titles, not content). `comment_sections=False`:
+    no class or id on the page holds "comment" (`page_hints`)."""
     blocks: dict[etree._Element, int] = {}
-    for text in _CONTENT_TEXTS_XPATH(tree):
+    for text in (_CONTENT_TEXTS_XPATH if comment_sections else _CONTENT_TEXTS_NO_COMMENTS_XPATH)(tree):
         size = len(text.strip())
         if not size:
             continue
@@ -574,10 +583,10 @@ def content_root(tree: HtmlElement, blocks: dict[etree._Element, int] | None = N
     return node
 
 
-def keep_content_root(tree: HtmlElement) -> None:
+def keep_content_root(tree: HtmlElement, *, comment_sections: bool = True) -> None:
     """Remove everything outside the content container (`content_root`) but the page's title (its one `<h1>`)
     and the content blocks and headings beside the container (CONTENT_SIBLING_LEVELS)."""
-    blocks = _content_blocks(tree)
+    blocks = _content_blocks(tree, comment_sections=comment_sections)
     root = content_root(tree, blocks)
     if root is None or root is tree:
         return
@@ -647,44 +656,97 @@ def is_discussion(tree: HtmlElement) -> bool:
     return False
 
 
-def _byte_pattern(pattern: str) -> re2._Regexp:
-    """`pattern` over a page's bytes, ASCII letters in any case (Latin-1 mode: no Unicode case folding, so
-    `k` is not the Kelvin sign), in one linear-time pass of RE2's automaton."""
-    options = re2.Options()
-    options.encoding, options.case_sensitive = re2.Options.Encoding.LATIN1, False
-    return re2.compile(pattern.encode("ascii"), options)
+# Python's re.IGNORECASE also matches these to ASCII letters (İ and ı to i, ſ to s, the Kelvin sign to k): a
+# byte pattern that stands for a case-insensitive str pattern accepts their UTF-8 bytes too.
+_UNICODE_FOLDS = {"i": r"(?:i|\xc4\xb0|\xc4\xb1)", "s": r"(?:s|\xc5\xbf)", "k": r"(?:k|\xe2\x84\xaa)"}
 
 
-def _attribute_holding(name: str, words: str) -> str:
-    """An attribute `name` whose value (quoted either way, or bare) holds one of `words`."""
-    return rf"{name}\s*=\s*(?:\"[^\"]*(?:{words})|'[^']*(?:{words})|(?:{words}))"
+def _folded(pattern: str) -> str:
+    """`pattern` (no character classes) with every i, s and k outside an escape accepting its Unicode folds."""
+    out, escaped = [], False
+    for char in pattern:
+        out.append(char if escaped else _UNICODE_FOLDS.get(char.lower(), char))
+        escaped = not escaped and char == "\\"
+    return "".join(out)
 
 
-# Where `is_discussion` can find evidence, as written in the page's bytes (a superset of what it reads).
-_DISCUSSION_BYTES = _byte_pattern(
-    rf"schema\.org/(?:{_FORUM_TYPES})|{_attribute_holding('content', _FORUM_GENERATORS)}|"
-    rf"{_attribute_holding('class', _POST_CLASSES)}"
-)
+def _in_attribute(name: str, pattern: str, *, after_boundary: bool = False) -> str:
+    """An attribute `name` whose value (quoted either way, or bare) holds `pattern`; `after_boundary`: at its
+    start or after a byte that is not a letter or digit (so after any whitespace, ASCII or not)."""
+    if after_boundary:
+        return (rf"{name}\s*=\s*(?:\"(?:[^\"]*[^a-z0-9\"])?|'(?:[^']*[^a-z0-9'])?|(?:[^\s>]*[^a-z0-9])?)"
+                rf"(?:{pattern})")
+    return rf"{name}\s*=\s*(?:\"[^\"]*|'[^']*|[^\s>]*)(?:{pattern})"
 
 
-def may_be_discussion(data: bytes) -> bool:
-    """False when `is_discussion` cannot hold for the page whose parser input is `data`: none of its words is
-    in a class or content attribute, nor a schema.org type in the bytes. One pass; on real pages 2% pass
-    and get the tree test (which costs 1 ms a page). An attribute that spells the words with character
-    references (`&#97;nswer`) is not seen."""
-    return _DISCUSSION_BYTES.search(data) is not None
-
-
-# Byte strings without which a page holds none of the math forms `recover_math` reads (any case).
+# What each tree pass looks for, as it can be written in the page's bytes (a superset: a pass skipped because
+# its pattern is absent would have changed nothing). Index = the pass. An attribute that spells the words with
+# character references (`&#97;nswer`) is not seen.
 _MATH_MARKERS = ("<math", "<m:math", "<mml:math", "math/", "mathjax", "mjx-", "katex", "latex", "tex?", "mimetex",
                  "mathtex", "codecogs", "mwe-math", "math/render", "tex2img", "cht=tx")
-_MATH_BYTES = _byte_pattern("|".join(map(re.escape, _MATH_MARKERS)))
+_LINE_CLASS_BYTES = _in_attribute("class", _folded(_LINE_WORDS), after_boundary=True)
+_HINT_PATTERNS = (
+    # recover_math: a marker of each math form, or an image class `_TEX_IMAGE_CLASS` reads
+    _folded("|".join(map(re.escape, _MATH_MARKERS))) + "|" + _in_attribute("class", _folded(_TEX_IMAGE_CLASSES)),
+    # is_discussion: a schema.org type, a forum generator's name, a post container's class
+    (rf"schema\.org/(?:{_FORUM_TYPES})|{_in_attribute('content', _folded(_FORUM_GENERATORS))}|"
+     rf"{_in_attribute('class', _folded(_POST_CLASSES))}"),
+    # _unwrap_line_containers: two elements with a line class
+    rf"{_LINE_CLASS_BYTES}[\s\S]*{_LINE_CLASS_BYTES}",
+    # _unwrap_br_code: a <code> element, or a class that says code (Python's \b boundaries are RE2's too)
+    rf"<code|{_in_attribute('class', _folded(_CODE_CLASSES))}",
+    # _content_blocks' comment sections: "comment" (in this case: XPath's contains) in a class or id
+    rf"{_in_attribute('(?:class|id)', '(?-i:comment)')}",
+    # parser_input has work to do: control bytes, U+FFFE/U+FFFF
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]",
+)
+_UNCLEAN = 5
+
+
+@dataclass(frozen=True)
+class PageHints:
+    """Which tree passes can change the page (from its bytes: `page_hints`)."""
+
+    math: bool = True
+    discussion: bool = True
+    code_lines: bool = True
+    br_code: bool = True
+    comment_sections: bool = True
+
+
+@functools.lru_cache(maxsize=1)
+def _hint_set() -> re2.Set:
+    """`_HINT_PATTERNS` as one RE2 set: one linear-time pass tells which of them match. ASCII letters in any
+    case (Latin-1 mode: RE2 folds no other byte to them)."""
+    options = re2.Options()
+    options.encoding, options.case_sensitive = re2.Options.Encoding.LATIN1, False
+    patterns = re2.Set.SearchSet(options)
+    for pattern in _HINT_PATTERNS:
+        patterns.Add(pattern.encode("latin-1"))
+    patterns.Compile()
+    return patterns
+
+
+def page_hints(data: bytes) -> tuple[bytes, PageHints]:
+    """The parser's input for UTF-8 HTML `data` (`parser_input`) and its `PageHints`: one pass over the bytes
+    (0.2 ms a page; a substring search per math marker cost 1 ms, the Q&A tree test 1 ms, the line-container
+    XPath 0.6 ms) and a second only when they need cleaning (a removed byte can join two halves of a word)."""
+    found = _hint_set().Match(data) or ()
+    if _UNCLEAN in found:
+        data = parser_input(data)
+        found = _hint_set().Match(data) or ()
+    return data, PageHints(math=0 in found, discussion=1 in found, code_lines=2 in found, br_code=3 in found,
+                           comment_sections=4 in found)
 
 
 def may_hold_math(data: bytes) -> bool:
-    """False when no math form can be on the page (one pass of RE2 over the bytes, 6x faster than a
-    substring search per marker; most pages skip the math passes)."""
-    return _MATH_BYTES.search(data) is not None
+    """False when `recover_math` would change nothing on the page of UTF-8 HTML `data`."""
+    return page_hints(data)[1].math
+
+
+def may_be_discussion(data: bytes) -> bool:
+    """False when `is_discussion` cannot hold for the page of UTF-8 HTML `data` (on real pages 2% pass)."""
+    return page_hints(data)[1].discussion
 
 
 # --- parsing --------------------------------------------------------------------------------------------
@@ -771,13 +833,13 @@ def parse_html(data: bytes, *, cleaned: bool = False) -> HtmlElement | None:
 # --- extraction ------------------------------------------------------------------------------------------
 
 def prepare_tree(tree: HtmlElement, *, keep_code: bool = True, keep_math: bool = True,
-                 blank_line_mark: bool = False, maybe_math: bool | None = None) -> HtmlElement:
-    """Rewrite math and code in place so the engine keeps them (math first: it hides in `<script>`).
-    `maybe_math=False` (from `may_hold_math` on the page's bytes) skips the math passes."""
-    if keep_math and (maybe_math is None or maybe_math):
+                 blank_line_mark: bool = False, hints: PageHints = PageHints()) -> HtmlElement:
+    """Rewrite math and code in place so the engine keeps them (math first: it hides in `<script>`). `hints`
+    (`page_hints` of the page's bytes) skips the passes that would change nothing."""
+    if keep_math and hints.math:
         recover_math(tree)
     if keep_code:
-        protect_code(tree, blank_line_mark=blank_line_mark)
+        protect_code(tree, blank_line_mark=blank_line_mark, line_containers=hints.code_lines, br_code=hints.br_code)
     return tree
 
 
@@ -808,19 +870,19 @@ def extract_text(
     """The main text of `html` (str, or UTF-8 bytes) as plain text ("" when the page has none). Code blocks
     keep their lines and math its LaTeX (see the module docstring). `discussion_comments` keeps comments on
     Q&A and forum pages (`is_discussion`); the trafilatura options apply when `engine` is "trafilatura"."""
-    data = parser_input(html.encode("utf-8", "surrogatepass") if isinstance(html, str) else html)
+    data, hints = page_hints(html.encode("utf-8", "surrogatepass") if isinstance(html, str) else html)
     tree = parse_html(data, cleaned=True)
     if tree is None:
         return ""
     mark = engine == "trafilatura" and keep_code
-    prepare_tree(tree, keep_code=keep_code, keep_math=keep_math, blank_line_mark=mark, maybe_math=may_hold_math(data))
+    prepare_tree(tree, keep_code=keep_code, keep_math=keep_math, blank_line_mark=mark, hints=hints)
     # before <meta> goes: it names forum software
-    discussion = discussion_comments and may_be_discussion(data) and is_discussion(tree)
+    discussion = discussion_comments and hints.discussion and is_discussion(tree)
     etree.strip_elements(tree, *NEVER_TEXT_TAGS, with_tail=False)
     if engine == "resiliparse" and prune:
         prune_boilerplate(tree)
         if not discussion:  # on Q&A and forum pages the question and every answer are the content
-            keep_content_root(tree)
+            keep_content_root(tree, comment_sections=hints.comment_sections)
     if engine == "resiliparse":
         text = _resiliparse_text(tree, discussion).strip()
         if prune and not discussion and tree.find(".//pre") is None:

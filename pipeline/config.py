@@ -10,7 +10,6 @@ to another folder writes the same bytes) carrying `.resolved`, where it is.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import hashlib
 import json
 import typing
@@ -102,55 +101,6 @@ class GithubDumpColumns(Section):
     license: list[str] = Field(default=list(DumpColumns.license))
 
 
-class GithubSource(Section):
-    """Limits that keep a hostile repository from hurting the run (each breach is a counted drop)."""
-
-    created_before: dt.date | None = Field(
-        default=None, description="drop repositories created on or after this date (V2: 2023-11-01)"
-    )
-    max_file_bytes: int = Field(
-        default=_github.MAX_FILE_BYTES, gt=0, le=1 << 30, description="larger files are dropped as too_large"
-    )
-    max_archive_bytes: int = Field(
-        default=_github.MAX_ARCHIVE_BYTES, gt=0, le=1 << 40,
-        description="bytes one archive may expand to (the work of a bomb): the rest is archive_too_large",
-    )
-    max_repo_bytes: int = Field(
-        default=_github.MAX_REPO_BYTES, gt=0, le=1 << 40,
-        description="bytes of files read from one repository (a worker holds them at once): then repo_too_large",
-    )
-    max_files_per_repo: int = Field(default=_github.MAX_FILES_PER_REPO, gt=0, le=100_000_000)
-    max_archive_members: int = Field(
-        default=_github.MAX_ARCHIVE_MEMBERS, gt=0, le=100_000_000,
-        description="members of one archive (files, folders, links): the rest is archive_too_many_members",
-    )
-    max_zip_directory_bytes: int = Field(
-        default=_github.MAX_ZIP_DIRECTORY_BYTES, gt=0, le=1 << 34,
-        description="larger zip central directories: archive_directory_too_large, refused before parsing",
-    )
-    max_path_chars: int = Field(
-        default=_github.MAX_PATH_CHARS, gt=0, le=1 << 20, description="longer paths: path_too_long"
-    )
-    max_tar_header_bytes: int = Field(
-        default=_github.MAX_TAR_HEADER_BYTES, gt=0, le=1 << 30,
-        description="larger tar long-name/pax headers: archive_header_too_large",
-    )
-    git_clone_timeout_s: int = Field(default=_github.GIT_CLONE_TIMEOUT_S, gt=0, le=86_400)
-    metadata: PathValue | None = Field(
-        default=None,
-        description="JSONL or CSV file (optionally .gz): repo -> url, created_at, stars, license",
-    )
-    dump_columns: GithubDumpColumns = Field(default_factory=GithubDumpColumns)
-    dump_batch_rows: int = Field(default=_github.DUMP_BATCH_ROWS, gt=0, le=1_000_000, description="Parquet rows read at a time")
-
-    @model_validator(mode="after")
-    def _archive_holds_a_file(self) -> GithubSource:
-        for key in ("max_archive_bytes", "max_repo_bytes"):
-            if getattr(self, key) < self.max_file_bytes:
-                raise ValueError(f"{key} ({getattr(self, key)}) must be >= max_file_bytes ({self.max_file_bytes})")
-        return self
-
-
 def dataclass_fields(cls: type) -> dict[str, Any]:
     """Pydantic fields of a plain module's settings dataclass: type, default, and the bounds and description
     in each field's metadata, so the plain module stays the one home of its defaults."""
@@ -159,6 +109,32 @@ def dataclass_fields(cls: type) -> dict[str, Any]:
         f.name: (hints[f.name], Field(default=f.default, **{k: v for k, v in f.metadata.items() if v != ""}))
         for f in dataclasses.fields(cls)
     }
+
+
+def _github_fields() -> dict[str, Any]:
+    """`ReadLimits`' fields in their order, the metadata file before the dump columns (config-only keys)."""
+    fields: dict[str, Any] = {}
+    for name, spec in dataclass_fields(_github.ReadLimits).items():
+        if name == "dump_columns":
+            fields["metadata"] = (PathValue | None, Field(
+                default=None, description="JSONL or CSV file (optionally .gz): repo -> url, created_at, stars, license"
+            ))
+            spec = (GithubDumpColumns, Field(default_factory=GithubDumpColumns))
+        fields[name] = spec
+    return fields
+
+
+class GithubSource(pydantic.create_model("GithubSourceFields", __base__=Section, **_github_fields())):
+    """Limits that keep a hostile repository from hurting the run (each breach is a counted drop): the fields,
+    defaults, bounds and descriptions are `pipeline.sources.github.ReadLimits`'; `read_limits` makes one of
+    this section."""
+
+    @model_validator(mode="after")
+    def _archive_holds_a_file(self) -> GithubSource:
+        for key in ("max_archive_bytes", "max_repo_bytes"):
+            if getattr(self, key) < self.max_file_bytes:
+                raise ValueError(f"{key} ({getattr(self, key)}) must be >= max_file_bytes ({self.max_file_bytes})")
+        return self
 
 
 class FileRules(pydantic.create_model("FileRuleFields", __base__=Section, **dataclass_fields(code_rules.FileRuleSettings))):

@@ -3,7 +3,10 @@ the small JSON documents a run writes beside its data (summaries, counts, manife
 `FileSystems`, so the report and the checks read a run without importing transforms."""
 from __future__ import annotations
 
+import errno
 import json
+import os
+import shutil
 import uuid
 from typing import Any
 
@@ -29,6 +32,34 @@ def write_bytes(path: str, data: bytes) -> int:
         if FileSystems.exists(tmp):
             FileSystems.delete([tmp])
     return len(data)
+
+
+def move_local_file(source: str, path: str) -> int:
+    """Move the local file `source` to `path` (any Beam filesystem); returns its size. A rename when `path`
+    is local and on the same filesystem (a 2 GB fastText model is not copied), else a streamed copy through
+    a temporary name renamed into place (never the whole file in memory), then `source` is removed."""
+    size = os.path.getsize(source)
+    if FileSystems.get_scheme(path) is None:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        try:
+            os.replace(source, path)
+            return size
+        except OSError as err:
+            if err.errno != errno.EXDEV:
+                raise
+    directory, name = FileSystems.split(path)
+    tmp = FileSystems.join(directory, f".tmp-{uuid.uuid4().hex}-{name}")
+    try:
+        with open(source, "rb") as src, FileSystems.create(tmp) as dst:
+            shutil.copyfileobj(src, dst, 16 << 20)
+        if FileSystems.exists(path):
+            FileSystems.delete([path])
+        FileSystems.rename([tmp], [path])
+    finally:
+        if FileSystems.exists(tmp):
+            FileSystems.delete([tmp])
+    os.remove(source)
+    return size
 
 
 def read_bytes(path: str) -> bytes:

@@ -21,6 +21,7 @@ import functools
 import io
 import json
 import logging
+import os
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -36,7 +37,7 @@ from classifiers.fasttext_model import FastTextParams, PageTokens, TextClassifie
 from classifiers.recall_selection import OTHER_LABEL, Annotation, parse_annotations
 from pipeline.accounting import accounting_errors, check_error_budget, parse_stages
 from pipeline.config import Config
-from pipeline.files import write_bytes, write_json
+from pipeline.files import move_local_file, write_json
 from pipeline.recall_transforms import build_score_pipeline, build_select_pipeline
 from pipeline.seeded import seeded_rank
 
@@ -118,7 +119,12 @@ def train_iteration(config: Config, iter_dir: str, iteration: int, n_examples: i
             min_frequency=tok.min_frequency,
         )
     params = FastTextParams(**config.recall.fasttext.model_dump(), seed=config.seed)
-    with tempfile.TemporaryDirectory(prefix="recall-model-") as local:
+    # Trained beside its destination when that is local: the model (~2 GB at the paper's 2M buckets x dim
+    # 256) is then renamed into place, not copied.
+    local_parent = iter_dir if FileSystems.get_scheme(iter_dir) is None else None
+    if local_parent:
+        os.makedirs(local_parent, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".recall-model-", dir=local_parent) as local:
         meta = train_classifier(
             ((label, text) for _, label, text in train_part()),
             local,
@@ -134,7 +140,7 @@ def train_iteration(config: Config, iter_dir: str, iteration: int, n_examples: i
                 truth.append(label)
                 predicted.append(min(scores, key=lambda k: (-scores[k], k)))
         for name in sorted(p.name for p in Path(local).iterdir()):
-            write_bytes(f"{iter_dir}/model/{name}", (Path(local) / name).read_bytes())
+            move_local_file(str(Path(local) / name), f"{iter_dir}/model/{name}")
     metrics = per_label_metrics(truth, predicted, model.labels)
     validation = {label: {k: round(v, 6) for k, v in m.items()} for label, m in metrics.items()}
     doc = {"iteration": iteration, "examples": len(truth), "fraction": config.recall.validation_fraction,

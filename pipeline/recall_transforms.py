@@ -46,7 +46,7 @@ from classifiers.recall_selection import (
 from pipeline.config import Config, SeedFile
 from pipeline.record import Drop, Record, stable_id
 from pipeline.seeded import seeded_rank
-from pipeline.sinks import WriteParquetShards
+from pipeline.sinks import Gather, WriteParquetShards, WriteTextFile
 from pipeline.stages import Funnel
 
 SCORE_PREFIX = "recall_"  # Record.scores keys: recall_code, recall_math, recall_other
@@ -282,9 +282,8 @@ def write_json(named: dict[str, beam.PCollection], path: str, label: str) -> Non
     (
         tagged
         | f"{label}_flatten" >> beam.Flatten()
-        | f"{label}_list" >> beam.combiners.ToList()
-        | f"{label}_json" >> beam.Map(to_json)
-        | f"{label}_write" >> beam.io.WriteToText(path, shard_name_template="")
+        | f"{label}_json" >> Gather(to_json)
+        | f"{label}_write" >> WriteTextFile(path)
     )
 
 
@@ -437,11 +436,8 @@ def build_score_pipeline(
             lambda r: [((k, histogram_bin(r.scores[SCORE_PREFIX + k])), 1) for k in labels]
         )
         | "PagesPerBin" >> beam.CombinePerKey(sum)
-        | "BinList" >> beam.combiners.ToList()
-        | "HistogramJson" >> beam.Map(score_histogram_json, labels, iteration)
-        | "WriteHistogram" >> beam.io.WriteToText(
-            f"{iter_dir}/{HISTOGRAM_FILE}", shard_name_template="", append_trailing_newlines=False
-        )
+        | "HistogramJson" >> Gather(score_histogram_json, labels, iteration)
+        | "WriteHistogram" >> WriteTextFile(f"{iter_dir}/{HISTOGRAM_FILE}", newline=False)
     )
 
     budgets = {label: c.budget for label, c in recall.categories.items()}
@@ -496,11 +492,10 @@ def build_score_pipeline(
         | "FolderVector" >> beam.FlatMap(folder_vector, related=beam.pvalue.AsDict(related_domains))
         | "SumFolders" >> beam.CombinePerKey(_sum_vectors)
         | "Annotate" >> beam.FlatMap(annotate)
-        | "AnnotationList" >> beam.combiners.ToList()
-        | "WithReviewed" >> beam.Map(merge_annotations, list(user_annotations))
+        | "WithReviewed" >> Gather(merge_annotations, list(user_annotations))
     )
-    annotations | "FormatAnnotations" >> beam.Map(format_annotations) | "WriteAnnotations" >> beam.io.WriteToText(
-        f"{iter_dir}/annotations.tsv", shard_name_template="", append_trailing_newlines=False
+    annotations | "FormatAnnotations" >> beam.Map(format_annotations) | "WriteAnnotations" >> WriteTextFile(
+        f"{iter_dir}/annotations.tsv", newline=False
     )
     annotated = annotations | "AnnotatedPrefixes" >> beam.FlatMap(
         lambda items: [(parse_prefix(a.prefix, recall.source), a.label) for a in items]
@@ -512,15 +507,12 @@ def build_score_pipeline(
         domain_counts
         | "RelatedCounts" >> beam.Filter(lambda item, rel: item[0] in rel, rel=beam.pvalue.AsDict(related_domains))
         | "DomainRow" >> beam.MapTuple(lambda host, vec: "\t".join([host, *map(str, vec)]))
-        | "DomainRows" >> beam.combiners.ToList()
-        | "DomainTable" >> beam.Map(
+        | "DomainTable" >> Gather(
             lambda rows: "\t".join(["domain", "pages", *(f"collected_{k}" for k in labels)]) + "\n"
             + "".join(f"{row}\n" for row in sorted(rows))
         )
     )
-    domain_rows | "WriteDomains" >> beam.io.WriteToText(
-        f"{iter_dir}/domains.tsv", shard_name_template="", append_trailing_newlines=False
-    )
+    domain_rows | "WriteDomains" >> WriteTextFile(f"{iter_dir}/domains.tsv", newline=False)
 
     labels_now = collected_pairs | "LabelNow" >> beam.MapTuple(lambda r, prev: (r.meta[META_LABEL], prev))
     write_json(

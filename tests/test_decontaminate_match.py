@@ -15,14 +15,17 @@ import pytest
 from benchmark_files import GSM8K, write_benchmarks
 from test_decontaminate import load
 
+from filters import decontaminate
 from filters.decontaminate import (
     NGRAM,
     BenchmarkString,
     ContaminationIndex,
+    document_tokens,
     is_trivial_token,
     match_code_points,
     match_form,
     normalize_tokens,
+    text_pieces,
     token_hashes,
     token_spans,
 )
@@ -88,7 +91,10 @@ def random_documents(strings: list[BenchmarkString], count: int, seed: int) -> l
     return docs
 
 
-def test_matcher_agrees_with_the_reference_on_random_and_planted_documents(strings):
+@pytest.mark.parametrize("piece_chars", [None, 40])  # 40: grams cross the pieces a long document is cut in
+def test_matcher_agrees_with_the_reference_on_random_and_planted_documents(strings, monkeypatch, piece_chars):
+    if piece_chars:
+        monkeypatch.setattr(decontaminate, "_PIECE_CHARS", piece_chars)
     index, reference = ContaminationIndex.build(strings), ReferenceIndex(strings)
     docs = random_documents(strings, 1500, seed=3)
     verdicts = [as_tuple(index.find(d)) for d in docs]
@@ -120,6 +126,22 @@ def test_token_spans_are_the_regex_tokens_of_any_text():
         assert np.array_equal(hashes, token_hashes(tokens))
 
 
+def test_a_document_in_pieces_has_the_tokens_of_the_whole(monkeypatch):
+    """Pieces cut after newlines fold and tokenise to the whole text's code points and tokens, also when a
+    piece starts with combining marks, ignorables or expansions."""
+    monkeypatch.setattr(decontaminate, "_PIECE_CHARS", 8)
+    rng = random.Random(2)
+    alphabet = list("ab_9 \n\n\r") + ["\u0301", "\u0308", "\u00ad", "\u200b", "æ", "ﬁ", "İ", "ß", "한", "\u1161", "а"]
+    for _ in range(400):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 80)))
+        assert "".join(text_pieces(text)) == text
+        pieces, starts, ends, hashes = document_tokens(text)
+        whole = match_code_points(text)
+        assert np.array_equal(np.concatenate([c.astype(np.uint32) for c in pieces]), whole.astype(np.uint32))
+        for got, expected in zip((starts, ends, hashes), token_spans(whole)):
+            assert np.array_equal(got, expected), repr(text)
+
+
 def test_token_hashes_are_stable_across_processes_and_distinguish_tokens():
     # A known value pins the hash across processes and machines (the index is built on one, used on others).
     assert int(token_hashes(["a"])[0]) == 0xDD52F8C966B266FC
@@ -134,6 +156,21 @@ def test_match_form_folds_what_hides_text_and_leaves_ascii_alone():
     assert match_form("Ｆｕｌｌ") == "full"  # NFKC
     ascii_text = "x = 10 | l1 I0 rn m `q`"
     assert match_form(ascii_text) == ascii_text.casefold()  # ASCII prototypes (1 -> l, m -> rn) are not applied
+
+
+def test_match_code_points_is_the_per_character_fold():
+    """The numpy splice (deletions, expansions, one-for-one folds at once) equals folding character by
+    character, on random mixes of ASCII, marks, ignorables, expansions and other scripts."""
+    from filters.decontaminate import fold_char
+
+    pool = list("ab c_9\n") + ["\u00ad", "\u0301", "\u200b", "æ", "œ", "ǁ", "ß", "İ", "Ｆ", "ﬁ", "а", "ä", "中",
+                                 "\U0001d400", "\ud800", "ं", "ि"]
+    rng = random.Random(5)
+    for _ in range(400):
+        text = "".join(rng.choice(pool) for _ in range(rng.randrange(0, 60)))
+        folded = unicodedata.normalize("NFKC", text).casefold()
+        expected = "".join(c if c.isascii() else fold_char(c) for c in folded)
+        assert match_form(text) == expected, repr(text)
 
 
 def test_evasions_of_a_gsm8k_question_are_caught(tmp_path):

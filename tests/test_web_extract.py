@@ -289,7 +289,69 @@ def test_discussion_byte_gate_skips_pages_without_the_words_in_attributes():
     assert may_be_discussion(b"<html><body><div class='a Answer'>x</div></body></html>")
 
 
-def test_math_byte_gate_reads_markers_in_any_ascii_case_only():
+def test_math_byte_gate_reads_markers_in_any_case_and_image_classes():
     assert may_hold_math(b"<SCRIPT TYPE='Math/TeX'>x</SCRIPT>") and may_hold_math(b"<img src='/cgi/MimeTeX.cgi?x'>")
-    assert not may_hold_math("<p>\u212aatex</p>".encode())  # the Kelvin sign is not a k
+    assert not may_hold_math(b"<p>Math.max(a, b) in a text/javascript context</p>")
     assert "\\(x^2\\)" in extract_text(_page("<p>Square <script type='ma\x01th/tex'>x^2</script></p>"))
+    # an image only its class marks as a formula (no marker in its URL)
+    assert "\\(a_n\\)" in extract_text(_page('<p>The term <img class="tex" src="/f/1.png" alt="a_n"> grows.</p>'))
+
+
+def test_unicode_folds_cover_every_letter_python_matches_case_insensitively():
+    import re
+    import sys
+
+    from filters.web_extract import _UNICODE_FOLDS
+
+    letters = re.compile("[a-z]", re.IGNORECASE)
+    for code in range(0x80, sys.maxunicode + 1):
+        char = chr(code)
+        if letters.fullmatch(char):
+            ascii_letter = next(a for a in "abcdefghijklmnopqrstuvwxyz" if re.fullmatch(a, char, re.IGNORECASE))
+            assert char.encode().hex() in _UNICODE_FOLDS[ascii_letter].replace("\\x", ""), (char, ascii_letter)
+
+
+_LINE_SPELLINGS = st.sampled_from(['class="{w}"', "class='a {w} b'", 'CLASS = "x_{w}4"', "class={w}", "class=x-{w}",
+                                   'class="y\u00a0{w}"', 'class="L\u0130NE"', 'class="code-Line"', 'class="inline"'])
+
+
+@given(st.lists(st.tuples(_LINE_SPELLINGS, st.sampled_from(["line", "blob-code", "lines-code", "loc", "ln-line"])),
+                min_size=2, max_size=4))
+@settings(max_examples=200, deadline=None)
+def test_line_container_byte_gate_never_misses_a_container(lines):
+    from filters.web_extract import _unwrap_line_containers, page_hints
+
+    divs = "".join(f"<div {spelling.format(w=word)}>x = {i}</div>" for i, (spelling, word) in enumerate(lines))
+    data, hints = page_hints(f"<html><body><div>{divs}</div></body></html>".encode())
+    tree = parse_html(data, cleaned=True)
+    before = etree.tostring(tree)
+    _unwrap_line_containers(tree)
+    if etree.tostring(tree) != before:
+        assert hints.code_lines
+
+
+def test_comment_sections_hint_follows_xpaths_case_sensitive_test():
+    from filters.web_extract import page_hints
+
+    assert page_hints(b"<div CLASS='x comment-list'>")[1].comment_sections
+    assert page_hints(b"<div id=comments>")[1].comment_sections
+    assert not page_hints(b"<div class='Comment'><p>Comment on this</p></div>")[1].comment_sections
+    for comments in (True, False):  # the locator still leaves comment sections out, hint or not
+        assert "my opinion" not in extract_text(_news_page(comments=comments))
+
+
+@given(st.sampled_from(["<code>{c}</code>", "<CODE class='x'>{c}</CODE>", '<div class="{w}">{c}</div>',
+                        "<td class='a {w} b'>{c}</td>", '<p class="x-{w}">{c}</p>', '<span class="é{w}">{c}</span>',
+                        '<div class="y\u00a0{w}">{c}</div>', "<tt class={w}>{c}</tt>"]),
+       st.sampled_from(["code", "Highlight", "source-code", "LİSTİNG", "syntax", "prettyprint", "encode"]))
+@settings(max_examples=100, deadline=None)
+def test_br_code_byte_gate_never_misses_br_separated_code(holder, word):
+    from filters.web_extract import _unwrap_br_code, page_hints
+
+    block = holder.format(w=word, c="int x = 1;<br>  return x;<br>}")
+    data, hints = page_hints(f"<html><body><div>{block}</div></body></html>".encode())
+    tree = parse_html(data, cleaned=True)
+    before = etree.tostring(tree)
+    _unwrap_br_code(tree)
+    if etree.tostring(tree) != before:
+        assert hints.br_code

@@ -25,6 +25,7 @@ import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from pipeline.record import Drop, Record, stable_id
 from pipeline.sources.file_dumps import (
@@ -91,22 +92,44 @@ MAX_REPO_FOLDER_DEPTH = 2
 REPO_KINDS = ("dir", "git", "archive")
 
 
+def _limit(default: Any, description: str = "", **bounds: int) -> Any:
+    """A limit's default, and the bounds and description config validation applies to it."""
+    return field(default=default, metadata={"description": description, **bounds})
+
+
 @dataclass(frozen=True)
 class ReadLimits:
-    """What one repository may cost; every breach is a counted drop."""
+    """What one repository may cost; every breach is a counted drop. Each limit is defined once here: config
+    `github` (`pipeline.config.GithubSource`) is a validated model built from these fields."""
 
-    max_file_bytes: int = MAX_FILE_BYTES
-    max_archive_bytes: int = MAX_ARCHIVE_BYTES
-    max_files_per_repo: int = MAX_FILES_PER_REPO
-    git_clone_timeout_s: float = GIT_CLONE_TIMEOUT_S
-    created_before: dt.date | None = None
-    dump_columns: DumpColumns = field(default_factory=DumpColumns)
-    dump_batch_rows: int = DUMP_BATCH_ROWS
-    max_path_chars: int = MAX_PATH_CHARS
-    max_tar_header_bytes: int = MAX_TAR_HEADER_BYTES
-    max_archive_members: int = MAX_ARCHIVE_MEMBERS
-    max_zip_directory_bytes: int = MAX_ZIP_DIRECTORY_BYTES
-    max_repo_bytes: int = MAX_REPO_BYTES
+    created_before: dt.date | None = field(
+        default=None, metadata={"description": "drop repositories created on or after this date (V2: 2023-11-01)"}
+    )
+    max_file_bytes: int = _limit(MAX_FILE_BYTES, "larger files are dropped as too_large", gt=0, le=1 << 30)
+    max_archive_bytes: int = _limit(
+        MAX_ARCHIVE_BYTES, "bytes one archive may expand to (the work of a bomb): the rest is archive_too_large",
+        gt=0, le=1 << 40,
+    )
+    max_repo_bytes: int = _limit(
+        MAX_REPO_BYTES, "bytes of files read from one repository (a worker holds them at once): then repo_too_large",
+        gt=0, le=1 << 40,
+    )
+    max_files_per_repo: int = _limit(MAX_FILES_PER_REPO, gt=0, le=100_000_000)
+    max_archive_members: int = _limit(
+        MAX_ARCHIVE_MEMBERS, "members of one archive (files, folders, links): the rest is archive_too_many_members",
+        gt=0, le=100_000_000,
+    )
+    max_zip_directory_bytes: int = _limit(
+        MAX_ZIP_DIRECTORY_BYTES, "larger zip central directories: archive_directory_too_large, refused before parsing",
+        gt=0, le=1 << 34,
+    )
+    max_path_chars: int = _limit(MAX_PATH_CHARS, "longer paths: path_too_long", gt=0, le=1 << 20)
+    max_tar_header_bytes: int = _limit(
+        MAX_TAR_HEADER_BYTES, "larger tar long-name/pax headers: archive_header_too_large", gt=0, le=1 << 30
+    )
+    git_clone_timeout_s: int = _limit(GIT_CLONE_TIMEOUT_S, gt=0, le=86_400)
+    dump_columns: DumpColumns = field(default_factory=DumpColumns)  # config: GithubDumpColumns
+    dump_batch_rows: int = _limit(DUMP_BATCH_ROWS, "Parquet rows read at a time", gt=0, le=1_000_000)
 
 
 @dataclass(frozen=True)
