@@ -163,9 +163,12 @@ EXTRACT_EVAL ?= /work/cache/extract-eval
 eval-recall: $(STAMP)
 	nice -n 10 $(PY) evals/eval_recall.py --cache $(or $(CACHE),/work/cache/eval-recall)
 
+# Real code/math/Chinese doc pages: DOCS_MIRRORS=<folder of clones of evals/docs_gold.py's DOCS_SETS> rebuilds
+# their gold sets in $(EXTRACT_EVAL); without it the sets already there (if any) are scored.
 eval-extract: $(STAMP)
 	$(PY) -m pip install -q 'latex2mathml>=3.70,<4'
 	$(PY) -m evals.extract_pages --out $(EXTRACT_EVAL)
+	$(if $(DOCS_MIRRORS),$(PY) -m evals.docs_gold --mirrors $(DOCS_MIRRORS) --out $(EXTRACT_EVAL))
 	CODECORPUS_EXTRACT_EVAL=$(EXTRACT_EVAL) $(PY) evals/eval_extract.py
 
 # Rebuild the bundled sample WARC (deterministic; committed).

@@ -66,7 +66,10 @@ sys.path[:] = conn.recv()
 fn, budget, warmup = conn.recv()
 if warmup is not None:
     fn(*warmup)  # lazy imports and caches are not charged to the first real call
-conn.send(("ready", None))
+try:
+    conn.send(("ready", None))
+except OSError:  # the parent is gone (interrupted while this child warmed up): no traceback on its stderr
+    sys.exit(0)
 _, hard = resource.getrlimit(resource.RLIMIT_CPU)
 while True:
     try:
@@ -80,7 +83,10 @@ while True:
         result = ("ok", fn(*args))
     except Exception as err:
         result = ("error", f"{type(err).__name__}: {err}")
-    conn.send(result)
+    try:
+        conn.send(result)
+    except OSError:  # the parent is gone
+        break
 """
 
 

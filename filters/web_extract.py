@@ -67,8 +67,8 @@ _DIGITS_ONLY = re.compile(r"^[\d\s.:]*$")
 _LINE_WORDS = "line|code-?line|blob-code|lines-code|ln-line|loc"
 _LINE_CLASS = re.compile(rf"(?:^|[\s_-])(?:{_LINE_WORDS})(?:$|[\s_\d-])", re.IGNORECASE)
 # Elements whose class says they hold code: `<br>`-separated code in these becomes a code block.
-_CODE_CLASS = re.compile(r"\b(?:code|highlight|sourcecode|source-code|codeblock|listing|syntax|prettyprint)\b",
-                         re.IGNORECASE)
+_CODE_CLASSES = r"\b(?:code|highlight|sourcecode|source-code|codeblock|listing|syntax|prettyprint)\b"
+_CODE_CLASS = re.compile(_CODE_CLASSES, re.IGNORECASE)
 # Rendered math that duplicates a source kept elsewhere (MathJax 2 preview/output, KaTeX's HTML).
 _RENDERED_MATH_CLASSES = frozenset(
     {"MathJax_Preview", "MathJax", "MathJax_Display", "MathJax_SVG", "MathJax_SVG_Display", "MathJax_CHTML",
@@ -415,13 +415,16 @@ def _unwrap_br_code(tree: HtmlElement) -> None:
         _swap(element, _code_block(_code_text(element).split("\n")))
 
 
-def protect_code(tree: HtmlElement, *, blank_line_mark: bool = False, line_containers: bool = True) -> None:
+def protect_code(tree: HtmlElement, *, blank_line_mark: bool = False, line_containers: bool = True,
+                 br_code: bool = True) -> None:
     """Make every code block one `<pre>` of its exact lines (indentation and blank lines kept).
-    `line_containers=False`: the page has no two elements with a line class (`page_hints`)."""
+    `line_containers=False`: the page has no two elements with a line class; `br_code=False`: no `<code>` and
+    no class that says code (`page_hints`)."""
     _unwrap_code_tables(tree)
     if line_containers:
         _unwrap_line_containers(tree)
-    _unwrap_br_code(tree)
+    if br_code:
+        _unwrap_br_code(tree)
     for pre in list(tree.iter("pre")):
         ancestors = list(pre.iterancestors())
         if pre.getparent() is None or any(a.tag == "pre" for a in ancestors):
@@ -690,12 +693,14 @@ _HINT_PATTERNS = (
      rf"{_in_attribute('class', _folded(_POST_CLASSES))}"),
     # _unwrap_line_containers: two elements with a line class
     rf"{_LINE_CLASS_BYTES}[\s\S]*{_LINE_CLASS_BYTES}",
+    # _unwrap_br_code: a <code> element, or a class that says code (Python's \b boundaries are RE2's too)
+    rf"<code|{_in_attribute('class', _folded(_CODE_CLASSES))}",
     # _content_blocks' comment sections: "comment" (in this case: XPath's contains) in a class or id
     rf"{_in_attribute('(?:class|id)', '(?-i:comment)')}",
     # parser_input has work to do: control bytes, U+FFFE/U+FFFF
     r"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]",
 )
-_UNCLEAN = 4
+_UNCLEAN = 5
 
 
 @dataclass(frozen=True)
@@ -705,6 +710,7 @@ class PageHints:
     math: bool = True
     discussion: bool = True
     code_lines: bool = True
+    br_code: bool = True
     comment_sections: bool = True
 
 
@@ -729,7 +735,8 @@ def page_hints(data: bytes) -> tuple[bytes, PageHints]:
     if _UNCLEAN in found:
         data = parser_input(data)
         found = _hint_set().Match(data) or ()
-    return data, PageHints(math=0 in found, discussion=1 in found, code_lines=2 in found, comment_sections=3 in found)
+    return data, PageHints(math=0 in found, discussion=1 in found, code_lines=2 in found, br_code=3 in found,
+                           comment_sections=4 in found)
 
 
 def may_hold_math(data: bytes) -> bool:
@@ -832,7 +839,7 @@ def prepare_tree(tree: HtmlElement, *, keep_code: bool = True, keep_math: bool =
     if keep_math and hints.math:
         recover_math(tree)
     if keep_code:
-        protect_code(tree, blank_line_mark=blank_line_mark, line_containers=hints.code_lines)
+        protect_code(tree, blank_line_mark=blank_line_mark, line_containers=hints.code_lines, br_code=hints.br_code)
     return tree
 
 

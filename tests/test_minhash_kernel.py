@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dedup import minhash
 from dedup.minhash import EMPTY_VALUE, MinHasher
@@ -49,6 +51,13 @@ def test_kernel_equals_numpy_on_random_documents(num_perm, seed, ngram):
     texts = ["", " ", ";;\n", "one", "a b", "x y z w", "é", "\ud800x"] + [_random_text(rng) for _ in range(300)]
     rng.shuffle(texts)
     _assert_equal_paths(MinHasher(num_perm=num_perm, seed=seed, ngram=ngram), texts)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=()), max_size=80), max_size=6),
+       st.integers(1, 16))
+def test_kernel_equals_numpy_on_any_text(texts, ngram):
+    _assert_equal_paths(MinHasher(num_perm=33, seed=ngram, ngram=ngram), texts)
 
 
 def test_kernel_equals_numpy_on_real_code_files():

@@ -3,13 +3,17 @@ from __future__ import annotations
 
 import os
 import pickle
+import socket
+import subprocess
+import sys
 import threading
 import time
+from multiprocessing.connection import Connection
 from typing import Self
 
 import pytest
 
-from filters.timed_worker import CallFailed, CallTimeout, TimedWorker, WorkerDied
+from filters.timed_worker import _CHILD_PROGRAM, CallFailed, CallTimeout, TimedWorker, WorkerDied
 
 
 def _pid(_: object = None) -> int:
@@ -164,3 +168,22 @@ def test_warmup_runs_once_outside_the_budget():
         assert worker(0.1) == 0.1
     finally:
         worker.close()
+
+
+@pytest.mark.parametrize("warmup", [(0.5,), None])
+def test_the_child_exits_quietly_when_its_parent_is_gone(warmup):
+    # Ctrl-C ends `codecorpus run` while a child warms up or computes: the child must not print a traceback
+    # (BrokenPipeError on its answer) into the run's stderr.
+    parent_sock, child_sock = socket.socketpair()
+    with child_sock:
+        proc = subprocess.Popen([sys.executable, "-c", _CHILD_PROGRAM, str(child_sock.fileno())],
+                                pass_fds=(child_sock.fileno(),), stdin=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    conn = Connection(parent_sock.detach())
+    conn.send(list(sys.path))
+    conn.send((time.sleep, 5.0, warmup))
+    if warmup is None:
+        assert conn.recv() == ("ready", None)
+        conn.send((0.5,))
+    conn.close()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and b"Traceback" not in err, err.decode()

@@ -338,3 +338,20 @@ def test_comment_sections_hint_follows_xpaths_case_sensitive_test():
     assert not page_hints(b"<div class='Comment'><p>Comment on this</p></div>")[1].comment_sections
     for comments in (True, False):  # the locator still leaves comment sections out, hint or not
         assert "my opinion" not in extract_text(_news_page(comments=comments))
+
+
+@given(st.sampled_from(["<code>{c}</code>", "<CODE class='x'>{c}</CODE>", '<div class="{w}">{c}</div>',
+                        "<td class='a {w} b'>{c}</td>", '<p class="x-{w}">{c}</p>', '<span class="é{w}">{c}</span>',
+                        '<div class="y\u00a0{w}">{c}</div>', "<tt class={w}>{c}</tt>"]),
+       st.sampled_from(["code", "Highlight", "source-code", "LİSTİNG", "syntax", "prettyprint", "encode"]))
+@settings(max_examples=100, deadline=None)
+def test_br_code_byte_gate_never_misses_br_separated_code(holder, word):
+    from filters.web_extract import _unwrap_br_code, page_hints
+
+    block = holder.format(w=word, c="int x = 1;<br>  return x;<br>}")
+    data, hints = page_hints(f"<html><body><div>{block}</div></body></html>".encode())
+    tree = parse_html(data, cleaned=True)
+    before = etree.tostring(tree)
+    _unwrap_br_code(tree)
+    if etree.tostring(tree) != before:
+        assert hints.br_code
