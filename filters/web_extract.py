@@ -550,6 +550,17 @@ def _common_ancestor(a: etree._Element, b: etree._Element) -> etree._Element | N
     return next((e for e in (a, *a.iterancestors()) if e in above_b), None)
 
 
+def _content_weights(blocks: dict[etree._Element, int]) -> dict[etree._Element, int]:
+    """Characters of content text under each element (blocks of CONTENT_BLOCK_MIN_CHARS or more)."""
+    weights: dict[etree._Element, int] = {}
+    for block, size in blocks.items():
+        if size < CONTENT_BLOCK_MIN_CHARS:
+            continue
+        for element in (block, *block.iterancestors()):
+            weights[element] = weights.get(element, 0) + size
+    return weights
+
+
 def content_root(tree: HtmlElement, blocks: dict[etree._Element, int] | None = None) -> etree._Element | None:
     """The element that holds the page's main content: the deepest one with CONTENT_ROOT_SHARE of the text of
     content blocks, never a single block itself (a long paragraph is not the article), and never beside the
@@ -557,14 +568,8 @@ def content_root(tree: HtmlElement, blocks: dict[etree._Element, int] | None = N
     two's common ancestor. None when the page has less content text than CONTENT_ROOT_MIN_CHARS. `blocks`:
     `_content_blocks(tree)`, when the caller has it."""
     blocks = _content_blocks(tree) if blocks is None else blocks
-    weights: dict[etree._Element, int] = {}
-    total = 0
-    for block, size in blocks.items():
-        if size < CONTENT_BLOCK_MIN_CHARS:
-            continue
-        total += size
-        for element in (block, *block.iterancestors()):
-            weights[element] = weights.get(element, 0) + size
+    weights = _content_weights(blocks)
+    total = sum(size for size in blocks.values() if size >= CONTENT_BLOCK_MIN_CHARS)
     if total < CONTENT_ROOT_MIN_CHARS:
         return None
     node = tree
@@ -585,14 +590,28 @@ def content_root(tree: HtmlElement, blocks: dict[etree._Element, int] | None = N
 
 def keep_content_root(tree: HtmlElement, *, comment_sections: bool = True) -> None:
     """Remove everything outside the content container (`content_root`) but the page's title (its one `<h1>`)
-    and the content blocks and headings beside the container (CONTENT_SIBLING_LEVELS)."""
+    and, beside the container (CONTENT_SIBLING_LEVELS): content blocks and headings, code and display math
+    (what this corpus is for: a notebook's other cells, a code block after an exercise list), and elements of
+    the same kind (tag and class) as the one on the container's path holding content text (the document's
+    other sections, readability's sibling rule: "more stories" teasers beside one article share a kind too,
+    but hold no block of content text)."""
     blocks = _content_blocks(tree, comment_sections=comment_sections)
     root = content_root(tree, blocks)
     if root is None or root is tree:
         return
+    weights = _content_weights(blocks)
     keep = {root, *root.iterancestors()}
-    for parent in itertools.islice(root.iterancestors(), CONTENT_SIBLING_LEVELS):
-        keep.update(c for c in parent if c.tag in _HEADING_TAGS or blocks.get(c, 0) >= CONTENT_BLOCK_MIN_CHARS)
+    on_path = root
+    for level, parent in enumerate(root.iterancestors()):
+        kind = (on_path.tag, on_path.get("class"))
+        near = level < CONTENT_SIBLING_LEVELS
+        keep.update(
+            c for c in parent
+            if (c.tag, c.get("class")) == kind and (weights.get(c, 0) > 0 or _holds_code_or_math(c))
+            or near and (c.tag in _HEADING_TAGS or blocks.get(c, 0) >= CONTENT_BLOCK_MIN_CHARS
+                         or _holds_code_or_math(c))
+        )
+        on_path = parent
     paths = [root]
     headings = tree.findall(".//body//h1")
     if len(headings) == 1 and headings[0] not in keep and root not in set(headings[0].iterancestors()):
@@ -608,6 +627,17 @@ def keep_content_root(tree: HtmlElement, *, comment_sections: bool = True) -> No
                     parent.remove(sibling)
 
 
+def _holds_code_or_math(element: etree._Element) -> bool:
+    """Code (`protect_code` made it a `<pre>`) or display math (`recover_math` wrote `\\[`, or the page's
+    own `$$`/`\\[` delimiters) inside the element."""
+    if not isinstance(element.tag, str):
+        return False
+    if element.tag == "pre" or element.find(".//pre") is not None:
+        return True
+    text = "".join(element.itertext())
+    return "\\[" in text or "$$" in text
+
+
 _SENTENCE_END = tuple('.!?:;"\'”’)»。！？；：」』）…')
 # Lines of fewer words than this that do not end a sentence are boilerplate when they sit at the end of the
 # text (jusText's "short block" rule applied to the edge only: "Follow us", "ADVERTISEMENT", "Tags:").
@@ -620,7 +650,8 @@ def _short_line(line: str) -> bool:
         return True
     cjk = sum(1 for ch in stripped if "\u3400" <= ch <= "\u9fff")
     words = len(stripped.split()) + cjk // 2  # two CJK characters count as a word
-    return words < EDGE_LINE_MIN_WORDS and not stripped.endswith(_SENTENCE_END)
+    # a display formula (`recover_math`'s `\\]`, the page's `$$`) ends a derivation, not a widget
+    return words < EDGE_LINE_MIN_WORDS and not stripped.endswith(_SENTENCE_END + ("\\]", "$$"))
 
 
 def trim_tail(text: str) -> str:

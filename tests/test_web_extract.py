@@ -237,6 +237,23 @@ def test_content_container_drops_teasers_and_widgets_beside_the_article():
         assert "my opinion" not in text  # comments are not the article (and do not pull the locator to them)
 
 
+def test_content_container_keeps_code_math_and_sections_of_its_kind_beside_it():
+    # a notebook page whose one long output cell holds most of the prose, a document whose one long section
+    # does: the other cells' code, the display formulas and the sibling sections are the page too
+    cells = (f"<div class='cell'><div class='cell_input'><pre>x = compute({i})\nprint(x)</pre></div></div>"
+             for i in range(3))
+    output = f"<div class='cell'><div class='cell_output'><p>{_sentences('the output explains', 12)}</p></div></div>"
+    notebook = f"<html><body><main><h1>Iteration</h1>{''.join(cells)}{output}</main></body></html>"
+    text = extract_text(notebook)
+    assert "the output explains" in text and all(f"x = compute({i})" in text for i in range(3))
+    sections = (f"<div class='section'><h2>Gradient</h2><p>{_sentences('the gradient theorem', 12)}</p></div>"
+                f"<div class='section'><h2>Divergence</h2><p>{_sentences('the divergence', 1)}</p>"
+                "<div class='math'>\\[\\int_V \\nabla \\cdot f = \\oint f \\cdot n\\]</div></div>")
+    document = f"<html><body><div class='body'><h1>Stokes</h1><div class='top'>{sections}</div></div></body></html>"
+    text = extract_text(document)
+    assert "the gradient theorem" in text and "the divergence" in text and "\\nabla \\cdot f" in text
+
+
 def test_content_container_leaves_short_pages_and_discussions_whole():
     short = ("<html><body><div class='main'><p>A short caption of a photo gallery page.</p></div>"
              "<div class='side'><p>Another caption that sits beside it in a widget.</p></div></body></html>")
