@@ -254,6 +254,16 @@ def test_content_container_keeps_code_math_and_sections_of_its_kind_beside_it():
     assert "the gradient theorem" in text and "the divergence" in text and "\\nabla \\cdot f" in text
 
 
+def test_a_section_named_comment_by_its_heading_is_not_a_comment_thread():
+    # Sphinx / Jupyter Book / MkDocs name a section's id after its heading; "comment" there is a word of the title
+    page = ("<html><body><main><div class='section' id='comment-on-the-paper'><h1>Comment on the paper</h1>"
+            f"<p>{_sentences('the paper', 3)}</p></div></main>"
+            f"<div id='comments' class='thread'><h3>Comments</h3><p>{_sentences('my opinion', 3)}</p></div></body></html>")
+    text = extract_text(page)
+    assert "Comment on the paper" in text and "about the paper says" in text
+    assert "my opinion" not in text
+
+
 def test_content_container_leaves_short_pages_and_discussions_whole():
     short = ("<html><body><div class='main'><p>A short caption of a photo gallery page.</p></div>"
              "<div class='side'><p>Another caption that sits beside it in a widget.</p></div></body></html>")
