@@ -499,9 +499,10 @@ _HEADED_XPATH = etree.XPath(".//body//*[@id][*[1][self::h1 or self::h2 or self::
 
 def drop_heading_anchor_ids(tree: HtmlElement) -> None:
     """Remove the `id` of a section named after its own heading ("Comment on the paper" ->
-    `comment-on-the-paper`, as Sphinx, Jupyter Book, MkDocs and Hugo write them): the id is an anchor, yet a
-    word in it ("comment") marks the whole section as a comment thread to the content locator and to the
-    engine, which then drop it. Single-word ids (`comments`) are left: there the word names the section."""
+    `comment-on-the-paper`, "Print Banner" -> `print-banner`, as Sphinx, Jupyter Book, MkDocs and Hugo write
+    them): the id is an anchor, yet a word in it marks the whole section as boilerplate to the engine ("banner",
+    "comment", "share", ...) and as a comment thread to the content locator, and the section is dropped.
+    Single-word ids (`comments`, `sidebar`) are left: there the word names the section."""
     for element in _HEADED_XPATH(tree):
         slug = _SLUG_JUNK.sub("-", element[0].text_content().lower()).strip("-")
         if "-" in slug and (element.get("id") or "").lower().startswith(slug):
@@ -925,8 +926,7 @@ def extract_text(
     # before <meta> goes: it names forum software
     discussion = discussion_comments and hints.discussion and is_discussion(tree)
     etree.strip_elements(tree, *NEVER_TEXT_TAGS, with_tail=False)
-    if hints.comment_sections:
-        drop_heading_anchor_ids(tree)
+    drop_heading_anchor_ids(tree)
     if engine == "resiliparse" and prune:
         prune_boilerplate(tree)
         if not discussion:  # on Q&A and forum pages the question and every answer are the content

@@ -262,6 +262,11 @@ def test_a_section_named_comment_by_its_heading_is_not_a_comment_thread():
     text = extract_text(page)
     assert "Comment on the paper" in text and "about the paper says" in text
     assert "my opinion" not in text
+    banner = ("<html><body><main><section id='utilities'><h1>Utilities</h1>"
+              f"<p>{_sentences('the helpers', 3)}</p><section id='print-banner'><h2>Print Banner</h2>"
+              f"<p>{_sentences('the banner function', 3)}</p><pre>def print_banner(text):\n    print(text)</pre>"
+              "</section></section></main></body></html>")
+    assert "about the banner function" in extract_text(banner)  # "banner" in an anchor is not an ad
 
 
 def test_content_container_leaves_short_pages_and_discussions_whole():
