@@ -509,6 +509,28 @@ def drop_heading_anchor_ids(tree: HtmlElement) -> None:
             del element.attrib["id"]
 
 
+_FOLDED_WORDS = frozenset({"dropdown", "drop-down"})
+_FOLDED_XPATH = etree.XPath(".//body//*[contains(@class, 'dropdown') or contains(@class, 'drop-down')]")
+
+
+def reveal_folded_content(tree: HtmlElement) -> None:
+    """Remove the class word "dropdown" from an element that folds away text rather than links (a Sphinx /
+    Jupyter Book exercise, proof or example the reader clicks open): the engine drops every "dropdown" as a
+    menu. Menus stay as they are: their text is mostly link text (LINK_DENSITY_MAX) or holds no block of
+    CONTENT_BLOCK_MIN_CHARS."""
+    for element in _FOLDED_XPATH(tree):
+        words = (element.get("class") or "").split()
+        if not _FOLDED_WORDS.intersection(words):
+            continue
+        text = " ".join(element.itertext())
+        if len(text.strip()) < CONTENT_BLOCK_MIN_CHARS:
+            continue
+        linked = len(" ".join(_LINK_TEXT_XPATH(element)).split())
+        if linked > LINK_DENSITY_MAX * len(text.split()):
+            continue
+        element.set("class", " ".join(w for w in words if w not in _FOLDED_WORDS))
+
+
 # --- main content container ----------------------------------------------------------------------------
 
 # A block (paragraph, list item, cell: an element with its inline children) counts as content when it holds at
@@ -927,6 +949,8 @@ def extract_text(
     discussion = discussion_comments and hints.discussion and is_discussion(tree)
     etree.strip_elements(tree, *NEVER_TEXT_TAGS, with_tail=False)
     drop_heading_anchor_ids(tree)
+    if b"dropdown" in data or b"drop-down" in data:
+        reveal_folded_content(tree)
     if engine == "resiliparse" and prune:
         prune_boilerplate(tree)
         if not discussion:  # on Q&A and forum pages the question and every answer are the content

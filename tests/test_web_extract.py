@@ -269,6 +269,16 @@ def test_a_section_named_comment_by_its_heading_is_not_a_comment_thread():
     assert "about the banner function" in extract_text(banner)  # "banner" in an anchor is not an ad
 
 
+def test_folded_exercises_are_content_dropdown_menus_are_not():
+    menu = "".join(f"<li><a href='/p{i}'>Product line {i}</a></li>" for i in range(8))
+    page = (f"<html><body><div class='dropdown'><ul>{menu}</ul></div><main><h1>Tuples</h1>"
+            f"<p>{_sentences('tuples', 6)}</p><div class='seealso dropdown admonition'><p>Do It Yourself!</p>"
+            f"<p>{_sentences('the exercise', 2)}</p></div><p>{_sentences('more tuples', 4)}</p></main></body></html>")
+    text = extract_text(page)
+    assert "about the exercise" in text and "about more tuples" in text
+    assert "Product line" not in text
+
+
 def test_content_container_leaves_short_pages_and_discussions_whole():
     short = ("<html><body><div class='main'><p>A short caption of a photo gallery page.</p></div>"
              "<div class='side'><p>Another caption that sits beside it in a widget.</p></div></body></html>")
