@@ -13,7 +13,6 @@ post containers) keep their comments: there the answers and comments are the con
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 import urllib.parse
 from copy import deepcopy

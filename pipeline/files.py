@@ -8,7 +8,8 @@ import json
 import os
 import shutil
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
@@ -20,18 +21,23 @@ def write_bytes(path: str, data: bytes) -> int:
     The temporary name is unique per attempt: a retried or speculative duplicate of the same shard never
     writes into another attempt's half-written file, and the last rename leaves the same bytes.
     """
+    _write_renamed(path, lambda fh: fh.write(data))
+    return len(data)
+
+
+def _write_renamed(path: str, write: Callable[[BinaryIO], object]) -> None:
+    """`write` into a temporary file beside `path`, renamed onto `path`; the temporary is gone on failure."""
     directory, name = FileSystems.split(path)
     tmp = FileSystems.join(directory, f".tmp-{uuid.uuid4().hex}-{name}")
     try:
         with FileSystems.create(tmp) as fh:
-            fh.write(data)
+            write(fh)
         if FileSystems.exists(path):
             FileSystems.delete([path])
         FileSystems.rename([tmp], [path])
     finally:
         if FileSystems.exists(tmp):
             FileSystems.delete([tmp])
-    return len(data)
 
 
 def move_local_file(source: str, path: str) -> int:
@@ -47,17 +53,8 @@ def move_local_file(source: str, path: str) -> int:
         except OSError as err:
             if err.errno != errno.EXDEV:
                 raise
-    directory, name = FileSystems.split(path)
-    tmp = FileSystems.join(directory, f".tmp-{uuid.uuid4().hex}-{name}")
-    try:
-        with open(source, "rb") as src, FileSystems.create(tmp) as dst:
-            shutil.copyfileobj(src, dst, 16 << 20)
-        if FileSystems.exists(path):
-            FileSystems.delete([path])
-        FileSystems.rename([tmp], [path])
-    finally:
-        if FileSystems.exists(tmp):
-            FileSystems.delete([tmp])
+    with open(source, "rb") as src:
+        _write_renamed(path, lambda dst: shutil.copyfileobj(src, dst, 16 << 20))
     os.remove(source)
     return size
 
