@@ -286,11 +286,9 @@ def median_run(runs: list[dict]) -> dict:
         return {"error": f"page counts differ between rounds: {[(r['pages'], r['written']) for r in runs]}"}
     out = dict(runs[-1])
     out["written_rounds"] = [r["written"] for r in runs]
-    for key in ("cpu_s", "wall_s", "fixed_cpu_s"):
+    for key in ("cpu_s", "wall_s", "fixed_cpu_s", "marginal_pages_per_cpu_s"):
         if key in out:
             out[key] = statistics.median(r[key] for r in runs)
-    if "fixed_cpu_s" in out:
-        out["marginal_pages_per_cpu_s"] = statistics.median(r["marginal_pages_per_cpu_s"] for r in runs)
     return out
 
 

@@ -15,6 +15,7 @@ that give equal signatures (tests/test_minhash_kernel.py):
 """
 from __future__ import annotations
 
+import functools
 import logging
 
 import numpy as np
@@ -29,7 +30,6 @@ except ImportError as _error:  # the install could not compile it
 
 log = logging.getLogger(__name__)
 _WORD_TABLE = WORD_BYTE.view(np.uint8).tobytes()
-_warned_missing = False
 
 SCHEME = "affine32"
 EMPTY_VALUE = np.uint32(0xFFFFFFFF)  # datasketch's value for a permutation that saw no input
@@ -64,10 +64,14 @@ class MinHasher:
         self.num_perm, self.seed, self.ngram = num_perm, seed, ngram
         self.a, self.b = permutations(num_perm, seed)
         self.shingler = ShingleHasher(ngram)
-        self._work = np.empty((num_perm, _CHUNK_ROWS), dtype=np.uint32)  # permutations x hashes
         self._multipliers = MULTIPLIERS[:ngram].copy()
         if _kernel is None:
             _warn_kernel_missing()
+
+    @functools.cached_property
+    def _work(self) -> np.ndarray:
+        """Permutations x hashes scratch of the numpy path (2 MB at 256 permutations): unmade when the kernel signs."""
+        return np.empty((self.num_perm, _CHUNK_ROWS), dtype=np.uint32)
 
     def from_hashes(self, hashes: np.ndarray) -> np.ndarray:
         """The signature (uint32[num_perm]) of a set given as 32-bit hash values; all EMPTY_VALUE if empty."""
@@ -147,14 +151,12 @@ def kernel_available() -> bool:
     return _kernel is not None
 
 
+@functools.cache  # once per process
 def _warn_kernel_missing() -> None:
-    global _warned_missing
-    if not _warned_missing:
-        _warned_missing = True
-        log.warning(
-            "dedup._minhash, the compiled MinHash kernel, is not installed (%s): MinHash runs on numpy, equal "
-            "signatures ~10x slower; reinstall codecorpus where a C compiler is present", _KERNEL_MISSING
-        )
+    log.warning(
+        "dedup._minhash, the compiled MinHash kernel, is not installed (%s): MinHash runs on numpy, equal "
+        "signatures ~10x slower; reinstall codecorpus where a C compiler is present", _KERNEL_MISSING
+    )
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:

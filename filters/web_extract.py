@@ -470,6 +470,11 @@ def _link_bar(div: etree._Element) -> bool:
 _LINK_TEXT_XPATH = etree.XPath(".//a//text()")
 
 
+def _mostly_links(element: etree._Element, words: int) -> bool:
+    """More than LINK_DENSITY_MAX of the element's `words` are link text (one C call, not a join per link)."""
+    return len(" ".join(_LINK_TEXT_XPATH(element)).split()) > LINK_DENSITY_MAX * words
+
+
 def prune_boilerplate(tree: HtmlElement) -> None:
     """Remove navigation, asides, footers, forms and link lists (menus, "related" and "popular" lists).
     Lists and tables only: checking every block costs more than the rest of extraction on real pages."""
@@ -483,8 +488,7 @@ def prune_boilerplate(tree: HtmlElement) -> None:
             total = len(" ".join(element.itertext()).split())
             if not 0 < total <= LINK_BLOCK_MAX_WORDS:
                 continue
-            linked = len(" ".join(_LINK_TEXT_XPATH(element)).split())  # one C call, not a join per link
-            if linked <= LINK_DENSITY_MAX * total:
+            if not _mostly_links(element, total):
                 continue
         if element.tail and element.tail.strip():
             element.drop_tree()
@@ -524,8 +528,7 @@ def reveal_folded_content(tree: HtmlElement) -> None:
         text = " ".join(element.itertext())
         if len(text.strip()) < CONTENT_BLOCK_MIN_CHARS:
             continue
-        linked = len(" ".join(_LINK_TEXT_XPATH(element)).split())
-        if linked > LINK_DENSITY_MAX * len(text.split()):
+        if _mostly_links(element, len(text.split())):
             continue
         element.set("class", " ".join(w for w in words if w not in _FOLDED_WORDS))
 
@@ -598,14 +601,13 @@ def _content_weights(blocks: dict[etree._Element, int]) -> dict[etree._Element, 
     return weights
 
 
-def content_root(tree: HtmlElement, blocks: dict[etree._Element, int] | None = None) -> etree._Element | None:
+def content_root(tree: HtmlElement, blocks: dict[etree._Element, int],
+                 weights: dict[etree._Element, int]) -> etree._Element | None:
     """The element that holds the page's main content: the deepest one with CONTENT_ROOT_SHARE of the text of
     content blocks, never a single block itself (a long paragraph is not the article), and never beside the
     content the page marks itself (`<main>`, its one `<article>`, schema.org articleBody): there it is the
     two's common ancestor. None when the page has less content text than CONTENT_ROOT_MIN_CHARS. `blocks`:
-    `_content_blocks(tree)`, when the caller has it."""
-    blocks = _content_blocks(tree) if blocks is None else blocks
-    weights = _content_weights(blocks)
+    `_content_blocks(tree)`; `weights`: `_content_weights(blocks)`."""
     total = sum(size for size in blocks.values() if size >= CONTENT_BLOCK_MIN_CHARS)
     if total < CONTENT_ROOT_MIN_CHARS:
         return None
@@ -633,10 +635,10 @@ def keep_content_root(tree: HtmlElement, *, comment_sections: bool = True) -> No
     other sections, readability's sibling rule: "more stories" teasers beside one article share a kind too,
     but hold no block of content text)."""
     blocks = _content_blocks(tree, comment_sections=comment_sections)
-    root = content_root(tree, blocks)
+    weights = _content_weights(blocks)
+    root = content_root(tree, blocks, weights)
     if root is None or root is tree:
         return
-    weights = _content_weights(blocks)
     keep = {root, *root.iterancestors()}
     on_path = root
     for level, parent in enumerate(root.iterancestors()):
@@ -664,15 +666,13 @@ def keep_content_root(tree: HtmlElement, *, comment_sections: bool = True) -> No
                     parent.remove(sibling)
 
 
+# Code (`protect_code` made it a `<pre>`) or display math (`recover_math` wrote `\\[`, or the page's own `$$`/`\\[`
+# delimiters) in an element: one XPath in C, not a join of the element's whole text per sibling and level.
+_CODE_OR_MATH_XPATH = etree.XPath("boolean(self::pre or .//pre or .//text()[contains(., '\\[') or contains(., '$$')])")
+
+
 def _holds_code_or_math(element: etree._Element) -> bool:
-    """Code (`protect_code` made it a `<pre>`) or display math (`recover_math` wrote `\\[`, or the page's
-    own `$$`/`\\[` delimiters) inside the element."""
-    if not isinstance(element.tag, str):
-        return False
-    if element.tag == "pre" or element.find(".//pre") is not None:
-        return True
-    text = "".join(element.itertext())
-    return "\\[" in text or "$$" in text
+    return isinstance(element.tag, str) and _CODE_OR_MATH_XPATH(element)
 
 
 _SENTENCE_END = tuple('.!?:;"\'”’)»。！？；：」』）…')
@@ -767,6 +767,8 @@ _HINT_PATTERNS = (
     rf"{_in_attribute('(?:class|id)', '(?-i:comment)')}",
     # parser_input has work to do: control bytes, U+FFFE/U+FFFF
     r"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]",
+    # reveal_folded_content: "dropdown" (in this case: XPath's contains) in a class
+    rf"{_in_attribute('class', '(?-i:dropdown|drop-down)')}",
 )
 _UNCLEAN = 5
 
@@ -780,6 +782,7 @@ class PageHints:
     code_lines: bool = True
     br_code: bool = True
     comment_sections: bool = True
+    folded: bool = True
 
 
 @functools.lru_cache(maxsize=1)
@@ -804,7 +807,7 @@ def page_hints(data: bytes) -> tuple[bytes, PageHints]:
         data = parser_input(data)
         found = _hint_set().Match(data) or ()
     return data, PageHints(math=0 in found, discussion=1 in found, code_lines=2 in found, br_code=3 in found,
-                           comment_sections=4 in found)
+                           comment_sections=4 in found, folded=6 in found)
 
 
 def may_hold_math(data: bytes) -> bool:
@@ -948,7 +951,7 @@ def extract_text(
     discussion = discussion_comments and hints.discussion and is_discussion(tree)
     etree.strip_elements(tree, *NEVER_TEXT_TAGS, with_tail=False)
     drop_heading_anchor_ids(tree)
-    if b"dropdown" in data or b"drop-down" in data:
+    if hints.folded:
         reveal_folded_content(tree)
     if engine == "resiliparse" and prune:
         prune_boilerplate(tree)

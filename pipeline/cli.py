@@ -147,10 +147,9 @@ def _run_locked(args: argparse.Namespace, config, beam_args: list[str], output: 
         CounterBoard,
         in_process_runner,
         run_with_progress,
-        timestamp,
     )
     from pipeline.recall_driver import run_recall
-    from pipeline.run_log import RunLog
+    from pipeline.run_log import RunLog, utc_timestamp
     from pipeline.runner_options import is_in_process, runner_of
     from pipeline.sinks import write_bytes
 
@@ -160,7 +159,7 @@ def _run_locked(args: argparse.Namespace, config, beam_args: list[str], output: 
 
     def say(line: str) -> None:
         if stream is not None:
-            print(f"{timestamp()} {line}", file=stream, flush=True)
+            print(f"{utc_timestamp()} {line}", file=stream, flush=True)
 
     run_log = RunLog(["codecorpus", *args.argv], config.source_file, config.fingerprint(),
                      config.model_dump(mode="json"), runner_of(beam_args), beam_args)

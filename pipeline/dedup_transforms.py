@@ -223,15 +223,12 @@ class _GateDoFn(beam.DoFn):
     keyed by its larger end. The round's unsettled count is its large-star's per-bundle counts (a side
     input), summed once per bundle."""
 
-    def __init__(self, unsettled_key: str):
-        self.unsettled_key = unsettled_key
-
     def start_bundle(self) -> None:
         self._settled: bool | None = None
 
     def process(self, edge, counts):  # unannotated: Beam type-checks annotated side inputs
         if self._settled is None:
-            self._settled = not sum(n for (_, key), n in counts if key == self.unsettled_key)
+            self._settled = not sum(counts)
         if self._settled:
             for both in _both_ways(edge):
                 yield pvalue.TaggedOutput("done", both)
@@ -302,10 +299,10 @@ class ConnectedComponents(beam.PTransform):
             # A step between the counts and the gate: the Flink job server (Beam 2.62) fails on a PCollection
             # read both as a side input and by a Flatten (the funnel's counts).
             unsettled = large[COUNTS_TAG] | f"Round{i:02d}/Unsettled" >> beam.FlatMap(
-                lambda kv, k=key: [kv] if kv[0][1] == k else []
+                lambda kv, k=key: [kv[1]] if kv[0][1] == k else []
             )
             gated = large.edges | f"Round{i:02d}/Gate" >> beam.ParDo(
-                _GateDoFn(key), pvalue.AsList(unsettled)
+                _GateDoFn(), pvalue.AsList(unsettled)
             ).with_output_types(beam.typehints.Tuple[str, str]).with_outputs("done", main="open")
             done.append(gated.done)
             current = (

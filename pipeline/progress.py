@@ -187,11 +187,6 @@ def _clock(seconds: float) -> str:
     return f"{hours:d}:{minutes:02d}:{secs:02d}"
 
 
-def timestamp() -> str:
-    """UTC wall time now, for log lines (`run_log.utc_timestamp`)."""
-    return utc_timestamp()
-
-
 def render_heartbeat(stages: list[str], snap: Snapshot, elapsed: float) -> str:
     """One log line: time, state, elapsed, the stages that have seen records and the one(s) running now."""
     started = [s for s in stages if snap.counters.get((s, "in"), 0) or snap.counters.get((s, "out"), 0)]
@@ -202,7 +197,7 @@ def render_heartbeat(stages: list[str], snap: Snapshot, elapsed: float) -> str:
         n_in, n_out = snap.counters.get((last, "in"), 0), snap.counters.get((last, "out"), 0)
         where = f"; latest {last}: in {n_in:,} out {n_out:,}"
     now = f"; running {', '.join(running)}" if running else ""
-    return (f"{timestamp()} {snap.state.lower()} {_clock(elapsed)}: "
+    return (f"{utc_timestamp()} {snap.state.lower()} {_clock(elapsed)}: "
             f"{len(started)}/{len(stages)} stages have records{where}{now}")
 
 

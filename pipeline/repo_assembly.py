@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 import apache_beam as beam
 
 from pipeline.config import RepoSamples
-from pipeline.record import Drop, Record, stable_id
+from pipeline.record import Drop, Record, stable_id, utf8_size
 from pipeline.stages import Funnel, Grouping, GroupStep, Merged
 from repos.samples import SourceFile, build_samples
 
@@ -32,7 +32,7 @@ def _cutoff(files: Iterable[Record], max_repo_bytes: int) -> str | None:
     """The first path (in path order) at which the repository's files pass `max_repo_bytes`, or None; holds
     only paths and sizes."""
     total, previous = 0, None
-    for path, _, size in sorted((r.path, r.id, len(r.text.encode("utf-8", "surrogatepass"))) for r in files):
+    for path, _, size in sorted((r.path, r.id, utf8_size(r.text)) for r in files):
         if path != previous:  # a second file at a path is dropped as a duplicate, whatever its size
             previous, total = path, total + size
             if total > max_repo_bytes:

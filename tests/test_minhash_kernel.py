@@ -101,7 +101,7 @@ def test_without_the_kernel_numpy_signs_and_the_log_says_so_once(monkeypatch, ca
     expected = MinHasher(num_perm=64, seed=3, ngram=5).sign(texts)
     monkeypatch.setattr(minhash, "_kernel", None)
     monkeypatch.setattr(minhash, "_KERNEL_MISSING", "ImportError: test")
-    monkeypatch.setattr(minhash, "_warned_missing", False)
+    minhash._warn_kernel_missing.cache_clear()
     with caplog.at_level(logging.WARNING, logger="dedup.minhash"):
         first, second = MinHasher(num_perm=64, seed=3, ngram=5), MinHasher(num_perm=64, seed=3, ngram=5)
     assert [r.getMessage() for r in caplog.records if "compiled MinHash kernel" in r.getMessage()] and len(

@@ -361,15 +361,33 @@ _LINE_SPELLINGS = st.sampled_from(['class="{w}"', "class='a {w} b'", 'CLASS = "x
                 min_size=2, max_size=4))
 @settings(max_examples=200, deadline=None)
 def test_line_container_byte_gate_never_misses_a_container(lines):
-    from filters.web_extract import _unwrap_line_containers, page_hints
+    from filters.web_extract import _unwrap_line_containers
 
     divs = "".join(f"<div {spelling.format(w=word)}>x = {i}</div>" for i, (spelling, word) in enumerate(lines))
-    data, hints = page_hints(f"<html><body><div>{divs}</div></body></html>".encode())
+    changed, hints = _pass_changes(f"<html><body><div>{divs}</div></body></html>", _unwrap_line_containers)
+    if changed:
+        assert hints.code_lines
+
+
+def _pass_changes(html: str, tree_pass) -> tuple[bool, object]:
+    """Whether `tree_pass` changes the parsed page, and the page's byte hints."""
+    from filters.web_extract import page_hints
+
+    data, hints = page_hints(html.encode())
     tree = parse_html(data, cleaned=True)
     before = etree.tostring(tree)
-    _unwrap_line_containers(tree)
-    if etree.tostring(tree) != before:
-        assert hints.code_lines
+    tree_pass(tree)
+    return etree.tostring(tree) != before, hints
+
+
+def test_the_gated_passes_fire_on_the_spellings_the_gate_tests_use():
+    # the property tests above and below assert only when their pass changes the page: it must, on these
+    from filters.web_extract import _unwrap_br_code, _unwrap_line_containers
+
+    lines = "<div class='code-line'>x = 1</div><div class='LINE number2'>y = 2</div>"
+    assert _pass_changes(f"<html><body><div>{lines}</div></body></html>", _unwrap_line_containers)[0]
+    br = "<span class='é-syntax'>int x = 1;<br>  return x;<br>}</span>"
+    assert _pass_changes(f"<html><body><div>{br}</div></body></html>", _unwrap_br_code)[0]
 
 
 def test_comment_sections_hint_follows_xpaths_case_sensitive_test():
@@ -382,18 +400,23 @@ def test_comment_sections_hint_follows_xpaths_case_sensitive_test():
         assert "my opinion" not in extract_text(_news_page(comments=comments))
 
 
+def test_folded_hint_follows_xpaths_case_sensitive_test():
+    from filters.web_extract import page_hints
+
+    assert page_hints(b"<div CLASS='sd-dropdown x'>")[1].folded
+    assert page_hints(b"<div class=drop-down>")[1].folded
+    assert not page_hints(b"<div class='Dropdown'><p>dropdown</p></div>")[1].folded
+
+
 @given(st.sampled_from(["<code>{c}</code>", "<CODE class='x'>{c}</CODE>", '<div class="{w}">{c}</div>',
                         "<td class='a {w} b'>{c}</td>", '<p class="x-{w}">{c}</p>', '<span class="é{w}">{c}</span>',
                         '<div class="y\u00a0{w}">{c}</div>', "<tt class={w}>{c}</tt>"]),
        st.sampled_from(["code", "Highlight", "source-code", "LİSTİNG", "syntax", "prettyprint", "encode"]))
 @settings(max_examples=100, deadline=None)
 def test_br_code_byte_gate_never_misses_br_separated_code(holder, word):
-    from filters.web_extract import _unwrap_br_code, page_hints
+    from filters.web_extract import _unwrap_br_code
 
     block = holder.format(w=word, c="int x = 1;<br>  return x;<br>}")
-    data, hints = page_hints(f"<html><body><div>{block}</div></body></html>".encode())
-    tree = parse_html(data, cleaned=True)
-    before = etree.tostring(tree)
-    _unwrap_br_code(tree)
-    if etree.tostring(tree) != before:
+    changed, hints = _pass_changes(f"<html><body><div>{block}</div></body></html>", _unwrap_br_code)
+    if changed:
         assert hints.br_code
