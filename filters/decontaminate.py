@@ -736,7 +736,7 @@ class ContaminationIndex:
         arrays, offset = [], end + 1
         for dtype, count in header["arrays"]:
             a = np.frombuffer(data, dtype=dtype, count=count, offset=offset)
-            arrays.append(a)
+            arrays.append(a if a.flags.aligned else a.copy())  # numpy copies an unaligned array on every search
             offset += a.nbytes
         short = {length: (arrays[3 + 2 * i], arrays[4 + 2 * i]) for i, length in enumerate(header["short_lengths"])}
         index = cls(header["n"], header["labels"], header["benchmarks"], arrays[0], arrays[1], short, arrays[2],

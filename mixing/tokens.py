@@ -57,7 +57,8 @@ def _read_local(path: str) -> bytes:
 
 
 def estimate_tokens(text: str, *, bytes_per_token: float = FALLBACK_BYTES_PER_TOKEN) -> int:
-    return math.ceil(len(text.encode("utf-8", "surrogatepass")) / bytes_per_token)
+    size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))  # ASCII: no copy
+    return math.ceil(size / bytes_per_token)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@
                                     ▼                                  │
                        copies ─► key (category, shard) by shuffle hash ◄┘
                                     ▼
-                       GroupByKey per shard ─► Parquet (+ token ids) ─► manifest.json
+                       GroupByKey per shard ─► Parquet (+ token ids) ─► (+ empty shards) ─► manifest.json
 
 No step holds more than one shard (`mix.target_shard_bytes` of text); the order inside the mix is set by a
 hash of (seed, id, copy), so it is the same whatever order the records arrive in.
@@ -43,7 +43,7 @@ from mixing.tokens import SpecialTokens, TokenCounter, default_end
 from pipeline import layout
 from pipeline.config import Config
 from pipeline.decontam_transforms import tag_category
-from pipeline.record import Drop, Record
+from pipeline.record import Drop, Record, utf8_size
 from pipeline.sinks import Gather, WriteTextFile, parquet_bytes, read_bytes, shard_path, write_bytes
 from pipeline.stages import Funnel
 
@@ -87,11 +87,11 @@ def keyed_copies(record: Record, plan: MixPlan) -> Iterator[tuple[tuple[str, int
         yield (record.category, key % n_shards, n_shards), (key, row)
 
 
-def all_shard_keys(plan: MixPlan) -> Iterator[tuple[tuple[str, int, int], None]]:
+def all_shard_keys(plan: MixPlan) -> Iterator[tuple[str, int, int]]:
     """Every planned shard, so each is written even when no row falls into it."""
     for category, cp in plan.categories.items():
         for i in range(cp.num_shards):
-            yield (category, i, cp.num_shards), None
+            yield category, i, cp.num_shards
 
 
 class WriteMixShard(beam.DoFn):
@@ -104,10 +104,9 @@ class WriteMixShard(beam.DoFn):
         if self.formats:
             self.counter.setup()
 
-    def process(self, item: tuple[tuple[str, int, int], dict[str, Iterable]]) -> Iterator[ShardInfo]:
-        (category, index, n_shards), groups = item
-        rows = sorted(groups["rows"], key=lambda kr: (kr[0], kr[1].id))
-        records = [r for _, r in rows]
+    def process(self, item: tuple[tuple[str, int, int], Iterable[tuple[int, Record]]]) -> Iterator[ShardInfo]:
+        (category, index, n_shards), rows = item
+        records = [r for _, r in sorted(rows, key=lambda kr: (kr[0], kr[1].id))]
         rel = shard_path(f"{layout.MIX}/{category}", index, n_shards)
         data = parquet_bytes(mix_table(dataclasses.asdict(r) for r in records))
         write_bytes(f"{self.output_dir}/{rel}", data)
@@ -152,8 +151,18 @@ class WriteMixShard(beam.DoFn):
         return out
 
 
+def with_empty_shards(plan: MixPlan, written: list[ShardInfo], writer: WriteMixShard) -> Iterator[ShardInfo]:
+    """Every planned shard's info: the written ones (`written`, a side input) and, written here, the shards no
+    row fell into. (A CoGroupByKey of the rows with the planned keys would do both in one step, but a runner
+    that materializes Flatten, as Beam's in-process one does, would then copy every row once more.)"""
+    done = {(s.category, s.index, s.num_shards): s for s in written}
+    writer.setup()  # loads the tokenizer once, when token files are asked for
+    for key in all_shard_keys(plan):
+        yield done[key] if key in done else next(writer.process((key, ())))
+
+
 def _text_bytes(record: Record) -> int:
-    return len(record.text.encode("utf-8", "surrogatepass"))
+    return utf8_size(record.text)  # counted per copy and per shard: a copy of the text each time would add up
 
 
 def _sum_triples(values: Iterable[tuple[int, ...]]) -> tuple[int, ...]:
@@ -304,10 +313,9 @@ def write_mix(
     plan_side = beam.pvalue.AsSingleton(plan)
     sampled = funnel.apply(prepared, "mix_sample", sample_step, side_inputs={"plan": plan_side})
     rows = sampled | "Copies" >> beam.FlatMap(keyed_copies, plan=plan_side)
-    present = plan | "PlannedShards" >> beam.FlatMap(all_shard_keys)
     writer = WriteMixShard(output_dir, counter, tuple(mix.tokens.formats), mix.tokens.append_end)
-    shards = {"rows": rows, "present": present} | "GroupShards" >> beam.CoGroupByKey() | "WriteShard" >> beam.ParDo(
-        writer)
+    written = rows | "GroupShards" >> beam.GroupByKey() | "WriteShard" >> beam.ParDo(writer)
+    shards = plan | "EmptyShards" >> beam.FlatMap(with_empty_shards, beam.pvalue.AsList(written), writer)
     provenance = {
         "config": config.model_dump(mode="json"), "config_fingerprint": config.fingerprint(),
         "tokenizer": tokenizer_json(config, counter),

@@ -21,7 +21,7 @@ from apache_beam.transforms.window import GlobalWindows
 
 from pipeline.config import Output
 from pipeline.files import read_bytes, write_bytes  # noqa: F401 - re-exported: the sinks write through them
-from pipeline.record import ARROW_SCHEMA, Record, records_to_table
+from pipeline.record import ARROW_SCHEMA, Record, records_to_table, utf8_size
 from pipeline.seeded import shard_of
 
 
@@ -32,7 +32,7 @@ def shard_count(total_bytes: int, min_shards: int, shard_bytes: int) -> int:
 
 def record_bytes(record: Record) -> int:
     """What a record weighs in a shard: its UTF-8 text (the bulk of a row)."""
-    return len(record.text.encode("utf-8", "surrogatepass"))
+    return utf8_size(record.text)
 
 
 def shard_path(prefix: str, index: int, num_shards: int) -> str:
@@ -184,7 +184,7 @@ def _write_lines(pairs: Iterable[tuple[str, str]], path: str) -> None:
 
 
 def _line_bytes(pair: tuple[str, str]) -> int:
-    return len(pair[1].encode("utf-8", "surrogatepass"))
+    return utf8_size(pair[1])
 
 
 def _apply_to_list(_, fn, args, items, **side):  # unannotated: Beam type-checks annotated side inputs
