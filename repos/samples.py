@@ -26,7 +26,6 @@ Each file is preceded by a comment holding its path, in the language's comment s
 """
 from __future__ import annotations
 
-import bisect
 import collections
 import heapq
 import posixpath
@@ -153,17 +152,18 @@ def _split_names(names: str) -> list[str]:
 
 def _python_imports(code: str) -> Iterable[tuple[int, str, tuple[str, ...]]]:
     """(relative level, dotted module, imported names) of every import statement of Python code."""
-    closes = [i for i, ch in enumerate(code) if ch == ")"] if "(" in code else []
     for m in _PY_IMPORT.finditer(code):
         for name in m.group(1).split(","):
             words = name.split()
             if words:
                 yield 0, words[0], ()
-    for m in _PY_FROM.finditer(code):
+    close = 0  # the first ")" at or after the last "(" looked at (-1: none): each search starts past it,
+    for m in _PY_FROM.finditer(code):  # so a file of unclosed "(" is still read once, not once per "("
         level, base, rest = len(m.group(1)), m.group(2), m.group(3).strip()
         if rest.startswith("("):
-            k = bisect.bisect_left(closes, m.start(3))  # the first ")" after "(": a parenthesised name list
-            rest = code[m.start(3) + 1 : closes[k]] if k < len(closes) else rest[1:]
+            if 0 <= close < m.start(3):
+                close = code.find(")", m.start(3))  # the first ")" after "(": a parenthesised name list
+            rest = code[m.start(3) + 1 : close] if close >= 0 else rest[1:]
         yield level, base, tuple(_split_names(rest.replace("\\", " ")))
 
 
