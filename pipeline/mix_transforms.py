@@ -108,7 +108,7 @@ class WriteMixShard(beam.DoFn):
         (category, index, n_shards), rows = item
         records = [r for _, r in sorted(rows, key=lambda kr: (kr[0], kr[1].id))]
         rel = shard_path(f"{layout.MIX}/{category}", index, n_shards)
-        data = parquet_bytes(mix_table(dataclasses.asdict(r) for r in records))
+        data = parquet_bytes(mix_table(records))
         write_bytes(f"{self.output_dir}/{rel}", data)
         parquet = FileInfo.of(rel, data)
         token_files = self._write_tokens(category, index, n_shards, records) if self.formats else {}
