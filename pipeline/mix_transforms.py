@@ -43,7 +43,7 @@ from mixing.tokens import SpecialTokens, TokenCounter, default_end
 from pipeline import layout
 from pipeline.config import Config
 from pipeline.decontam_transforms import tag_category
-from pipeline.record import Drop, Record, utf8_size
+from pipeline.record import Drop, Record, pack_record, unpack_record, utf8_size
 from pipeline.sinks import Gather, WriteTextFile, parquet_bytes, read_bytes, shard_path, write_bytes
 from pipeline.stages import Funnel
 
@@ -78,13 +78,20 @@ def sample_step(record: Record, plan: MixPlan) -> Record | Drop:
     return record
 
 
-def keyed_copies(record: Record, plan: MixPlan) -> Iterator[tuple[tuple[str, int, int], tuple[int, Record]]]:
-    """Every copy of `record`, keyed by its shard, with its shuffle key (copies after the first are marked)."""
+def keyed_copies(record: Record, plan: MixPlan) -> Iterator[tuple[tuple[str, int, int], tuple[int, int, bytes]]]:
+    """Every copy of `record`, keyed by its shard: (shuffle key, copy number, the record packed once)."""
     n_shards = plan.num_shards(record.category)
+    packed = b""
     for k in range(copies(record.id, plan.rate(record.category), plan.seed)):
+        packed = packed or pack_record(record)
         key = shuffle_key(record.id, k, plan.seed)
-        row = record if k == 0 else record.replace(meta={**record.meta, "mix_copy": str(k)})
-        yield (record.category, key % n_shards, n_shards), (key, row)
+        yield (record.category, key % n_shards, n_shards), (key, k, packed)
+
+
+def unpack_copy(key: int, k: int, packed: bytes) -> tuple[int, Record]:
+    """A copy from `keyed_copies`: (shuffle key, the record; copies after the first marked `mix_copy`)."""
+    record = unpack_record(packed)
+    return key, (record if k == 0 else record.replace(meta={**record.meta, "mix_copy": str(k)}))
 
 
 def all_shard_keys(plan: MixPlan) -> Iterator[tuple[str, int, int]]:
@@ -104,9 +111,9 @@ class WriteMixShard(beam.DoFn):
         if self.formats:
             self.counter.setup()
 
-    def process(self, item: tuple[tuple[str, int, int], Iterable[tuple[int, Record]]]) -> Iterator[ShardInfo]:
+    def process(self, item: tuple[tuple[str, int, int], Iterable[tuple[int, int, bytes]]]) -> Iterator[ShardInfo]:
         (category, index, n_shards), rows = item
-        records = [r for _, r in sorted(rows, key=lambda kr: (kr[0], kr[1].id))]
+        records = [r for _, r in sorted((unpack_copy(*row) for row in rows), key=lambda kr: (kr[0], kr[1].id))]
         rel = shard_path(f"{layout.MIX}/{category}", index, n_shards)
         data = parquet_bytes(mix_table(records))
         write_bytes(f"{self.output_dir}/{rel}", data)
@@ -329,7 +336,7 @@ def write_mix(
                                plan=plan_side)
     )
     manifest | "WriteManifest" >> beam.Map(_write_manifest, output_dir)
-    _write_language_stats(prepared, rows, output_dir)
+    _write_language_stats(prepared, sampled, plan_side, output_dir)
     return manifest
 
 
@@ -339,16 +346,16 @@ def _write_manifest(text: str, output_dir: str) -> None:
     write_bytes(layout.under(output_dir, layout.MIX_CREATED), created_json(data).encode("utf-8"))
 
 
-def _write_language_stats(prepared: beam.PCollection, rows: beam.PCollection, output_dir: str) -> None:
-    available = prepared | "LangAvailable" >> beam.Map(
-        lambda r: (("available", r.category, r.language), (1, _files_in(r), r.tokens, _text_bytes(r)))
-    )
-    written = rows | "LangWritten" >> beam.Map(
-        lambda kv: (
-            ("written", kv[1][1].category, kv[1][1].language),
-            (1, _files_in(kv[1][1]), kv[1][1].tokens, _text_bytes(kv[1][1])),
-        )
-    )
+def _language_row(record: Record, kind: str, times: int = 1) -> tuple[tuple[str, str, str], tuple[int, ...]]:
+    return (kind, record.category, record.language), tuple(
+        times * n for n in (1, _files_in(record), record.tokens, _text_bytes(record)))
+
+
+def _write_language_stats(prepared: beam.PCollection, sampled: beam.PCollection, plan: beam.pvalue.AsSingleton,
+                          output_dir: str) -> None:
+    available = prepared | "LangAvailable" >> beam.Map(_language_row, "available")
+    written = sampled | "LangWritten" >> beam.Map(
+        lambda r, plan: _language_row(r, "written", copies(r.id, plan.rate(r.category), plan.seed)), plan=plan)
     (
         (available, written)
         | "LangFlatten" >> beam.Flatten()

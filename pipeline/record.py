@@ -200,3 +200,18 @@ class RecordCoder(beam.coders.Coder):
 
 
 beam.coders.registry.register_coder(Record, RecordCoder)
+
+_PACK_CODEC = pa.Codec("lz4_frame")  # ~700 MB/s in, ~3 GB/s out per core; code and pages shrink 3-4x
+
+
+def pack_record(record: Record) -> bytes:
+    """`record` as compressed bytes (RecordCoder's, lz4): for a shuffle that moves a record several times
+    (the mix's copies): packed once, each copy moves a few bytes per character of text, and a runner that
+    decodes and re-encodes what it groups (Beam's in-process one) copies bytes instead of unpickling."""
+    raw = RecordCoder().encode(record)
+    return len(raw).to_bytes(8, "little") + _PACK_CODEC.compress(raw, asbytes=True)
+
+
+def unpack_record(blob: bytes) -> Record:
+    size = int.from_bytes(blob[:8], "little")
+    return RecordCoder().decode(_PACK_CODEC.decompress(blob[8:], decompressed_size=size, asbytes=True))
