@@ -51,6 +51,11 @@ class Record:
     def replace(self, **changes: Any) -> Record:
         return dataclasses.replace(self, **changes)
 
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]:
+        # Pickled as its packed bytes: Beam pickles records wherever a PCollection's type is not declared
+        # (its fallback coder) and every stage boundary copies those bytes several times.
+        return unpack_record, (pack_record(self),)
+
     def to_row(self) -> dict[str, Any]:
         row = dataclasses.asdict(self)
         # Parquet maps are lists of pairs; sorted so equal records give equal bytes.
@@ -202,16 +207,21 @@ class RecordCoder(beam.coders.Coder):
 beam.coders.registry.register_coder(Record, RecordCoder)
 
 _PACK_CODEC = pa.Codec("lz4_frame")  # ~700 MB/s in, ~3 GB/s out per core; code and pages shrink 3-4x
+_PACK_MIN = 1024  # smaller records are not worth a compressor call
 
 
 def pack_record(record: Record) -> bytes:
-    """`record` as compressed bytes (RecordCoder's, lz4): for a shuffle that moves a record several times
-    (the mix's copies): packed once, each copy moves a few bytes per character of text, and a runner that
-    decodes and re-encodes what it groups (Beam's in-process one) copies bytes instead of unpickling."""
+    """`record` as bytes (RecordCoder's, lz4-compressed from `_PACK_MIN` bytes on), what a record weighs
+    between stages: each crossing copies it several times (the runner's buffers, a grouping runner's decode
+    and re-encode), so a few bytes per character of text instead of one or more. Deterministic."""
     raw = RecordCoder().encode(record)
-    return len(raw).to_bytes(8, "little") + _PACK_CODEC.compress(raw, asbytes=True)
+    if len(raw) < _PACK_MIN:
+        return b"\0" + raw
+    return b"\1" + len(raw).to_bytes(8, "little") + _PACK_CODEC.compress(raw, asbytes=True)
 
 
 def unpack_record(blob: bytes) -> Record:
-    size = int.from_bytes(blob[:8], "little")
-    return RecordCoder().decode(_PACK_CODEC.decompress(blob[8:], decompressed_size=size, asbytes=True))
+    if blob[:1] == b"\0":
+        return RecordCoder().decode(blob[1:])
+    size = int.from_bytes(blob[1:9], "little")
+    return RecordCoder().decode(_PACK_CODEC.decompress(blob[9:], decompressed_size=size, asbytes=True))
