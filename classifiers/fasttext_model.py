@@ -21,7 +21,7 @@ import fasttext
 from tokenizers import Tokenizer
 
 from classifiers.bpe_tokenizer import (
-    fasttext_tokens,
+    fasttext_tokens_many,
     fasttext_vocabulary,
     fingerprint,
     load_tokenizer,
@@ -86,16 +86,26 @@ class PageTokens:
 
     def __call__(self, text: str) -> list[str]:
         """The fastText words of the first `max_chars` characters of `text`."""
-        return self._tokens(text[: self.max_chars])
+        return self.many([text])[0]
+
+    def many(self, texts: list[str]) -> list[list[str]]:
+        """`self(text)` for each of `texts`, encoded in one call."""
+        return self._tokens([text[: self.max_chars] for text in texts])
 
     def count(self, text: str) -> int:
         """How many tokens the whole of `text` has (for a budget in tokens)."""
-        return len(self._tokens(text))
+        return self.counts([text])[0]
 
-    def _tokens(self, text: str) -> list[str]:
+    def counts(self, texts: list[str]) -> list[int]:
+        """`count(text)` for each of `texts`, encoded in one call."""
         if self.tokenizer is None:
-            return whitespace_tokens(text)
-        return fasttext_tokens(self.tokenizer, text, vocabulary=self._vocabulary)
+            return [len(whitespace_tokens(text)) for text in texts]
+        return [len(e.ids) for e in self.tokenizer.encode_batch_fast(texts, add_special_tokens=False)]
+
+    def _tokens(self, texts: list[str]) -> list[list[str]]:
+        if self.tokenizer is None:
+            return [whitespace_tokens(text) for text in texts]
+        return fasttext_tokens_many(self.tokenizer, texts, vocabulary=self._vocabulary)
 
 
 def training_line(label: str, tokens: list[str]) -> str:

@@ -8,6 +8,10 @@
   dedup, repository samples); kind "filter", or "merge" when it merges records into one.
 
 A step object with a `setup()` method has it called once per worker in `DoFn.setup` (where models load).
+A per-record step may also take records in batches (one call for many, e.g. one tokenizer call for many pages):
+a `batch(records) -> [Record | Drop, ...]` method, one result per record in order, and `batch_records` /
+`batch_chars` bounds (and no side inputs). Its stage buffers records up to either bound (so memory holds one batch) and at the end
+of each bundle; a batch that raises is run again record by record, so a failure stays one record's drop.
 Each stage is one labelled node of the job graph that routes drops to a side output, bumps a Beam counter per
 reason (visible in the runner's UI), turns an exception on one record into an `error.<stage>` drop, and emits
 per-bundle count totals that `Funnel.write_counts` sums into `stats/counts.json`. Counts are emitted per
@@ -109,11 +113,26 @@ class _StepDoFn(CountingDoFn):
     def __init__(self, stage: str, kind: str, step: Callable[..., Any], text_chars: int = 0):
         super().__init__(stage)
         self.kind, self.step, self.text_chars = kind, step, text_chars
+        self.batched = kind == FILTER and callable(getattr(step, "batch", None))
 
     def setup(self) -> None:
         # A step holding a model or tokenizer (e.g. the recall scorer) loads it here: once per worker.
         if callable(getattr(self.step, "setup", None)):
             self.step.setup()
+
+    def start_bundle(self) -> None:
+        super().start_bundle()
+        self._batch: list[Any] = []
+        self._batch_chars = 0
+
+    def finish_bundle(self) -> Iterable[Any]:
+        if self.batched:
+            for out in self._flush():
+                if isinstance(out, pvalue.TaggedOutput):
+                    yield pvalue.TaggedOutput(out.tag, GlobalWindows.windowed_value(out.value))
+                else:
+                    yield GlobalWindows.windowed_value(out)
+        yield from super().finish_bundle()  # the counts, after the batch's
 
     def teardown(self) -> None:
         if callable(getattr(self.step, "teardown", None)):
@@ -131,8 +150,36 @@ class _StepDoFn(CountingDoFn):
             self._bump("in")
             if isinstance(element, Record):
                 self._bump("bytes.in", utf8_size(element.text))
+        if self.batched:
+            self._batch.append(element)
+            self._batch_chars += len(element.text) if isinstance(element, Record) else 0
+            if len(self._batch) >= self.step.batch_records or self._batch_chars >= self.step.batch_chars:
+                yield from self._flush()
+            return
+        yield from self._outputs(element, self._results(element, side_inputs))
+
+    def _flush(self) -> Iterator[Any]:
+        """The buffered records' outputs, from one `batch` call (record by record if it raises)."""
+        batch, self._batch, self._batch_chars = self._batch, [], 0
+        if not batch:
+            return
         try:
-            for result in self._results(element, side_inputs):
+            results = self.step.batch(batch)
+        except Exception:  # noqa: BLE001 - which record failed is found by running them one by one
+            for element in batch:
+                yield from self._outputs(element, self._results(element, {}))
+            return
+        if len(results) != len(batch):
+            raise StepError(f"stage {self.stage}: the step's batch returned {len(results)} results for "
+                            f"{len(batch)} records (one result per record, in order)")
+        for element, result in zip(batch, results):
+            yield from self._outputs(element, (result,))
+
+    def _outputs(self, element: Any, results: Iterable[Any]) -> Iterator[Any]:
+        """The kept records and tagged drops of `element`'s results, counted; an exception while they are
+        made is the element's drop."""
+        try:
+            for result in results:
                 if result is None:  # a step that forgot to return would pass None on as a record
                     message = f"stage {self.stage}: the step returned None for {describe_element(element)}"
                     log.error(message)
@@ -375,6 +422,8 @@ class Funnel:
         `units` (a source's plumbing: `pcoll` -> the elements `step` reads) is applied inside the stage's node.
         """
         step_do_fn = _StepDoFn(stage, kind, step, self.rejects_text_chars)
+        if step_do_fn.batched and side_inputs:
+            raise ValueError(f"stage {stage}: a step taking records in batches takes no side inputs")
         step_fn = beam.ParDo(step_do_fn, **(side_inputs or {})).with_output_types(Record)
         if units is None:
             out = pcoll | stage >> step_fn.with_outputs(COUNTS_TAG, DROPS_TAG, main="kept")  # kept: RecordCoder

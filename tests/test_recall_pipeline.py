@@ -9,7 +9,7 @@ import pytest
 import yaml
 from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from apache_beam.testing.util import assert_that, equal_to
-from recall_sample import make_pages, train_small_model
+from recall_sample import labelled_pages, make_pages, train_small_model
 
 from classifiers import fasttext_model
 from pipeline.cli import main
@@ -261,3 +261,32 @@ def test_recall_command_names_missing_pages_and_refuses_its_own_output(tmp_path,
     assert main(["recall", "--config", str(config), "--pages", str(tmp_path / "out/recall/pages/*.parquet"),
                  "--output", str(tmp_path / "out")]) == 2
     assert "rewrites" in capsys.readouterr().err
+
+
+def test_batched_scores_equal_page_by_page_scores(tmp_path, monkeypatch):
+    from classifiers.bpe_tokenizer import fasttext_safe
+    from classifiers.fasttext_model import TextClassifier
+
+    model = train_small_model(tmp_path / "model", scale=0.1)
+    pages = [text for _, text, _ in labelled_pages(scale=0.1, seed=3)]
+    # Longer than max_chars (20,000 here: the page is cut and counted whole), empty, and lines of odd bytes.
+    pages += [pages[0] * (20_000 // max(1, len(pages[0])) + 2), "", "\t\n \u3000", "x" * 25_000 + " 中文"]
+    records = [Record(id=f"p{i:03d}", source="web", text=t, tokens=7 if i % 5 == 4 else 0) for i, t in enumerate(pages)]
+    # Page by page, the way scoring read pages before batches: encode() with offsets, token strings escaped.
+    classifier = TextClassifier.load(model)
+    tokenizer, max_chars = classifier.tokens.tokenizer, classifier.tokens.max_chars
+    assert any(len(t) > max_chars for t in pages)
+
+    def one_page(record: Record) -> tuple[str, dict, int]:
+        words = fasttext_safe(tokenizer.encode(record.text[:max_chars], add_special_tokens=False).tokens)
+        scores = {f"recall_{k}": v for k, v in classifier.scores_of_tokens(words).items()}
+        tokens = record.tokens or len(tokenizer.encode(record.text, add_special_tokens=False).ids)
+        return record.id, scores, tokens
+
+    expected = [one_page(r) for r in records]
+    step = ScorePages(str(model), count_tokens=True)
+    assert [(r.id, r.scores, r.tokens) for r in step.batch(records)] == expected
+    monkeypatch.setattr(ScorePages, "batch_records", 4)  # several batches per bundle, the last one flushed at its end
+    with BeamTestPipeline(argv=FAST) as p:
+        scored = Funnel().apply(p | beam.Create(records), "recall_score", ScorePages(str(model), count_tokens=True))
+        assert_that(scored | beam.Map(lambda r: (r.id, r.scores, r.tokens)), equal_to(expected))

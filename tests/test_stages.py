@@ -75,3 +75,34 @@ def test_step_with_setup_loads_its_model_on_the_worker():
     with test_pipeline.TestPipeline() as p:
         kept = Funnel().apply(p | beam.Create(_records()), "classify", _ModelStep())
         assert_that(kept | beam.Map(lambda r: (r.id, r.category)), equal_to([("a", "code"), ("b", "code")]))
+
+
+class _BatchStep:
+    """A step taking records in batches; its batch fails whole when one record is bad."""
+
+    batch_records, batch_chars = 3, 1_000
+
+    def __call__(self, record: Record) -> Record | Drop:
+        return self.batch([record])[0]
+
+    def batch(self, records: list[Record]) -> list[Record | Drop]:
+        if any(r.text == "bad" for r in records):
+            raise ValueError("bad record in the batch")
+        return [r.replace(category=f"n{len(records)}") if r.text != "drop" else Drop("dropped", r.id) for r in records]
+
+
+def test_batched_step_flushes_by_count_and_at_bundle_end_and_isolates_a_failure():
+    texts = ["x"] * 7 + ["drop", "bad"] + ["y" * 600, "z" * 600]  # the last two: over the characters bound
+    records = [Record(id=f"{i:02d}", source="web", text=t) for i, t in enumerate(texts)]
+    with test_pipeline.TestPipeline() as p:
+        funnel = Funnel()
+        kept = funnel.apply(p | beam.Create(records), "classify", _BatchStep())
+        counts = funnel.counts[0] | beam.CombinePerKey(sum)
+        assert_that(kept | beam.Map(lambda r: r.id), equal_to([r.id for r in records if r.text not in ("bad", "drop")]),
+                    label="kept")
+        assert_that(counts | beam.Filter(lambda kv: kv[0][1] in ("in", "out", "dropped.dropped", "dropped.error.classify")),
+                    equal_to([(("classify", "in"), 11), (("classify", "out"), 9), (("classify", "dropped.dropped"), 1),
+                              (("classify", "dropped.error.classify"), 1)]), label="counts")
+        # However the runner bundles them, no batch is over the bounds (3 records, 1,000 characters).
+        assert_that(kept | beam.Map(lambda r: r.category in ("n1", "n2", "n3") and (len(r.text) < 600 or r.category != "n3")),
+                    equal_to([True] * 9), label="bounded")
