@@ -54,8 +54,8 @@ META_SEED = "recall_seed"  # the category a page is a positive seed of (URL patt
 META_LABEL = "recall_label"  # the category the last iteration collected the page under, or "other"
 NOTHING_COLLECTED = (SCORE_BINS + 1, 0.0)  # the cut of a category no page reached
 HISTOGRAM_BINS = 20  # bins of the score histogram the report plots (the budget cut uses SCORE_BINS)
-# Pages a scoring batch holds: one tokenizer call for many pages costs less CPU than one per page; the
-# characters bound keeps a batch of long pages small (the stage holds one batch).
+# Pages a scoring batch holds: one tokenizer call for many pages (~0.95x the CPU of a call per page, within the
+# noise: docs/measurements.md); the characters bound keeps a batch of long pages small (the stage holds one).
 SCORE_BATCH_PAGES, SCORE_BATCH_CHARS = 64, 8_000_000
 HISTOGRAM_FILE = "score_histogram.json"  # in recall/iter-<k>/ (pipeline.layout.RECALL_HISTOGRAMS)
 
