@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from mixing import fim as _fim
+from pipeline.utf8 import utf8_size
 
 FALLBACK_BYTES_PER_TOKEN = 4.0
 DEEPSEEK_END = "<\uff5cend\u2581of\u2581sentence\uff5c>"  # DeepSeek-V2's tokenizer: <｜end▁of▁sentence｜>
@@ -57,8 +58,7 @@ def _read_local(path: str) -> bytes:
 
 
 def estimate_tokens(text: str, *, bytes_per_token: float = FALLBACK_BYTES_PER_TOKEN) -> int:
-    size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))  # ASCII: no copy
-    return math.ceil(size / bytes_per_token)
+    return math.ceil(utf8_size(text) / bytes_per_token)
 
 
 @dataclass(frozen=True)

@@ -43,8 +43,16 @@ from mixing.tokens import SpecialTokens, TokenCounter, default_end
 from pipeline import layout
 from pipeline.config import Config
 from pipeline.decontam_transforms import tag_category
-from pipeline.record import Drop, Record, pack_record, unpack_record, utf8_size
-from pipeline.sinks import Gather, WriteTextFile, parquet_bytes, read_bytes, shard_path, write_bytes
+from pipeline.record import Drop, Record, pack_record, unpack_record
+from pipeline.sinks import (
+    Gather,
+    WriteTextFile,
+    parquet_bytes,
+    read_bytes,
+    record_bytes,
+    shard_path,
+    write_bytes,
+)
 from pipeline.stages import Funnel
 
 
@@ -80,10 +88,9 @@ def sample_step(record: Record, plan: MixPlan) -> Record | Drop:
 
 def keyed_copies(record: Record, plan: MixPlan) -> Iterator[tuple[tuple[str, int, int], tuple[int, int, bytes]]]:
     """Every copy of `record`, keyed by its shard: (shuffle key, copy number, the record packed once)."""
-    n_shards = plan.num_shards(record.category)
-    packed = b""
-    for k in range(copies(record.id, plan.rate(record.category), plan.seed)):
-        packed = packed or pack_record(record)
+    n_shards, n_copies = plan.num_shards(record.category), copies(record.id, plan.rate(record.category), plan.seed)
+    packed = pack_record(record) if n_copies else b""
+    for k in range(n_copies):
         key = shuffle_key(record.id, k, plan.seed)
         yield (record.category, key % n_shards, n_shards), (key, k, packed)
 
@@ -121,7 +128,7 @@ class WriteMixShard(beam.DoFn):
         token_files = self._write_tokens(category, index, n_shards, records) if self.formats else {}
         yield ShardInfo(
             category=category, index=index, num_shards=n_shards, path=rel, docs=len(records),
-            tokens=sum(r.tokens for r in records), text_bytes=sum(_text_bytes(r) for r in records),
+            tokens=sum(r.tokens for r in records), text_bytes=sum(record_bytes(r) for r in records),
             bytes=parquet.bytes, sha256=parquet.sha256, token_files=token_files,
         )
 
@@ -166,10 +173,6 @@ def with_empty_shards(plan: MixPlan, written: list[ShardInfo], writer: WriteMixS
     writer.setup()  # loads the tokenizer once, when token files are asked for
     for key in all_shard_keys(plan):
         yield done[key] if key in done else next(writer.process((key, ())))
-
-
-def _text_bytes(record: Record) -> int:
-    return utf8_size(record.text)  # counted per copy and per shard: a copy of the text each time would add up
 
 
 def _sum_triples(values: Iterable[tuple[int, ...]]) -> tuple[int, ...]:
@@ -313,7 +316,7 @@ def write_mix(
     )
     plan = (
         prepared
-        | "CategoryTotals" >> beam.Map(lambda r: (r.category, (1, r.tokens, _text_bytes(r))))
+        | "CategoryTotals" >> beam.Map(lambda r: (r.category, (1, r.tokens, record_bytes(r))))
         | "SumCategory" >> beam.CombinePerKey(_sum_triples)
         | "Plan" >> Gather(lambda totals: make_plan(dict(totals), config))
     )
@@ -348,7 +351,7 @@ def _write_manifest(text: str, output_dir: str) -> None:
 
 def _language_row(record: Record, kind: str, times: int = 1) -> tuple[tuple[str, str, str], tuple[int, ...]]:
     return (kind, record.category, record.language), tuple(
-        times * n for n in (1, _files_in(record), record.tokens, _text_bytes(record)))
+        times * n for n in (1, _files_in(record), record.tokens, record_bytes(record)))
 
 
 def _write_language_stats(prepared: beam.PCollection, sampled: beam.PCollection, plan: beam.pvalue.AsSingleton,
