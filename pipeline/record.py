@@ -151,42 +151,80 @@ _PACK_CODEC = pa.Codec("lz4_frame")  # ~700 MB/s in, ~3 GB/s out per core; code 
 _PACK_MIN = 1024  # smaller records are not worth a compressor call
 
 
-def _values_bytes(record: Record) -> bytes:
-    """The pickled tuple of the record's field values, maps as sorted pairs, the pickler's memo off: equal
-    records give equal bytes (a memo would depend on which strings happen to be one object); lone surrogates
-    pass; it costs no more than pickling the dataclass (measured 0.94x)."""
+def _values(record: Record) -> tuple[Any, ...]:
+    """The record's field values in field order, maps as sorted pairs: what `_values_bytes` pickles."""
     d = record.__dict__
-    values = tuple(tuple(sorted(d[name].items())) if name in _MAPS else d[name] for name in _FIELDS)
+    return tuple(tuple(sorted(d[name].items())) if name in _MAPS else d[name] for name in _FIELDS)
+
+
+def _values_bytes(record: Record, values: tuple[Any, ...] | None = None) -> bytes:
+    """The pickled tuple of the record's field values (`_values`), the pickler's memo off: equal records give
+    equal bytes (a memo would depend on which strings happen to be one object); lone surrogates pass; it costs
+    no more than pickling the dataclass (measured 0.94x)."""
     buf = io.BytesIO()
     pickler = pickle.Pickler(buf, protocol=5)
     pickler.fast = True  # no memo: the bytes depend on the values only
-    pickler.dump(values)
+    pickler.dump(_values(record) if values is None else values)
     return buf.getvalue()
 
 
-def _from_values_bytes(data: bytes) -> Record:
+def _from_values_bytes(data: bytes, packed: bytes | None = None) -> Record:
+    values = pickle.loads(data)
     record = object.__new__(Record)  # the values were a Record's: no __init__ to re-run
-    record.__dict__.update(zip(_FIELDS, pickle.loads(data)))
+    record.__dict__.update(zip(_FIELDS, values))
     record.scores, record.meta = dict(record.scores), dict(record.meta)
+    if packed is not None:
+        record.__dict__[_PACKED] = (packed, values)
     return record
+
+
+# A record remembers the bytes it was packed to or unpacked from, with the values they hold (`_PACKED` in its
+# __dict__, never a field: equality, `replace`, `to_row` ignore it). Most stages pass a record on unchanged,
+# and Beam encodes an element of an untyped collection twice (its size estimate, then the bytes): the memo
+# makes each crossing after the first an unpack only. It is used only while every field still holds the
+# object it was packed from and the maps the same items, so a record changed in place is packed anew.
+_PACKED = "_packed"
+
+
+def _memo(record: Record) -> bytes | None:
+    memo = record.__dict__.get(_PACKED)
+    if memo is None:
+        return None
+    packed, values = memo
+    d = record.__dict__
+    for name, value in zip(_FIELDS, values):
+        current = d[name]
+        if name in _MAPS:
+            if len(current) != len(value) or tuple(sorted(current.items())) != value:
+                return None
+        elif current is not value:
+            return None
+    return packed
 
 
 def pack_record(record: Record) -> bytes:
     """`record` as bytes: its values (`_values_bytes`), lz4-compressed from `_PACK_MIN` bytes on. What a record
     weighs between stages: each crossing copies it several times (the runner's buffers, a grouping runner's
     decode and re-encode), so fewer bytes than characters (code: ~0.3 per character) instead of one or more.
-    Deterministic."""
-    raw = _values_bytes(record)
+    Deterministic; remembered on the record (`_PACKED`)."""
+    packed = _memo(record)
+    if packed is not None:
+        return packed
+    values = _values(record)
+    raw = _values_bytes(record, values)
     if len(raw) < _PACK_MIN:
-        return b"\0" + raw
-    return b"\1" + len(raw).to_bytes(8, "little") + _PACK_CODEC.compress(raw, asbytes=True)
+        packed = b"\0" + raw
+    else:
+        packed = b"\1" + len(raw).to_bytes(8, "little") + _PACK_CODEC.compress(raw, asbytes=True)
+    record.__dict__[_PACKED] = (packed, values)
+    return packed
 
 
 def unpack_record(blob: bytes) -> Record:
     if blob[:1] == b"\0":
-        return _from_values_bytes(blob[1:])
+        return _from_values_bytes(blob[1:], blob)
     size = int.from_bytes(blob[1:9], "little")
-    return _from_values_bytes(_PACK_CODEC.decompress(blob[9:], decompressed_size=size, asbytes=True))
+    return _from_values_bytes(_PACK_CODEC.decompress(blob[9:], decompressed_size=size, asbytes=True), blob)
 
 
 class RecordCoder(beam.coders.Coder):

@@ -49,3 +49,27 @@ def test_records_pickle_as_their_packed_bytes_compressed_when_large():
                   repo_stars=10**30, scores={"a": 0.25})
     assert pack_record(twin) == pack_record(large)
     assert RecordCoder().estimate_size(large) >= len(large.text)
+
+
+def test_a_record_passed_on_unchanged_reuses_its_bytes_and_a_changed_one_is_packed_anew():
+    large = Record(id="l", source="github", text="int main() { return 0; }\n" * 200, scores={"a": 0.5},
+                   meta={"k": "v"})
+    blob = pack_record(large)
+    assert pack_record(large) is blob  # Beam encodes an untyped element twice: size estimate, then bytes
+    back = unpack_record(blob)
+    assert pack_record(back) is blob and back == large
+    fresh = Record(**{f: getattr(large, f) for f in ("id", "source", "text", "scores", "meta")})
+    for change in (
+        lambda r: setattr(r, "text", r.text + "x"),
+        lambda r: setattr(r, "tokens", 5),
+        lambda r: r.meta.update(k="w"),
+        lambda r: r.meta.update(extra="1"),
+        lambda r: r.scores.pop("a"),
+    ):
+        changed = unpack_record(blob)
+        change(changed)
+        assert pack_record(changed) != blob
+        assert unpack_record(pack_record(changed)) == changed
+    replaced = back.replace(language="C")
+    assert pack_record(replaced) != blob and unpack_record(pack_record(replaced)) == replaced
+    assert pack_record(fresh) == blob  # equal values, equal bytes, memo or not
