@@ -38,7 +38,7 @@ from mixing.manifest import (
 )
 from mixing.megatron import indexed_dataset, token_dtype
 from mixing.plan import MixPlan, Totals, copies, group_of, plan_mix, shuffle_key
-from mixing.schema import mix_table
+from mixing.schema import copies_table
 from mixing.tokens import SpecialTokens, TokenCounter, default_end
 from pipeline import layout
 from pipeline.config import Config
@@ -95,10 +95,21 @@ def keyed_copies(record: Record, plan: MixPlan) -> Iterator[tuple[tuple[str, int
         yield (record.category, key % n_shards, n_shards), (key, k, packed)
 
 
-def unpack_copy(key: int, k: int, packed: bytes) -> tuple[int, Record]:
-    """A copy from `keyed_copies`: (shuffle key, the record; copies after the first marked `mix_copy`)."""
-    record = unpack_record(packed)
-    return key, (record if k == 0 else record.replace(meta={**record.meta, "mix_copy": str(k)}))
+def shard_copies(rows: Iterable[tuple[int, int, bytes]]) -> tuple[list[Record], list[tuple[int, int]]]:
+    """A shard's rows from `keyed_copies` -> (its distinct records, (record index, copy number) in row order:
+    by shuffle key, id, copy number, then content, never arrival). A record's copies share one packed value:
+    it is unpacked once."""
+    index: dict[bytes, int] = {}
+    records: list[Record] = []
+    keyed = []
+    for key, k, packed in rows:
+        i = index.get(packed)
+        if i is None:
+            i = index[packed] = len(records)
+            records.append(unpack_record(packed))
+        keyed.append((key, records[i].id, k, packed, i))
+    keyed.sort()
+    return records, [(i, k) for _, _, k, _, i in keyed]
 
 
 def all_shard_keys(plan: MixPlan) -> Iterator[tuple[str, int, int]]:
@@ -120,29 +131,32 @@ class WriteMixShard(beam.DoFn):
 
     def process(self, item: tuple[tuple[str, int, int], Iterable[tuple[int, int, bytes]]]) -> Iterator[ShardInfo]:
         (category, index, n_shards), rows = item
-        records = [r for _, r in sorted((unpack_copy(*row) for row in rows), key=lambda kr: (kr[0], kr[1].id))]
+        records, picks = shard_copies(rows)
         rel = shard_path(f"{layout.MIX}/{category}", index, n_shards)
-        data = parquet_bytes(mix_table(records))
+        data = parquet_bytes(copies_table(records, picks))
         write_bytes(f"{self.output_dir}/{rel}", data)
         parquet = FileInfo.of(rel, data)
-        token_files = self._write_tokens(category, index, n_shards, records) if self.formats else {}
+        token_files = self._write_tokens(category, index, n_shards, records, picks) if self.formats else {}
         yield ShardInfo(
-            category=category, index=index, num_shards=n_shards, path=rel, docs=len(records),
-            tokens=sum(r.tokens for r in records), text_bytes=sum(record_bytes(r) for r in records),
+            category=category, index=index, num_shards=n_shards, path=rel, docs=len(picks),
+            tokens=sum(records[i].tokens for i, _ in picks), text_bytes=sum(record_bytes(records[i]) for i, _ in picks),
             bytes=parquet.bytes, sha256=parquet.sha256, token_files=token_files,
         )
 
-    def _write_tokens(self, category: str, index: int, n_shards: int, records: list[Record]) -> dict[str, Any]:
+    def _write_tokens(
+        self, category: str, index: int, n_shards: int, records: list[Record], picks: list[tuple[int, int]]
+    ) -> dict[str, Any]:
         """Each document's ids (plus the end token when asked and absent) in every configured format:
         megatron: `.bin` + `.idx` (mixing/megatron.py); u32: `.tokens.u32` (little-endian uint32 ids) and
         `.offsets.u64` (docs + 1 starts into it)."""
         end = self.counter.end_id() if self.append_end else None
-        docs = []
-        for r in records:
+        encoded = []
+        for r in records:  # once per record, not per copy
             ids = self.counter.encode(r.text, r.meta.get("fim_psm", ""))
             if end is not None and (len(ids) == 0 or ids[-1] != end):
                 ids = np.append(ids, np.uint32(end))
-            docs.append(ids)
+            encoded.append(ids)
+        docs = [encoded[i] for i, _ in picks]
         total = int(sum(len(d) for d in docs))
         out: dict[str, Any] = {}
         for fmt in self.formats:
