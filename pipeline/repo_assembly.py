@@ -108,6 +108,7 @@ def repo_sample_step(
         resolve=functools.partial(repo_samples, mode=settings.mode, seed=seed, max_chars=settings.max_chars,
                                   max_repo_bytes=max_repo_bytes),
         merges=True,
+        passes=True,  # files of other languages
     )
 
 

@@ -225,7 +225,7 @@ class GroupStep:
     repository samples); its Beam half, `Grouping`, counts every record and isolates errors.
 
     `key(record)` names the record's group; None lets it pass unchanged (counted `passed` in a merging
-    step). `resolve((key, records), **joined)` gives the group's results: Records (passed on as they are),
+    step) when the step `passes` records, else it is an error of that record. `resolve((key, records), **joined)` gives the group's results: Records (passed on as they are),
     `Merged` (a record made of n of them; only with `merges`) and Drops. `joins` names keyed collections met
     in the same grouping (dedup's verdicts, keyed like the records), given to `resolve` by name. Several
     `stages` decided by one grouping are counted in order (exact, then near dedup): a drop whose reason
@@ -236,6 +236,9 @@ class GroupStep:
     key: Callable[[Record], Hashable | None]
     resolve: Callable[..., Iterable[Record | Merged | Drop]]
     merges: bool = False
+    # Whether `key` may give None. A step that never passes builds no Flatten of passed and grouped records:
+    # Beam's in-process runner materializes every Flatten (each record encoded and decoded once more).
+    passes: bool = False
     joins: tuple[str, ...] = ()
     drop_stage: Mapping[str, int] = field(default_factory=dict)
 
@@ -300,7 +303,9 @@ class _KeyDoFn(_GroupCountingDoFn):
         except Exception as err:  # noqa: BLE001 - one record's failure is isolated: counted, kept in the rejects
             yield self._error(record, err)
             return
-        if key is None:
+        if key is None and not self.step.passes:
+            yield self._error(record, StepError(f"stage {self.step.name}: its key gave None (it passes no record)"))
+        elif key is None:
             self._passed(record)
             yield pvalue.TaggedOutput(_PASSED, record)
         else:
@@ -366,7 +371,7 @@ class Grouping(beam.PTransform):
             groups = keyed.keyed | "Group" >> beam.GroupByKey()
         resolved = groups | "Resolve" >> beam.ParDo(_ResolveDoFn(step, self.text_chars)).with_outputs(COUNTS_TAG, DROPS_TAG, main="kept")
         return {
-            "kept": [keyed[_PASSED], resolved.kept] | "Kept" >> beam.Flatten(),
+            "kept": [keyed[_PASSED], resolved.kept] | "Kept" >> beam.Flatten() if step.passes else resolved.kept,
             "counts": [*counts, resolved[COUNTS_TAG]] | "Counts" >> beam.Flatten(),
             "drops": [keyed[DROPS_TAG], resolved[DROPS_TAG]] | "Drops" >> beam.Flatten(),
             **extras,

@@ -171,6 +171,22 @@ def test_a_grouping_step_that_raises_isolates_the_group_and_counts_every_stage(t
     assert accounting_errors(list(funnel.values())) == []
 
 
+def test_a_grouping_key_of_none_passes_the_record_only_in_a_step_that_passes(tmp_path):
+    """`passes` steps (repository samples: files of other languages) let a record without a key through;
+    in any other step (dedup, whose kept output then needs no Flatten) it is an error drop of that record."""
+
+    def build(p, funnel):
+        records = p | beam.Create([_rec(i) for i in range(4)])
+        key = lambda r: None if r.id == "r1" else r.id  # noqa: E731
+        funnel.group(records, GroupStep(("passing",), key=key, resolve=lambda g: iter(g[1]), passes=True))
+        funnel.group(records, GroupStep(("strict",), key=key, resolve=lambda g: iter(g[1])))
+
+    funnel = {s.stage: s for s in _run_funnel(tmp_path, build)}
+    assert funnel["passing"].counts["out"] == 4
+    assert funnel["strict"].counts == {"in": 4, "out": 3, "dropped.error.strict": 1}
+    assert accounting_errors(list(funnel.values())) == []
+
+
 def test_a_filter_step_returning_none_fails_naming_the_stage():
     def forgetful(record):
         if record.id != "r2":
