@@ -217,3 +217,21 @@ def test_samples_keep_the_provenance_their_files_share():
     assert sample_meta([rec("a.py", encoding="latin-1"), rec("b.py", encoding="latin-1")])["encoding"] == "latin-1"
     assert sample_meta([rec("a.py"), rec("b.py", encoding="cp1252")])["encoding"] == "utf-8\ncp1252"  # per file
     assert "cutoff" not in sample_meta([rec("a.py", cutoff="created_at_unknown"), rec("b.py")])
+
+
+def test_imports_after_non_ascii_text_and_a_lone_surrogate_resolve():
+    """The import patterns run over UTF-8 bytes: offsets after multi-byte characters must still line up, and a
+    lone surrogate (text decoded with surrogateescape) must not fail the repository."""
+    files = [
+        _py("pkg/__init__.py", ""),
+        _py("pkg/ünï.py", "x = 1\n"),
+        _py("pkg/b.py", "VALUE = 'é'\n"),
+        _py("main.py", "# café \ud800 — naïve\ns = '日本語'\nfrom pkg import (\n    b,  # ✓\n    c,\n)\nimport pkg.b\n"),
+        SourceFile("src/x.c", "C", '/* ünïcode */ char *s = "é";\n#include "y.h"\n'),
+        SourceFile("src/y.h", "C", "int y;\n"),
+        SourceFile("J.java", "Java", "// ü\nimport a.K;\n"),
+        SourceFile("a/K.java", "Java", "class K {}\n"),
+    ]
+    deps = dependencies(files)
+    assert deps["main.py"] == {"pkg/__init__.py", "pkg/b.py"}
+    assert deps["src/x.c"] == {"src/y.h"} and deps["J.java"] == {"a/K.java"}
