@@ -97,6 +97,7 @@ class _RepoIndex:
             self.by_name[posixpath.basename(path)].append(path)
         roots = {"", "src"} | {posixpath.dirname(p) for p in self.paths if posixpath.basename(p) == "setup.py"}
         self.python_roots = sorted(roots)
+        self._modules: dict[tuple[str, str], list[str] | None] = {}
         self.namespaces: dict[str, list[str]] = collections.defaultdict(list)
         self.types: dict[tuple[str, str], list[str]] = collections.defaultdict(list)
         for f in sorted(files, key=lambda f: f.path):
@@ -130,7 +131,14 @@ class _RepoIndex:
         )
 
     def python_module(self, folder: str, dotted: str) -> list[str] | None:
-        """The files importing `dotted` from `folder` runs (package `__init__`s, then the module), or None."""
+        """The files importing `dotted` from `folder` runs (package `__init__`s, then the module), or None;
+        remembered per repository (its files import the same modules from the same roots again and again)."""
+        key = (folder, dotted)
+        if key not in self._modules:
+            self._modules[key] = self._python_module(folder, dotted)
+        return self._modules[key]
+
+    def _python_module(self, folder: str, dotted: str) -> list[str] | None:
         if not dotted:  # `from . import x` runs the package itself first
             return [p for p in (posixpath.join(folder, "__init__.py"),) if p in self.paths]
         parts = dotted.split(".")
@@ -242,12 +250,24 @@ def _resolve_c(f: SourceFile, code: bytes, index: _RepoIndex) -> set[str]:
 _RESOLVERS = {"Python": _resolve_python, "Java": _resolve_java, "C#": _resolve_csharp, "C": _resolve_c, "C++": _resolve_c}
 
 
+# Java's and C's import statements hold this word: nothing after the line of its last occurrence is scanned
+# (the scanner reads forward only, so the lines before come out the same; imports come first in these files).
+# Python imports inside functions and C# type names are spread through a file: it is scanned whole.
+_IMPORT_WORD = {"Java": "import", "C": "include", "C++": "include"}
+
+
+def _import_code(f: SourceFile) -> bytes:
+    """What the import patterns of `f`'s language read: its code without comments and literals, in UTF-8."""
+    text, word = f.text, _IMPORT_WORD.get(f.language)
+    if word is not None:
+        end = text.find("\n", text.rfind(word)) if word in text else 0
+        text = text[: end + 1] if end >= 0 else text
+    return code_only(text, f.language).encode("utf-8", "surrogatepass")
+
+
 def dependencies(files: list[SourceFile]) -> dict[str, set[str]]:
     """For every file, the repository files it depends on (never itself)."""
-    code = {
-        f.path: code_only(f.text, f.language).encode("utf-8", "surrogatepass") if f.language in _RESOLVERS else b""
-        for f in files
-    }
+    code = {f.path: _import_code(f) if f.language in _RESOLVERS else b"" for f in files}
     index = _RepoIndex(files, code)
     deps: dict[str, set[str]] = {}
     for f in files:
