@@ -235,3 +235,18 @@ def test_imports_after_non_ascii_text_and_a_lone_surrogate_resolve():
     deps = dependencies(files)
     assert deps["main.py"] == {"pkg/__init__.py", "pkg/b.py"}
     assert deps["src/x.c"] == {"src/y.h"} and deps["J.java"] == {"a/K.java"}
+
+
+def test_java_and_c_files_read_up_to_the_last_import_line_give_the_whole_files_imports():
+    files = [
+        SourceFile("a/B.java", "Java", "class B {}\n"),
+        SourceFile("a/C.java", "Java", "class C {}\n"),
+        SourceFile("a/D.java", "Java", "class D {}\n"),
+        # The last "import" sits in a block comment that closes after its line, the one before in a string.
+        SourceFile("X.java", "Java", 'import a.B;\nString s = "import a.D;";\n/* old:\nimport a.C;\n */ class X {}\n'),
+        SourceFile("y.h", "C", "int y;\n"),
+        SourceFile("z.h", "C", "int z;\n"),
+        SourceFile("m.c", "C", '#include "y.h"\n/*\n#include "z.h"\n*/ int main(void) { return 0; }\n'),
+    ]
+    deps = dependencies(files)
+    assert deps["X.java"] == {"a/B.java"} and deps["m.c"] == {"y.h"}
