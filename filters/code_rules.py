@@ -9,6 +9,7 @@ characters. `file_drop_reason` is the one entry point the pipeline calls.
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
@@ -56,12 +57,16 @@ def max_line_length_reason(text: str, *, max_line_length: int = MAX_LINE_LENGTH)
     return "max_line_length" if longest_line(text) > max_line_length else None
 
 
+_ASCII_RUNS = re.compile(r"[\x00-\x7f]+")
+
+
 def alphabetic_count(text: str) -> int:
     """Characters of `text` for which `str.isalpha()` holds (letters of any script)."""
-    if text.isascii():
-        data = text.encode("ascii")
-        return len(data) - len(data.translate(None, _ASCII_LETTERS))
-    return sum(map(str.isalpha, text))
+    data = text.encode("ascii", "ignore")  # the ASCII characters, counted in C; the rest one by one
+    letters = len(data) - len(data.translate(None, _ASCII_LETTERS))
+    if len(data) == len(text):
+        return letters
+    return letters + sum(map(str.isalpha, _ASCII_RUNS.sub("", text)))
 
 
 def alpha_fraction_reason(text: str, *, min_alpha_fraction: float = MIN_ALPHA_FRACTION) -> str | None:
