@@ -177,7 +177,7 @@ def test_a_grouping_key_of_none_passes_the_record_only_in_a_step_that_passes(tmp
 
     def build(p, funnel):
         records = p | beam.Create([_rec(i) for i in range(4)])
-        key = lambda r: None if r.id == "r1" else r.id  # noqa: E731
+        key = lambda r: None if r.id == "r1" else r.id
         funnel.group(records, GroupStep(("passing",), key=key, resolve=lambda g: iter(g[1]), passes=True))
         funnel.group(records, GroupStep(("strict",), key=key, resolve=lambda g: iter(g[1])))
 
