@@ -23,9 +23,11 @@ DeepSeek's; `index_trivial_grams=True` restores the literal one.
 """
 from __future__ import annotations
 
+import functools
 import gzip
 import io
 import json
+import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -37,6 +39,13 @@ import numpy as np
 
 from pipeline.json_lines import json_lines
 
+_KERNEL_MISSING = ""  # why the kernel did not load
+try:
+    from filters import _decontaminate as _kernel
+except ImportError as _error:  # the install could not compile it
+    _kernel, _KERNEL_MISSING = None, f"{type(_error).__name__}: {_error}"
+
+log = logging.getLogger(__name__)
 NGRAM = 10  # SPEC §3: any identical 10-gram
 MIN_EXACT_GRAMS = 3  # SPEC §3: shorter strings of at least 3 grams are matched exactly
 INDEX_TRIVIAL_GRAMS = False  # our rule, not DeepSeek's: see the module docstring
@@ -97,6 +106,7 @@ _fold_cache: dict[int, str] = {}  # code point -> its match form (non-ASCII only
 _WORD_ASCII = np.zeros(128, dtype=bool)
 for _c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_":
     _WORD_ASCII[ord(_c)] = True
+_WORD_ASCII_BYTES = _WORD_ASCII.tobytes()  # the kernel's copy of the table
 _word_cache: dict[int, bool] = {}
 _TOKEN_BASE = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier of the per-token polynomial hash
 _powers = np.ones(1, dtype=np.uint64)  # _TOKEN_BASE ** k, grown to the longest token seen
@@ -286,6 +296,56 @@ def document_tokens(text: str) -> tuple[list[np.ndarray], np.ndarray, np.ndarray
         offset += len(cps)
     starts, ends, hashes = (np.concatenate(column) for column in zip(*spans))
     return pieces, starts, ends, hashes
+
+
+@functools.cache  # once per process (~0.07 s)
+def _second_of_compositions() -> frozenset[int]:
+    """Code points that can be the second of a canonical composition (NFKC's quick check "maybe"): the second
+    of every two-character canonical decomposition, and Hangul's medial vowels and final consonants."""
+    seconds = {0x1161 + i for i in range(21)} | {0x11A8 + i for i in range(27)}
+    for cp in range(0x2FA20):  # no decomposition lies beyond U+2FA1D
+        d = unicodedata.decomposition(chr(cp))
+        if d and d[0] != "<" and d.count(" ") == 1:
+            seconds.add(int(d.split()[1], 16))
+    return frozenset(seconds)
+
+
+def _char_facts(cp: int) -> tuple[str, int, bool]:
+    """What the kernel needs of one non-ASCII code point: its match form in NFKC text (case folded, then
+    `fold_char` outside ASCII; both per character, as in `match_code_points`), its canonical combining class,
+    and whether NFKC's quick check says "yes" (at worst "no" where it says "maybe": that only costs a call)."""
+    ch = chr(cp)
+    fold = "".join(c if c.isascii() else fold_char(c) for c in ch.casefold())
+    qc_yes = unicodedata.normalize("NFKC", ch) == ch and cp not in _second_of_compositions()
+    return fold, unicodedata.combining(ch), qc_yes
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def kernel_available() -> bool:
+    """Whether the compiled kernel hashes tokens (else numpy does, equal hashes ~2-4x slower)."""
+    return _kernel is not None
+
+
+@functools.cache  # once per process
+def _warn_kernel_missing() -> None:
+    log.warning(
+        "filters._decontaminate, the compiled decontamination kernel, is not installed (%s): find() runs on "
+        "numpy, equal decisions ~2-4x slower; reinstall codecorpus where a C compiler is present", _KERNEL_MISSING
+    )
+
+
+def document_hashes(text: str) -> np.ndarray:
+    """The token hashes of `text` (`document_tokens`' last column): in one pass of the compiled kernel over
+    the text when it is installed (no array per character; NFKC only where the text is not NFKC), else with
+    numpy."""
+    if _kernel is None:
+        _warn_kernel_missing()
+        return document_tokens(text)[3]
+    raw = _kernel.token_hashes(text, _WORD_ASCII_BYTES, _char_facts, _nfkc, int(_TOKEN_BASE), int(_POLY))
+    return np.frombuffer(raw, dtype=np.uint64)
 
 
 def normalize_tokens(text: str) -> list[str]:
@@ -657,7 +717,7 @@ class ContaminationIndex:
         """
         if not len(self):
             return None
-        pieces, starts, ends, hashes = document_tokens(text)
+        hashes = document_hashes(text)
         if not len(hashes):
             return None
         long_filter, short_filter = self._prefilters()
@@ -692,6 +752,7 @@ class ContaminationIndex:
         if hit is None:
             return None
         pos, entry = hit
+        pieces, starts, ends, _ = document_tokens(text)  # only for a match: the matched gram's text
         cps = pieces[0] if len(pieces) == 1 else np.concatenate([c.astype(np.uint32) for c in pieces])
         gram = [_decode(cps[a:b]) for a, b in zip(starts[pos : pos + length], ends[pos : pos + length])]
         return self._match(entry, gram, exact=length != self.n)
