@@ -240,8 +240,165 @@ static PyObject *token_hashes(PyObject *Py_UNUSED(self), PyObject *args) {
     return result;
 }
 
+/* --- The first benchmark gram among a document's token hashes ------------------------------------------- */
+
+static uint64_t *cand_buf; /* (position, prefix gram) pairs of the current call, reused across calls */
+static size_t cand_room;
+
+static inline int has_prefix(const uint8_t *bits, uint64_t gram, int shift) {
+    const uint64_t k = gram >> shift;
+    return (bits[k >> 3] >> (k & 7)) & 1;
+}
+
+/* The first index of `x` in sorted `a`, or -1. */
+static Py_ssize_t find_sorted(const uint64_t *a, Py_ssize_t size, uint64_t x) {
+    Py_ssize_t lo = 0, hi = size;
+    while (lo < hi) {
+        const Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < x) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < size && a[lo] == x ? lo : -1;
+}
+
+typedef struct {
+    Py_buffer hashes, entries;
+    Py_ssize_t length, size;
+} Table;
+
+static int get_table(PyObject *hashes, PyObject *entries, Table *t) {
+    if (PyObject_GetBuffer(hashes, &t->hashes, PyBUF_C_CONTIGUOUS) < 0) return -1;
+    if (PyObject_GetBuffer(entries, &t->entries, PyBUF_C_CONTIGUOUS) < 0) return -1;
+    t->size = t->hashes.len / 8;
+    if (t->hashes.len % 8 || t->entries.len != t->size * 4) {
+        PyErr_SetString(PyExc_ValueError, "a table: uint64 sorted hashes and one uint32 entry per hash");
+        return -1;
+    }
+    return 0;
+}
+
+static void release_table(Table *t) {
+    if (t->hashes.obj) PyBuffer_Release(&t->hashes);
+    if (t->entries.obj) PyBuffer_Release(&t->entries);
+}
+
+PyDoc_STRVAR(first_match_doc,
+"first_match(hashes, n, poly, shift, long_bits, long_hashes, long_entries, short_bits, short_tables)\n"
+"    -> (position, length, entry) | None\n\n"
+"ContaminationIndex.find's decision over a document's token hashes (uint64): the first position whose n-gram\n"
+"is in sorted `long_hashes` (its smallest entry), else, by length then position, the first gram of a\n"
+"`short_tables` length (a list of (length, sorted hashes, entries), lengths ascending) in that table. A gram's\n"
+"hash is the polynomial of its token hashes in `poly` mod 2^64. Only grams whose prefix (`hash >> shift`) has\n"
+"its bit set in `long_bits` (n-grams) or, for the gram of the shortest short length at that position, in\n"
+"`short_bits` (packed little-endian bits) are searched.");
+
+static PyObject *first_match(PyObject *Py_UNUSED(self), PyObject *args) {
+    Py_buffer doc = {0}, long_bits = {0}, short_bits = {0};
+    PyObject *long_hashes, *long_entries, *tables_obj, *result = NULL, *tables = NULL;
+    Py_ssize_t n;
+    unsigned long long poly_arg;
+    int shift;
+    Table lt = {0}, *st = NULL;
+    Py_ssize_t n_short = 0;
+    if (!PyArg_ParseTuple(args, "y*nKiy*OOy*O", &doc, &n, &poly_arg, &shift, &long_bits, &long_hashes,
+                          &long_entries, &short_bits, &tables_obj))
+        return NULL;
+    const uint64_t poly = poly_arg;
+    const size_t bit_bytes = shift > 3 && shift < 64 ? ((size_t)1 << (64 - shift)) / 8 : 0;
+    if (doc.len % 8 || n < 1 || !bit_bytes || (size_t)long_bits.len < bit_bytes || (size_t)short_bits.len < bit_bytes) {
+        PyErr_SetString(PyExc_ValueError, "hashes: uint64; n >= 1; bitmaps of 2^(64 - shift) bits");
+        goto done;
+    }
+    if (get_table(long_hashes, long_entries, &lt) < 0) goto done;
+    tables = PySequence_Fast(tables_obj, "short_tables must be a sequence");
+    if (!tables) goto done;
+    n_short = PySequence_Fast_GET_SIZE(tables);
+    st = PyMem_Calloc((size_t)(n_short ? n_short : 1), sizeof(Table));
+    if (!st) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < n_short; k++) {
+        PyObject *h, *e;
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(tables, k), "nOO", &st[k].length, &h, &e)) goto done;
+        if (get_table(h, e, &st[k]) < 0) goto done;
+        if (st[k].length < 1 || (k && st[k].length <= st[k - 1].length)) {
+            PyErr_SetString(PyExc_ValueError, "short_tables: lengths >= 1, ascending");
+            goto done;
+        }
+    }
+    const uint64_t *h = doc.buf;
+    const Py_ssize_t count = doc.len / 8;
+    const uint8_t *lbits = long_bits.buf, *sbits = short_bits.buf;
+    Py_ssize_t pos = -1, length = 0, at = -1;
+    if (count >= n && lt.size) { /* n-grams by a rolling hash: drop the oldest token, add the next */
+        uint64_t top = 1, g = 0;
+        for (Py_ssize_t j = 1; j < n; j++) top *= poly;
+        for (Py_ssize_t j = 0; j + 1 < n; j++) g = g * poly + h[j];
+        for (Py_ssize_t i = 0; i + n <= count; i++) {
+            g = g * poly + h[i + n - 1];
+            if (has_prefix(lbits, g, shift) && (at = find_sorted(lt.hashes.buf, lt.size, g)) >= 0) {
+                pos = i, length = n;
+                break;
+            }
+            g -= h[i] * top;
+        }
+    }
+    const Py_ssize_t first = n_short ? st[0].length : 0;
+    if (pos < 0 && n_short && count >= first) {
+        size_t found = 0;
+        const size_t room = 2 * (size_t)(count - first + 1);
+        if (cand_room < room) {
+            uint64_t *grown = PyMem_Realloc(cand_buf, room * sizeof(uint64_t));
+            if (!grown) {
+                PyErr_NoMemory();
+                goto done;
+            }
+            cand_buf = grown, cand_room = room;
+        }
+        uint64_t top = 1, g = 0;
+        for (Py_ssize_t j = 1; j < first; j++) top *= poly;
+        for (Py_ssize_t j = 0; j + 1 < first; j++) g = g * poly + h[j];
+        for (Py_ssize_t i = 0; i + first <= count; i++) {
+            g = g * poly + h[i + first - 1];
+            if (has_prefix(sbits, g, shift)) cand_buf[found++] = (uint64_t)i, cand_buf[found++] = g;
+            g -= h[i] * top;
+        }
+        for (Py_ssize_t k = 0; k < n_short && pos < 0 && st[k].length <= count; k++) {
+            const Py_ssize_t len = st[k].length;
+            for (size_t c = 0; c < found && (Py_ssize_t)cand_buf[c] + len <= count; c += 2) {
+                const Py_ssize_t i = (Py_ssize_t)cand_buf[c];
+                uint64_t gram = cand_buf[c + 1];
+                for (Py_ssize_t j = first; j < len; j++) gram = gram * poly + h[i + j];
+                if ((at = find_sorted(st[k].hashes.buf, st[k].size, gram)) >= 0) {
+                    pos = i, length = len;
+                    break;
+                }
+            }
+            if (pos >= 0) at = ((const uint32_t *)st[k].entries.buf)[at];
+        }
+        if (cand_room > ((size_t)1 << 22)) {
+            PyMem_Free(cand_buf);
+            cand_buf = NULL, cand_room = 0;
+        }
+    } else if (pos >= 0) {
+        at = ((const uint32_t *)lt.entries.buf)[at];
+    }
+    result = pos < 0 ? Py_NewRef(Py_None) : Py_BuildValue("nnn", pos, length, at);
+done:
+    for (Py_ssize_t k = 0; st && k < n_short; k++) release_table(&st[k]);
+    PyMem_Free(st);
+    release_table(&lt);
+    Py_XDECREF(tables);
+    PyBuffer_Release(&doc);
+    PyBuffer_Release(&long_bits);
+    PyBuffer_Release(&short_bits);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"token_hashes", token_hashes, METH_VARARGS, token_hashes_doc},
+    {"first_match", first_match, METH_VARARGS, first_match_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -10,10 +10,12 @@ Unicode TR39 confusables folded to their prototype). Punctuation, symbols and wh
 so `Foo(bar,  baz)` and `foo bar baz` give the same grams, and indentation, line breaks, LaTeX markup, a soft
 hyphen inside a word or Cyrillic look-alike letters do not hide a match. The text itself is never changed.
 
-Tokens are hashed in numpy without building Python strings (a polynomial hash of the code points mod 2^64,
-then splitmix64's finaliser), grams by a polynomial rolling hash over the n token hashes, so the index is a
-sorted uint64 array (8 bytes per gram) plus a uint32 entry number per gram: the four test sets' default fields
-give ~760K grams, ~9.5 MB pickled. A false match needs a 64-bit collision (~1e-13 per gram); it could only
+Tokens are hashed without building Python strings (a polynomial hash of the code points mod 2^64, then
+splitmix64's finaliser), grams by a polynomial rolling hash over the n token hashes: in one pass of a compiled
+kernel (filters/_decontaminate.c) over the text and its token hashes, or, where it is not installed, with
+numpy's per-character arrays (the reference the kernel is tested against). The index is a sorted uint64
+array (8 bytes per gram) plus a uint32 entry number per gram: the four test sets' default fields give ~760K
+grams, ~9.5 MB pickled. A false match needs a 64-bit collision (~1e-13 per gram); it could only
 drop a document, never keep a contaminated one.
 
 Trivial grams, made only of numbers and single characters (`1 2 3 4 5 6 7 8 9 10`, the first ten primes,
@@ -710,16 +712,28 @@ class ContaminationIndex:
     def find(self, text: str) -> Match | None:
         """The first benchmark match in `text` (n-grams by position first, then exact short strings by length).
 
-        Grams of every length are built incrementally (length L from length L-1: one multiply-add per token).
         n-grams are looked up in a bitmap of the index's hash prefixes before the binary search, which then
         runs only on the few percent whose prefix is indexed; short strings are looked up only where the
-        doc's gram of the shortest exact length starts one of them (a second, sparse bitmap).
+        doc's gram of the shortest exact length starts one of them (a second, sparse bitmap). The compiled
+        kernel does it in one pass over the text and one over its token hashes; numpy (`_first_hit_numpy`)
+        decides the same where the kernel is not installed. Only a match re-tokenises, for the gram's text.
         """
         if not len(self):
             return None
         hashes = document_hashes(text)
         if not len(hashes):
             return None
+        hit = self._first_hit_numpy(hashes) if _kernel is None else self._first_hit_kernel(hashes)
+        if hit is None:
+            return None
+        pos, length, entry = hit
+        pieces, starts, ends, _ = document_tokens(text)  # only for a match: the matched gram's text
+        cps = pieces[0] if len(pieces) == 1 else np.concatenate([c.astype(np.uint32) for c in pieces])
+        gram = [_decode(cps[a:b]) for a, b in zip(starts[pos : pos + length], ends[pos : pos + length])]
+        return self._match(entry, gram, exact=length != self.n)
+
+    def _first_hit_numpy(self, hashes: np.ndarray) -> tuple[int, int, int] | None:
+        """(position, length, entry) of the first match among a document's token hashes, in numpy."""
         long_filter, short_filter = self._prefilters()
         short_lengths = sorted(self.short)
         first_short = short_lengths[0] if short_lengths else 0
@@ -731,14 +745,13 @@ class ContaminationIndex:
             acc = acc[:-1] * _POLY + hashes[length - 1 :]  # wraps mod 2^64: equal to gram_hashes(hashes, length)
             if length == self.n or length in self.short:
                 grams[length] = acc
-        hit = None
         if self.n in grams and len(self.long_hashes):
             long = grams[self.n]
             candidates = np.flatnonzero(long_filter[long >> _PREFIX_SHIFT])
             hit = _first_hit(long[candidates], self.long_hashes, self.long_entries)
             if hit is not None:
-                hit, length = (int(candidates[hit[0]]), hit[1]), self.n
-        if hit is None and first_short in grams:
+                return int(candidates[hit[0]]), self.n, hit[1]
+        if first_short in grams:
             candidates = np.flatnonzero(short_filter[grams[first_short] >> _PREFIX_SHIFT])
             for length in short_lengths if len(candidates) else ():
                 if length not in grams:
@@ -747,15 +760,24 @@ class ContaminationIndex:
                 sh, se = self.short[length]
                 hit = _first_hit(grams[length][at], sh, se)
                 if hit is not None:
-                    hit = (int(at[hit[0]]), hit[1])
-                    break
-        if hit is None:
-            return None
-        pos, entry = hit
-        pieces, starts, ends, _ = document_tokens(text)  # only for a match: the matched gram's text
-        cps = pieces[0] if len(pieces) == 1 else np.concatenate([c.astype(np.uint32) for c in pieces])
-        gram = [_decode(cps[a:b]) for a, b in zip(starts[pos : pos + length], ends[pos : pos + length])]
-        return self._match(entry, gram, exact=length != self.n)
+                    return int(at[hit[0]]), length, hit[1]
+        return None
+
+    def _first_hit_kernel(self, hashes: np.ndarray) -> tuple[int, int, int] | None:
+        """`_first_hit_numpy` in one pass of the compiled kernel (no array per gram length)."""
+        tables = self.__dict__.get("_kernel_tables")
+        if tables is None:  # bitmaps packed 8 slots a byte (2 MB each): fewer cache and TLB misses than bools
+            long_filter, short_filter = self._prefilters()
+            tables = self.__dict__["_kernel_tables"] = (
+                np.packbits(long_filter, bitorder="little"), np.ascontiguousarray(self.long_hashes, np.uint64),
+                np.ascontiguousarray(self.long_entries, np.uint32), np.packbits(short_filter, bitorder="little"),
+                [(length, np.ascontiguousarray(h, np.uint64), np.ascontiguousarray(e, np.uint32))
+                 for length, (h, e) in sorted(self.short.items())],
+            )
+            del self.__dict__["_filters"]  # the bools are only the numpy path's
+        long_bits, long_hashes, long_entries, short_bits, short = tables
+        return _kernel.first_match(hashes, self.n, int(_POLY), int(_PREFIX_SHIFT), long_bits, long_hashes,
+                                   long_entries, short_bits, short)
 
     def _prefilters(self) -> tuple[np.ndarray, np.ndarray]:
         """Bitmaps (one bool per 2^-PREFIX_BITS of the hash space) of the n-gram hashes and of the hashes of the
@@ -770,7 +792,7 @@ class ContaminationIndex:
         return filters
 
     def __getstate__(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "_filters"}  # rebuilt where it is used
+        return {k: v for k, v in self.__dict__.items() if k not in ("_filters", "_kernel_tables")}  # rebuilt
 
     def _match(self, entry: int, gram: list[str], exact: bool) -> Match:
         return Match(self.benchmarks[entry], self.labels[entry], " ".join(gram), exact)

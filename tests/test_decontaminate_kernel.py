@@ -20,7 +20,7 @@ from test_decontaminate import load
 from test_decontaminate_match import ReferenceIndex, as_tuple, random_documents
 
 from filters import decontaminate
-from filters.decontaminate import ContaminationIndex, document_hashes, document_tokens
+from filters.decontaminate import BenchmarkString, ContaminationIndex, document_hashes, document_tokens
 
 # What makes the match form differ from the text: NFKC (ligatures, full width, NBSP, math letters, Kelvin,
 # compositions `e` + U+0301, `<` + U+0338, Hangul jamo, Bengali and Tibetan vowel signs), case folding (ß, İ,
@@ -100,12 +100,13 @@ def evaded(text: str, rng: random.Random) -> str:
 
 
 def planted_documents(strings, count: int, seed: int) -> list[str]:
-    """Random Unicode around benchmark text: whole strings, 10-token windows and shorter ones, some evaded."""
+    """Random Unicode around benchmark text: whole strings, 10-token windows and shorter ones, some evaded,
+    often several in one document (the first by position, then by length, must win)."""
     rng = random.Random(seed)
     docs = []
     for _ in range(count):
         parts = [random_text(rng, rng.randrange(0, 200)) for _ in range(rng.randrange(1, 4))]
-        if rng.random() < 0.7:
+        for _ in range(rng.choice([0, 1, 1, 2, 3])):
             s = rng.choice(strings)
             words = re.findall(r"\S+", s.text)
             start = rng.randrange(0, max(1, len(words)))
@@ -133,6 +134,25 @@ def test_find_with_the_kernel_decides_as_numpy_on_random_and_planted_documents(s
     assert with_kernel == [reference.find(d) for d in docs]
     assert sum(v is not None for v in with_kernel) > 200 and sum(v is None for v in with_kernel) > 200
     assert any(v and v[2] for v in with_kernel) and any(v and not v[2] for v in with_kernel)
+
+
+def test_find_with_the_kernel_decides_as_numpy_among_many_short_strings(monkeypatch):
+    """Several exact short strings of each length 3..9 and 10-token strings planted together in one document:
+    the n-gram first, then the shortest length, then the first position (and the smallest entry) wins."""
+    rng = random.Random(11)
+    vocab = [f"w{i}" for i in range(40)] + ["Straße", "naïve", "ﬁx"]
+    strings = [BenchmarkString("b", f"{k:03d}", "q", " ".join(rng.choice(vocab) for _ in range(length)), True)
+               for k, length in enumerate([3, 3, 3, 4, 4, 5, 6, 7, 8, 9, 9, 12, 15] * 4)]
+    strings += [BenchmarkString("b", "dup", "q", strings[0].text, True)]  # a shared gram: the smaller entry wins
+    index, reference = ContaminationIndex.build(strings), ReferenceIndex(strings)
+    docs = []
+    for _ in range(600):
+        plants = [evaded(rng.choice(strings).text, rng) for _ in range(rng.randrange(0, 5))]
+        noise = [" ".join(rng.choice(vocab) for _ in range(rng.randrange(0, 8))) for _ in range(len(plants) + 1)]
+        docs.append(" | ".join(x for pair in zip(noise, plants + [""]) for x in pair))
+    with_kernel, numpy_only = _verdicts_both_ways(index, docs, monkeypatch)
+    assert with_kernel == numpy_only == [reference.find(d) for d in docs]
+    assert len({v[1].count(" ") for v in with_kernel if v and v[2]}) == 7  # every short length decided somewhere
 
 
 def test_find_with_the_kernel_decides_as_numpy_on_the_real_benchmarks(shared_dir, monkeypatch):
