@@ -29,13 +29,16 @@ static uint32_t *fold_start; /* [CACHED_CPS] offset of the fold in fold_cps */
 static uint8_t *fold_len, *fold_ccc, *fold_flags;
 static uint32_t *fold_cps; /* every cached fold's code points | IS_WORD */
 static size_t fold_used, fold_room;
-static uint64_t *out_buf; /* token hashes of the current call, reused across calls */
+/* Token hashes of the current call, reused across calls. A call can run Python (the callables), so another
+ * thread can enter meanwhile: it finds the buffer busy and uses one of its own. */
+static uint64_t *out_buf;
 static size_t out_room;
+static int out_busy;
 
 typedef struct {
     uint64_t base, poly, h, power, len;
     uint64_t *out;
-    size_t count;
+    size_t count, room;
     const char *word;
     PyObject *info, *nfkc;
 } Tokens;
@@ -74,10 +77,10 @@ static inline void push(Tokens *t, uint32_t cp, int word) {
 static inline void push_ascii(Tokens *t, unsigned c) { push(t, (c - 'A' < 26u) ? c + 32u : c, t->word[c]); }
 
 static int reserve(Tokens *t, size_t room) {
-    if (out_room < room) {
-        uint64_t *grown = PyMem_Realloc(out_buf, room * sizeof(uint64_t));
+    if (t->room < room) {
+        uint64_t *grown = PyMem_Realloc(t->out, room * sizeof(uint64_t));
         if (!grown) return PyErr_NoMemory(), -1;
-        out_buf = grown, out_room = room, t->out = out_buf;
+        t->out = grown, t->room = room;
     }
     return 0;
 }
@@ -209,9 +212,12 @@ static PyObject *token_hashes(PyObject *Py_UNUSED(self), PyObject *args) {
     const Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     const int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
-    Tokens t = {base, poly, 0, 1, 0, out_buf, 0, word, info, nfkc};
+    const int shared = !out_busy;
+    Tokens t = {base, poly, 0, 1, 0, shared ? out_buf : NULL, 0, shared ? out_room : 0, word, info, nfkc};
+    out_busy |= shared;
+    PyObject *result = NULL;
     /* At most one token per two code points, except where folds expand (push_folded makes room then). */
-    if (reserve(&t, (size_t)n / 2 + 1) < 0) return NULL;
+    if (reserve(&t, (size_t)n / 2 + 1) < 0) goto done;
     if (PyUnicode_IS_ASCII(text)) {
         const Py_UCS1 *d = data;
         for (Py_ssize_t i = 0; i < n; i++) push_ascii(&t, d[i]);
@@ -227,16 +233,20 @@ static PyObject *token_hashes(PyObject *Py_UNUSED(self), PyObject *args) {
             }
             Py_ssize_t end = i + 1;
             while (end < n && PyUnicode_READ(kind, data, end) >= 128) end++;
-            if (push_stretch(&t, text, kind, data, i, end, n - end) < 0) return NULL;
+            if (push_stretch(&t, text, kind, data, i, end, n - end) < 0) goto done;
             i = end;
         }
     }
     end_token(&t);
-    PyObject *result = PyBytes_FromStringAndSize((const char *)t.out, (Py_ssize_t)(t.count * sizeof(uint64_t)));
-    if (out_room > ((size_t)1 << 22)) { /* kept between calls up to 32 MB; a huge document's room is freed */
-        PyMem_Free(out_buf);
-        out_buf = NULL, out_room = 0;
+    result = PyBytes_FromStringAndSize((const char *)t.out, (Py_ssize_t)(t.count * sizeof(uint64_t)));
+done:
+    if (shared && t.room <= ((size_t)1 << 22)) { /* kept up to 32 MB; a huge document's room is freed */
+        out_buf = t.out, out_room = t.room;
+    } else {
+        PyMem_Free(t.out);
+        if (shared) out_buf = NULL, out_room = 0;
     }
+    out_busy &= !shared;
     return result;
 }
 

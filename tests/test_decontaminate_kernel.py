@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import random
 import re
+import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -75,6 +77,21 @@ def test_kernel_hashes_equal_numpy_on_long_documents_across_pieces():
 def test_kernel_hashes_of_empty_and_ascii_texts():
     for text in ["", " ", "_", "a", "Hello, World_42!", "x" * 100_000, "\n" * 1000, "é", "\u0301"]:
         _assert_same_hashes(text)
+
+
+def test_kernel_hashes_from_many_threads_at_once():
+    """The kernel calls Python for each new code point, where another thread can enter it: each call must keep
+    its own tokens (threads hash texts of code points no other test caches, so every thread calls back)."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        texts = ["".join(f"w{i} {chr(0xA000 + (i * 37 + j) % 0x48C)}x{j} " for i in range(300)) for j in range(8)]
+        with ThreadPoolExecutor(8) as pool:
+            got = list(pool.map(document_hashes, texts))
+    finally:
+        sys.setswitchinterval(interval)
+    for text, hashes in zip(texts, got):
+        assert np.array_equal(hashes, document_tokens(text)[3])
 
 
 @pytest.fixture(scope="module")
