@@ -302,8 +302,9 @@ def document_tokens(text: str) -> tuple[list[np.ndarray], np.ndarray, np.ndarray
 
 @functools.cache  # once per process (~0.07 s)
 def _second_of_compositions() -> frozenset[int]:
-    """Code points that can be the second of a canonical composition (NFKC's quick check "maybe"): the second
-    of every two-character canonical decomposition, and Hangul's medial vowels and final consonants."""
+    """Code points that can be the second of a canonical composition (those NFKC's quick check calls "maybe",
+    and a few more): the second of every two-character canonical decomposition, Hangul's medial vowels and
+    final consonants."""
     seconds = {0x1161 + i for i in range(21)} | {0x11A8 + i for i in range(27)}
     for cp in range(0x2FA20):  # no decomposition lies beyond U+2FA1D
         d = unicodedata.decomposition(chr(cp))
@@ -335,7 +336,8 @@ def kernel_available() -> bool:
 def _warn_kernel_missing() -> None:
     log.warning(
         "filters._decontaminate, the compiled decontamination kernel, is not installed (%s): find() runs on "
-        "numpy, the same decisions at ~6-10x the CPU; reinstall codecorpus where a C compiler is present", _KERNEL_MISSING
+        "numpy, the same decisions at ~6-10x the CPU; reinstall codecorpus where a C compiler is present",
+        _KERNEL_MISSING,
     )
 
 
