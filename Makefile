@@ -6,8 +6,9 @@ OUT ?= out
 
 .PHONY: install run test readers test-readers check-megatron test-flink flink golden lint confusable-table bench bench-cost eval-dedup eval-language eval-repo-samples bench-scale wheel eval-classifier recall-sample eval-recall eval-extract sample-warc clean chromium
 
-# setup.py compiles the MinHash kernel (dedup/_minhash.c) into the source tree (an editable install).
-$(STAMP): pyproject.toml setup.py dedup/_minhash.c
+# setup.py compiles the MinHash and decontamination kernels (dedup/_minhash.c, filters/_decontaminate.c) into
+# the source tree (an editable install).
+$(STAMP): pyproject.toml setup.py dedup/_minhash.c filters/_decontaminate.c
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'

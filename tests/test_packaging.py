@@ -31,10 +31,11 @@ def test_wheel_holds_every_module_and_config(tmp_path):
          "--wheel-dir", str(tmp_path), str(REPO)],
         check=True, capture_output=True, timeout=BUILD_TIMEOUT_S,
     )
-    # A platform wheel (cp311-cp311-linux_x86_64 here): it carries the compiled MinHash kernel.
+    # A platform wheel (cp311-cp311-linux_x86_64 here): it carries the compiled MinHash and decontamination kernels.
     (wheel,) = tmp_path.glob("codecorpus-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert any(n.startswith("dedup/_minhash.") and n.endswith((".so", ".pyd")) for n in names), sorted(names)
+    for kernel in ("dedup/_minhash.", "filters/_decontaminate."):
+        assert any(n.startswith(kernel) and n.endswith((".so", ".pyd")) for n in names), sorted(names)
     tracked = _tracked("*.py") | _tracked("configs/*.yaml") | _tracked("configs/**/*.yaml")
     expected = {p for p in tracked if p.split("/")[0] in PACKAGES}
     assert {"configs/languages.yaml", "configs/local.yaml", "configs/runners/dataflow.yaml"} <= expected
