@@ -40,11 +40,13 @@ from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindows
 
+from pipeline import dofn_specs
 from pipeline.accounting import ERROR_PREFIX, FILTER, FIRST_ERRORS, MERGE, SOURCE  # the kinds (re-exported)
 from pipeline.config import Output
 from pipeline.record import Drop, Record, repair_record, utf8_size
 from pipeline.sinks import Gather, WriteJsonLinesShards, WriteTextFile
 
+dofn_specs.install()  # see pipeline/dofn_specs.py
 log = logging.getLogger(__name__)
 
 COUNTS_TAG = "counts"
