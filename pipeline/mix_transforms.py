@@ -137,9 +137,10 @@ class WriteMixShard(beam.DoFn):
         write_bytes(f"{self.output_dir}/{rel}", data)
         parquet = FileInfo.of(rel, data)
         token_files = self._write_tokens(category, index, n_shards, records, picks) if self.formats else {}
+        sizes = [record_bytes(r) for r in records]  # once per record, not per copy
         yield ShardInfo(
             category=category, index=index, num_shards=n_shards, path=rel, docs=len(picks),
-            tokens=sum(records[i].tokens for i, _ in picks), text_bytes=sum(record_bytes(records[i]) for i, _ in picks),
+            tokens=sum(records[i].tokens for i, _ in picks), text_bytes=sum(sizes[i] for i, _ in picks),
             bytes=parquet.bytes, sha256=parquet.sha256, token_files=token_files,
         )
 

@@ -227,8 +227,8 @@ class GroupStep:
     repository samples); its Beam half, `Grouping`, counts every record and isolates errors.
 
     `key(record)` names the record's group; None lets it pass unchanged (counted `passed` in a merging
-    step) when the step `passes` records, else it is an error of that record. `resolve((key, records), **joined)` gives the group's results: Records (passed on as they are),
-    `Merged` (a record made of n of them; only with `merges`) and Drops. `joins` names keyed collections met
+    step) when the step `passes` records, else it is an error of that record. `resolve((key, records),
+    **joined)` gives the group's results: Records (passed on as they are), `Merged` (a record made of n of them; only with `merges`) and Drops. `joins` names keyed collections met
     in the same grouping (dedup's verdicts, keyed like the records), given to `resolve` by name. Several
     `stages` decided by one grouping are counted in order (exact, then near dedup): a drop whose reason
     `drop_stage` maps to stage k passed the stages before k; a record passed on passed them all.

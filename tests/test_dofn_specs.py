@@ -11,6 +11,8 @@ from apache_beam.transforms import userstate
 import pipeline.stages  # noqa: F401 - installs the remembered specs
 from pipeline import dofn_specs
 
+_ORIGINAL = dofn_specs._original
+
 
 class _Counting(beam.DoFn):
     COUNT = userstate.BagStateSpec("count", VarIntCoder())
@@ -42,6 +44,3 @@ def test_a_stateful_dofn_still_keeps_its_state():
     with TestPipeline() as p:
         out = p | beam.Create([("a", 1), ("a", 2), ("b", 3)]) | beam.ParDo(_Counting())
         assert_that(out, equal_to([("a", 1), ("a", 2), ("b", 1)]))
-
-
-_ORIGINAL = dofn_specs._original
