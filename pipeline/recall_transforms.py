@@ -26,7 +26,8 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
-from classifiers.fasttext_model import META_FILE, MODEL_FILE, TOKENIZER_FILE, TextClassifier
+from classifiers.fasttext_model import BPE, META_FILE, MODEL_FILE, TOKENIZER_FILE, TextClassifier
+from classifiers.folded import FOLDED_FILE
 from classifiers.recall_selection import (
     OTHER_LABEL,
     SCORE_BINS,
@@ -171,7 +172,11 @@ def _local_model_dir(model_dir: str) -> str:
     if os.path.isdir(model_dir):
         return model_dir
     local = tempfile.mkdtemp(prefix="recall-model-")
-    for name in (MODEL_FILE, META_FILE, TOKENIZER_FILE):
+    # The folded table is what scoring reads; fastText's own file (~2 GB) only for a model made without one.
+    names = (FOLDED_FILE, META_FILE, TOKENIZER_FILE)
+    if not FileSystems.exists(f"{model_dir}/{FOLDED_FILE}"):
+        names = (MODEL_FILE, META_FILE, TOKENIZER_FILE)
+    for name in names:
         source = f"{model_dir}/{name}"
         if FileSystems.exists(source):
             with FileSystems.open(source) as src, open(os.path.join(local, name), "wb") as dst:
@@ -202,17 +207,23 @@ class ScorePages:
         """Every page of `records` scored, in order."""
         if self._classifier is None:  # a runner that never called setup (plain use outside Beam)
             self.setup()
-        page_tokens = self._classifier.tokens
-        words = page_tokens.many([record.text for record in records])  # the first max_chars characters
-        # A page within max_chars was just encoded whole: its count is its words'; longer ones are encoded again.
+        classifier = self._classifier
+        page_tokens = classifier.tokens
+        texts = [record.text for record in records]  # the first max_chars characters are read
+        if page_tokens.kind == BPE:  # token ids: no string per token
+            tokens: list = page_tokens.many_ids(texts)
+            score = classifier.scores_of_ids
+        else:
+            tokens, score = page_tokens.many(texts), classifier.scores_of_tokens
+        # A page within max_chars was just encoded whole: its count is its tokens'; longer ones are encoded again.
         uncounted = [i for i, record in enumerate(records) if self.count_tokens and not record.tokens]
         longer = [i for i in uncounted if len(records[i].text) > page_tokens.max_chars]
-        counts = {i: len(words[i]) for i in uncounted}
+        counts = {i: len(tokens[i]) for i in uncounted}
         counts.update(zip(longer, page_tokens.counts([records[i].text for i in longer])))
         out = []
         for i, record in enumerate(records):
             scores = dict(record.scores)
-            for label, prob in self._classifier.scores_of_tokens(words[i]).items():
+            for label, prob in score(tokens[i]).items():
                 scores[SCORE_PREFIX + label] = prob
             out.append(record.replace(scores=scores, tokens=counts.get(i, record.tokens)))
         return out
