@@ -80,20 +80,19 @@ def main() -> int:
             texts = (texts * (args.pages // max(1, len(texts)) + 1))[: args.pages]
             kb = sum(len(t.encode()) for t in texts) / len(texts) / 1024
             encoded = [tokenizer.encode(t[:max_chars], add_special_tokens=False) for t in texts]
-            lines = [" ".join(fasttext_tokens(tokenizer, t[:max_chars])) + "\n" for t in texts]
-            ws_lines = [" ".join(whitespace_tokens(t[:max_chars])) + "\n" for t in texts]
+            lines = [fasttext_tokens(tokenizer, t[:max_chars]) for t in texts]
+            ws_lines = [whitespace_tokens(t[:max_chars]) for t in texts]
             encode = timed(lambda t: tokenizer.encode(t[:max_chars], add_special_tokens=False), texts, args.repeat)
-            to_line = timed(lambda e: " ".join(e.tokens) + "\n", encoded, args.repeat)
-            predict = timed(lambda line: bpe.model.f.predict(line, -1, 0.0, "strict"), lines, args.repeat)
+            predict = timed(bpe.scores_of_tokens, lines, args.repeat)
             full = timed(lambda t: bpe.scores(t), texts, args.repeat)
             ws_full = timed(lambda t: ws.scores(t), texts, args.repeat)
-            ws_predict = timed(lambda line: ws.model.f.predict(line, -1, 0.0, "strict"), ws_lines, args.repeat)
+            ws_predict = timed(ws.scores_of_tokens, ws_lines, args.repeat)
             records = [Record(id=str(i), source="web", text=t) for i, t in enumerate(texts)]
             dofn = timed(step, records, args.repeat)
             n = len(texts)
             tokens_per_page = sum(len(e.tokens) for e in encoded) / n
             escape = timed(lambda e: fasttext_safe(e.tokens), encoded, args.repeat)
-            parts = {"BPE encode": encode[1], "join tokens": to_line[1], "fastText predict": predict[1]}
+            parts = {"BPE encode": encode[1], "folded fastText scores of the words": predict[1]}
             total = sum(parts.values())
             print(f"\n{name}: {n} pages, {kb:.1f} KB and {tokens_per_page:.0f} BPE tokens per page")
             print(f"  ScorePages step (BPE + predict): {n / dofn[1]:,.0f} pages/s per core (CPU), "

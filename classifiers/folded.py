@@ -20,6 +20,7 @@ away). The same input gives the same bytes on every machine.
 """
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -45,6 +46,7 @@ def _fasttext_sigmoid(x: np.ndarray) -> np.ndarray:
     return np.where(x < -_MAX_SIGMOID, 0.0, np.where(x > _MAX_SIGMOID, 1.0, _SIGMOID_TABLE[index].astype(np.float64)))
 
 
+@functools.lru_cache(maxsize=1 << 17)  # whitespace words repeat (Zipf); a BPE vocabulary is hashed once anyway
 def fasttext_hash(word: str) -> int:
     """fastText's 32-bit FNV-1a hash of the UTF-8 bytes of `word`, each byte sign-extended (its int8 cast)."""
     h = 2166136261
