@@ -60,6 +60,26 @@ def _signed64(hashes: list[int]) -> np.ndarray:
     return np.asarray(hashes, dtype=np.uint32).view(np.int32).astype(np.int64).view(np.uint64)
 
 
+def _fold(wi: np.ndarray, wo: np.ndarray, block: int = 8192) -> np.ndarray:
+    """`wi @ wo.T` in float64, kept as float32, without BLAS: a BLAS picks its kernel (and so its order of
+    additions) by CPU, and the table must be the same bytes wherever the recall is trained. Each block of rows
+    is transposed into float64 columns and the products are added in the order of the dimensions: elementwise
+    IEEE operations only. Preallocated buffers: no fresh pages per block (page faults cost here)."""
+    rows, dim = wi.shape
+    table = np.empty((rows, wo.shape[0]), dtype=np.float32)
+    columns, total, product = np.empty((dim, block)), np.empty((wo.shape[0], block)), np.empty((wo.shape[0], block))
+    for start in range(0, rows, block):
+        n = min(block, rows - start)
+        cols, acc, tmp = columns[:, :n], total[:, :n], product[:, :n]
+        np.copyto(cols, wi[start:start + n].T)
+        acc.fill(0.0)
+        for k in range(dim):
+            np.multiply(wo[:, k:k + 1], cols[k], out=tmp)
+            acc += tmp
+        table[start:start + n] = acc.T
+    return table
+
+
 class FoldedModel:
     """A fastText supervised model as a (rows x labels) table plus the dictionary that picks the rows."""
 
@@ -75,17 +95,14 @@ class FoldedModel:
 
     @classmethod
     def from_fasttext(cls, model) -> FoldedModel:
-        """Fold a loaded `fasttext` model (input @ output.T in float64, kept as float32)."""
+        """Fold a loaded `fasttext` model (`_fold`: input @ output.T in float64, kept as float32)."""
         args = model.f.getArgs()
         if args.maxn > 0:
             raise ValueError(f"a fastText model with subwords (maxn={args.maxn}) does not fold into a table")
         loss = str(args.loss).rsplit(".", 1)[-1]
         wi = np.asarray(model.f.getInputMatrix())  # a view of fastText's matrix: no copy
         wo = np.asarray(model.f.getOutputMatrix(), dtype=np.float64)
-        table = np.empty((wi.shape[0], wo.shape[0]), dtype=np.float32)
-        step = 1 << 16  # in slices: a float64 copy of the whole 2 GB matrix would double the peak memory
-        for start in range(0, wi.shape[0], step):
-            table[start:start + step] = wi[start:start + step].astype(np.float64) @ wo.T
+        table = _fold(wi, wo)
         labels = [label.removeprefix("__label__") for label in model.get_labels()]
         return cls(table, labels, list(model.get_words()), bucket=int(args.bucket), word_ngrams=int(args.wordNgrams),
                    loss=loss)

@@ -95,3 +95,17 @@ def test_folding_refuses_what_it_cannot_fold(tmp_path):
     hierarchical = fasttext.train_supervised(input=str(lines), loss="hs", dim=8, bucket=100, verbose=0, thread=1)
     with pytest.raises(ValueError, match="hs"):
         FoldedModel.from_fasttext(hierarchical)
+
+
+def test_the_fold_adds_in_dimension_order_without_blas():
+    from classifiers.folded import _fold
+
+    rng = np.random.default_rng(3)
+    wi = rng.normal(size=(1000, 24)).astype(np.float32)
+    wo = rng.normal(size=(3, 24))
+    reference = np.zeros((1000, 3))
+    for k in range(24):  # the order the fold promises, in plain float64 operations
+        reference += wi[:, k:k + 1].astype(np.float64) * wo[:, k]
+    table = _fold(wi, wo, block=64)  # 1000 rows: blocks of 64 and a last block of 40
+    assert table.dtype == np.float32 and np.array_equal(table, reference.astype(np.float32))
+    assert np.allclose(table, wi.astype(np.float64) @ wo.T, rtol=1e-6, atol=1e-6)
