@@ -29,7 +29,7 @@ from classifiers.bpe_tokenizer import (
     load_tokenizer,
     whitespace_tokens,
 )
-from classifiers.folded import FOLDED_FILE, FoldedModel
+from classifiers.folded import FOLDED_FILE, FoldedModel, fasttext_words
 
 LABEL_PREFIX = "__label__"
 BPE, WHITESPACE = "bpe", "whitespace"
@@ -226,8 +226,7 @@ class TextClassifier:
 
     def scores_of_tokens(self, tokens: list[str]) -> dict[str, float]:
         """Every label's probability for already tokenized text (fastText's words: no whitespace inside)."""
-        words = [t for t in tokens if t]  # fastText's reader skips empty words
-        return self._scores(self.folded.probabilities(*self.folded.word_arrays(words)))
+        return self._scores(self.folded.probabilities(*self.folded.word_arrays(fasttext_words(tokens))))
 
     def scores_of_ids(self, ids: list[int]) -> dict[str, float]:
         """`scores_of_tokens` of BPE token ids (`PageTokens.many_ids`): the words' dictionary ids and hashes are
@@ -237,7 +236,8 @@ class TextClassifier:
             if vocabulary is None:
                 raise ValueError("whitespace tokens have no ids: use scores_of_tokens()")
             word_ids, hashes = self.folded.word_arrays(vocabulary)
-            self._by_token_id = (word_ids, hashes, np.fromiter(map(bool, vocabulary), bool, len(vocabulary)))
+            read = set(fasttext_words(vocabulary))
+            self._by_token_id = (word_ids, hashes, np.fromiter((w in read for w in vocabulary), bool, len(vocabulary)))
         word_ids, hashes, nonempty = self._by_token_id
         ids_arr = np.asarray(ids, dtype=np.int64)
         ids_arr = ids_arr[nonempty[ids_arr]]

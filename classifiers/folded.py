@@ -30,6 +30,7 @@ EOS = "</s>"
 NGRAM_MULTIPLIER = np.uint64(116049371)
 FASTTEXT_PROB_OFFSET = 1e-5  # fastText's std_log(p) = log(p + 1e-5), exponentiated again by its Python API
 FOLDED_FILE = "folded.npz"
+LABEL_PREFIX = "__label__"
 FOLDABLE_LOSSES = ("softmax", "ova")
 # fastText's one-vs-all loss reads its sigmoid from a table of 513 values over [-8, 8] (Loss::sigmoid).
 _SIGMOID_TABLE_SIZE, _MAX_SIGMOID = 512, 8
@@ -53,6 +54,12 @@ def fasttext_hash(word: str) -> int:
     for byte in word.encode("utf-8"):
         h = ((h ^ (byte | 0xFFFFFF00 if byte > 127 else byte)) * 16777619) & 0xFFFFFFFF
     return h
+
+
+def fasttext_words(tokens: list[str]) -> list[str]:
+    """The tokens fastText reads as words: not empty (its reader skips them) and not label-like (a token
+    starting with `__label__` is a label to it: no row, no n-gram hash)."""
+    return [t for t in tokens if t and not t.startswith(LABEL_PREFIX)]
 
 
 def _signed64(hashes: list[int]) -> np.ndarray:
@@ -103,7 +110,7 @@ class FoldedModel:
         wi = np.asarray(model.f.getInputMatrix())  # a view of fastText's matrix: no copy
         wo = np.asarray(model.f.getOutputMatrix(), dtype=np.float64)
         table = _fold(wi, wo)
-        labels = [label.removeprefix("__label__") for label in model.get_labels()]
+        labels = [label.removeprefix(LABEL_PREFIX) for label in model.get_labels()]
         return cls(table, labels, list(model.get_words()), bucket=int(args.bucket), word_ngrams=int(args.wordNgrams),
                    loss=loss)
 

@@ -21,7 +21,7 @@ def fasttext_probabilities(model_dir, line: str) -> dict[str, float]:
 
 def random_lines(words: list[str], n: int, seed: int) -> list[list[str]]:
     rng = random.Random(seed)
-    unknown = ["never-seen", "ünbekannt", "未见过", "x" * 300, "\u2581__label__code", "😀"]
+    unknown = ["never-seen", "ünbekannt", "未见过", "x" * 300, "\u2581__label__code", "__label__math", "__label__x", "😀"]
     pool = words + unknown
     return [[rng.choice(pool) for _ in range(rng.choice([0, 1, 2, 3, 5, 40, 400]))] for _ in range(n)]
 
