@@ -18,6 +18,8 @@ from pathlib import Path
 
 from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
 
+from classifiers.folded import LABEL_PREFIX
+
 MIN_FREQUENCY = 2
 
 # Character categories that are never merged with each other. The definition: four splits in turn, each
@@ -44,7 +46,6 @@ CATEGORY_RUNS = (
 # loaded tokenizer.json may): they are replaced by visible stand-ins.
 _FASTTEXT_SEPARATORS = str.maketrans({" ": "\u2581", "\t": "\u2409", "\n": "\u240a", "\r": "\u240d",
                                       "\v": "\u240b", "\f": "\u240c", "\0": "\u2400"})
-_LABEL_PREFIX = "__label__"
 
 
 def deepseek_style_pre_tokenizer() -> pre_tokenizers.PreTokenizer:
@@ -99,7 +100,7 @@ def fingerprint(tokenizer: Tokenizer) -> str:
 def fasttext_safe(tokens: list[str]) -> list[str]:
     """Tokens safe to join with spaces into a fastText line: no separator inside, none read as a label."""
     out = [t.translate(_FASTTEXT_SEPARATORS) for t in tokens]
-    return [("\u2581" + t) if t.startswith(_LABEL_PREFIX) else t for t in out]
+    return [("\u2581" + t) if t.startswith(LABEL_PREFIX) else t for t in out]
 
 
 def fasttext_vocabulary(tokenizer: Tokenizer) -> list[str]:

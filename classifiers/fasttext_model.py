@@ -29,9 +29,8 @@ from classifiers.bpe_tokenizer import (
     load_tokenizer,
     whitespace_tokens,
 )
-from classifiers.folded import FOLDED_FILE, FoldedModel, fasttext_words
+from classifiers.folded import FOLDED_FILE, LABEL_PREFIX, FoldedModel, fasttext_words
 
-LABEL_PREFIX = "__label__"
 BPE, WHITESPACE = "bpe", "whitespace"
 MODEL_FILE, TOKENIZER_FILE, META_FILE = "model.bin", "tokenizer.json", "classifier.json"
 FASTTEXT_PACKAGE = "fasttext-wheel"  # chosen by measurement: see pyproject.toml
@@ -85,7 +84,7 @@ class PageTokens:
         self.kind = BPE if tokenizer is not None else WHITESPACE
         self.fingerprint = fingerprint(tokenizer) if tokenizer is not None else ""
         # Words by token id, escaped once: escaping every token of every page took a quarter of the scoring.
-        self._vocabulary = fasttext_vocabulary(tokenizer) if tokenizer is not None else None
+        self.vocabulary = fasttext_vocabulary(tokenizer) if tokenizer is not None else None
 
     def __call__(self, text: str) -> list[str]:
         """The fastText words of the first `max_chars` characters of `text`."""
@@ -116,7 +115,7 @@ class PageTokens:
     def _tokens(self, texts: list[str]) -> list[list[str]]:
         if self.tokenizer is None:
             return [whitespace_tokens(text) for text in texts]
-        return fasttext_tokens_many(self.tokenizer, texts, vocabulary=self._vocabulary)
+        return fasttext_tokens_many(self.tokenizer, texts, vocabulary=self.vocabulary)
 
 
 def training_line(label: str, tokens: list[str]) -> str:
@@ -193,7 +192,13 @@ class TextClassifier:
     def __init__(self, folded: FoldedModel, tokens: PageTokens, meta: dict):
         self.folded, self.tokens, self.meta = folded, tokens, meta
         self.labels: list[str] = list(meta["labels"])
+        # BPE: each vocabulary entry's dictionary id, hash and whether fastText reads it, looked up once here,
+        # so a page's token ids index them (`scores_of_ids`).
         self._by_token_id: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        if tokens.vocabulary is not None:
+            read = set(fasttext_words(tokens.vocabulary))
+            self._by_token_id = (*folded.word_arrays(tokens.vocabulary),
+                                 np.fromiter((w in read for w in tokens.vocabulary), bool, len(tokens.vocabulary)))
 
     @classmethod
     def load(cls, model_dir: str | Path, tokenizer_path: str | Path | None = None) -> TextClassifier:
@@ -229,18 +234,12 @@ class TextClassifier:
         return self._scores(self.folded.probabilities(*self.folded.word_arrays(fasttext_words(tokens))))
 
     def scores_of_ids(self, ids: list[int]) -> dict[str, float]:
-        """`scores_of_tokens` of BPE token ids (`PageTokens.many_ids`): the words' dictionary ids and hashes are
-        looked up per vocabulary entry once, not per token."""
+        """`scores_of_tokens` of BPE token ids (`PageTokens.many_ids`), without a string per token."""
         if self._by_token_id is None:
-            vocabulary = self.tokens._vocabulary
-            if vocabulary is None:
-                raise ValueError("whitespace tokens have no ids: use scores_of_tokens()")
-            word_ids, hashes = self.folded.word_arrays(vocabulary)
-            read = set(fasttext_words(vocabulary))
-            self._by_token_id = (word_ids, hashes, np.fromiter((w in read for w in vocabulary), bool, len(vocabulary)))
-        word_ids, hashes, nonempty = self._by_token_id
+            raise ValueError("whitespace tokens have no ids: use scores_of_tokens()")
+        word_ids, hashes, read = self._by_token_id
         ids_arr = np.asarray(ids, dtype=np.int64)
-        ids_arr = ids_arr[nonempty[ids_arr]]
+        ids_arr = ids_arr[read[ids_arr]]
         return self._scores(self.folded.probabilities(word_ids[ids_arr], hashes[ids_arr]))
 
     def scores(self, text: str) -> dict[str, float]:

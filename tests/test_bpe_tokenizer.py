@@ -93,6 +93,7 @@ def test_words_by_id_equal_the_escaped_tokens(tokenizer):
             assert fasttext_tokens(tok, text, vocabulary=vocabulary) == fasttext_tokens(tok, text), repr(text)
     assert fasttext_tokens(odd, "new york", vocabulary=fasttext_vocabulary(odd)) == ["new\u2581york"]
 
+
 def _reference_pre_tokenizer():
     return pre_tokenizers.Sequence([category_splits(), pre_tokenizers.Digits(individual_digits=True),
                                     pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])

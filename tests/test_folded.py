@@ -9,13 +9,16 @@ import pytest
 from recall_sample import SMALL_DATA_PARAMS, labelled_pages, train_small_model
 
 from classifiers.fasttext_model import FOLDED_FILE, MODEL_FILE, PageTokens, TextClassifier, train_classifier
-from classifiers.folded import FoldedModel, fasttext_hash
+from classifiers.folded import FoldedModel, _fold, fasttext_hash
 
 TOLERANCE = 1e-6  # fastText sums float32 rows; the table is summed in float64: ~1e-7 apart
 
 
-def fasttext_probabilities(model_dir, line: str) -> dict[str, float]:
-    model = fasttext.FastText._FastText(model_path=str(model_dir / MODEL_FILE))
+def fasttext_model(model_dir):
+    return fasttext.FastText._FastText(model_path=str(model_dir / MODEL_FILE))
+
+
+def fasttext_probabilities(model, line: str) -> dict[str, float]:
     return {label.removeprefix("__label__"): min(1.0, p) for p, label in model.f.predict(line + "\n", -1, 0.0, "strict")}
 
 
@@ -49,9 +52,10 @@ def test_probabilities_are_fasttexts_on_random_lines(tmp_path, loss):
                      params=params)
     classifier = TextClassifier.load(tmp_path)
     words = sorted({w for _, text, _ in pages for w in text.split()})
+    model = fasttext_model(tmp_path)
     worst = 0.0
     for line in random_lines(words, 300, seed=1):
-        expected = fasttext_probabilities(tmp_path, " ".join(line))
+        expected = fasttext_probabilities(model, " ".join(line))
         got = classifier.scores_of_tokens(line)
         assert set(got) == set(classifier.labels)
         worst = max(worst, *(abs(got[label] - expected.get(label, 0.0)) for label in got))
@@ -63,16 +67,17 @@ def test_bpe_ids_score_like_their_words_and_like_fasttext(bpe_dir):
     texts = [text for _, text, _ in labelled_pages(0.05, seed=3)] + ["", " ", "\n\n", "数学 $x^2$", "é" * 500]
     ids = classifier.tokens.many_ids(texts)
     words = classifier.tokens.many(texts)
+    model = fasttext_model(bpe_dir)
     for text, page_ids, page_words in zip(texts, ids, words):
         by_ids = classifier.scores_of_ids(page_ids)
         assert by_ids == classifier.scores_of_tokens(page_words)
-        expected = fasttext_probabilities(bpe_dir, " ".join(page_words))
+        expected = fasttext_probabilities(model, " ".join(page_words))
         assert max(abs(by_ids[k] - expected.get(k, 0.0)) for k in by_ids) < TOLERANCE, text[:40]
 
 
 def test_the_table_round_trips_and_an_old_directory_is_folded_on_load(bpe_dir, tmp_path):
     saved = FoldedModel.load(bpe_dir)
-    model = fasttext.FastText._FastText(model_path=str(bpe_dir / MODEL_FILE))
+    model = fasttext_model(bpe_dir)
     fresh = FoldedModel.from_fasttext(model)
     assert np.array_equal(saved.table, fresh.table) and saved.words == fresh.words and saved.labels == fresh.labels
     rows = np.asarray(model.f.getInputMatrix()).shape[0]  # words + buckets
@@ -98,8 +103,6 @@ def test_folding_refuses_what_it_cannot_fold(tmp_path):
 
 
 def test_the_fold_adds_in_dimension_order_without_blas():
-    from classifiers.folded import _fold
-
     rng = np.random.default_rng(3)
     wi = rng.normal(size=(1000, 24)).astype(np.float32)
     wo = rng.normal(size=(3, 24))
