@@ -420,3 +420,89 @@ def test_br_code_byte_gate_never_misses_br_separated_code(holder, word):
     changed, hints = _pass_changes(f"<html><body><div>{block}</div></body></html>", _unwrap_br_code)
     if changed:
         assert hints.br_code
+
+
+# The tree passes read the page with tag walks and attribute-axis XPaths instead of per-node XPath tests (issue
+# 19). Their definitions, as first written, are kept here; random pages of the shapes they look at (links, scripts,
+# comment sections by class or id, nested lists and link bars, headed sections, dropdowns, articles, tails) must
+# give the same answers.
+_DEFINITION_TEXTS = (".//body//text()[normalize-space()][not(ancestor::a or ancestor::script or ancestor::noscript or "
+                     "ancestor::template{})]")
+_DEFINITION_COMMENTS = " or ancestor::*[contains(@class, 'comment') or contains(@id, 'comment')]"
+
+
+def _definition_blocks(tree, comment_sections):
+    from filters.web_extract import _HEADING_TAGS, _INLINE_TAGS
+
+    blocks = {}
+    for text in etree.XPath(_DEFINITION_TEXTS.format(_DEFINITION_COMMENTS if comment_sections else ""))(tree):
+        size = len(text.strip())
+        if not size:
+            continue
+        block = text.getparent()
+        if text.is_tail:
+            block = block.getparent()
+        while block is not None and block.tag in _INLINE_TAGS:
+            block = block.getparent()
+        if block is not None and block.tag not in _HEADING_TAGS:
+            blocks[block] = blocks.get(block, 0) + size
+    return blocks
+
+
+def _definition_prune(tree):
+    from filters import web_extract as w
+
+    for element in list(tree.iter(*w._BOILERPLATE_TAGS, *w._LINK_BLOCK_TAGS, "div")):
+        parent = element.getparent()
+        if element.tag == "div" and not w._link_bar(element):
+            continue
+        if parent is None or w._holds_content(element):
+            continue
+        if element.tag in w._LINK_BLOCK_TAGS or element.tag == "div":
+            total = len(" ".join(element.itertext()).split())
+            if not 0 < total <= w.LINK_BLOCK_MAX_WORDS or not w._mostly_links(element, total):
+                continue
+        if element.tail and element.tail.strip():
+            element.drop_tree()
+        else:
+            parent.remove(element)
+
+
+_TAGS = ("div", "p", "span", "a", "ul", "li", "table", "td", "nav", "script", "noscript", "h2", "h1", "section",
+         "article", "main", "pre", "em")
+_ATTRIBUTES = ("", ' class="comment-list"', ' id="comments"', ' class="Comment"', ' id="intro-to-sets"',
+               ' class="dropdown"', ' class="menu drop-down"', ' itemprop="articleBody"', ' class="x"')
+_TEXTS = ("", " ", "\n  ", "word", "Intro to sets", "a longer run of several words of prose here", "\u00a0", "x y")
+
+
+def _elements(depth):
+    text = st.sampled_from(_TEXTS)
+    leaf = st.tuples(st.sampled_from(_TAGS), st.sampled_from(_ATTRIBUTES), text, st.just(()), text)
+    if depth == 0:
+        return leaf
+    return st.one_of(leaf, st.tuples(st.sampled_from(_TAGS), st.sampled_from(_ATTRIBUTES), text,
+                                     st.lists(_elements(depth - 1), max_size=4), text))
+
+
+def _markup(node):
+    tag, attributes, text, children, tail = node
+    return f"<{tag}{attributes}>{text}{''.join(map(_markup, children))}</{tag}>{tail}"
+
+
+@given(st.lists(_elements(4), min_size=1, max_size=5), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_tree_passes_answer_as_their_xpath_definitions(body, comment_sections):
+    from filters import web_extract as w
+
+    page = f"<html><head><title>t</title></head><body class='b'>{''.join(map(_markup, body))}</body></html>"
+    tree = parse_html(page.encode())
+    assert w._content_blocks(tree, comment_sections=comment_sections) == _definition_blocks(tree, comment_sections)
+    assert w._headed_sections(tree) == w._HEADED_XPATH(tree)
+    assert w._FOLDED_XPATH(tree) == tree.xpath(
+        ".//body//*[contains(@class, 'dropdown') or contains(@class, 'drop-down')]")
+    assert list(w._marked_content(tree)) == [tree.xpath(x) for x in (".//*[@itemprop = 'articleBody']", ".//article",
+                                                                       ".//main")]
+    pruned, defined = parse_html(page.encode()), parse_html(page.encode())
+    w.prune_boilerplate(pruned)
+    _definition_prune(defined)
+    assert etree.tostring(pruned) == etree.tostring(defined)
