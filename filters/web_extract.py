@@ -304,8 +304,10 @@ def _code_text(element: etree._Element) -> str:
 
 
 def _is_gutter(cell: etree._Element) -> bool:
-    return bool(_GUTTER_CLASS.search(cell.get("class") or "")) or bool(
-        _DIGITS_ONLY.match("".join(cell.itertext()))
+    """A cell of line numbers: by its class, or text of nothing but digits, spaces, dots and colons (read piece
+    by piece up to the first other character: a layout table's cell can hold the whole page)."""
+    return bool(_GUTTER_CLASS.search(cell.get("class") or "")) or all(
+        _DIGITS_ONLY.match(piece) for piece in cell.itertext()
     )
 
 
@@ -320,6 +322,21 @@ def _swap(old: etree._Element, new: etree._Element) -> None:
     old.getparent().replace(old, new)
 
 
+def _code_cells(cells: list[list[etree._Element]]) -> list[list[etree._Element]] | None:
+    """Each row's cells but the gutter, or None at the first row with two of them (not a code table: a layout
+    table's other cells are not read)."""
+    code_cells = []
+    for row in cells:
+        code = []
+        for cell in row:
+            if not _is_gutter(cell):
+                if code:
+                    return None
+                code.append(cell)
+        code_cells.append(code)
+    return code_cells
+
+
 def _unwrap_code_tables(tree: HtmlElement) -> None:
     """A table laid out as [line numbers | code] becomes the code alone: one `<pre>` per code cell (hexo,
     Pygments), or one line per row when each row holds one line (GitHub, Gitea, gitiles, SyntaxHighlighter)."""
@@ -328,9 +345,11 @@ def _unwrap_code_tables(tree: HtmlElement) -> None:
             continue
         rows = [row for row in table.iter("tr")]
         cells = [[c for c in row if c.tag in ("td", "th")] for row in rows]
-        code_cells = [[c for c in row if not _is_gutter(c)] for row in cells]
+        code_cells = _code_cells(cells)
+        if code_cells is None:
+            continue
         has_gutter = any(len(c) < len(r) for c, r in zip(code_cells, cells))
-        if not rows or not has_gutter or any(len(row) > 1 for row in code_cells):
+        if not rows or not has_gutter:
             continue
         blocks = [pre for row in code_cells for cell in row for pre in cell.iter("pre")]
         if blocks:  # [gutter | <pre>]: keep the blocks, only when the code cells hold nothing else
