@@ -668,11 +668,17 @@ def _content_blocks(tree: HtmlElement, *, comment_sections: bool = True) -> dict
             block = block.getparent()
         if block in excluded:
             continue
-        while block is not None and block.tag in _INLINE_TAGS:
-            block = block.getparent()
+        block = _block_of(block)
         if block is not None and block.tag not in _HEADING_TAGS:
             blocks[block] = blocks.get(block, 0) + size
     return blocks
+
+
+def _block_of(holder: etree._Element | None) -> etree._Element | None:
+    """The block a text belongs to: the element holding it, or the first above it that is not inline."""
+    while holder is not None and holder.tag in _INLINE_TAGS:
+        holder = holder.getparent()
+    return holder
 
 
 def _common_ancestor(a: etree._Element, b: etree._Element) -> etree._Element | None:

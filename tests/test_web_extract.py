@@ -432,20 +432,14 @@ _DEFINITION_COMMENTS = " or ancestor::*[contains(@class, 'comment') or contains(
 
 
 def _definition_blocks(tree, comment_sections):
-    from filters.web_extract import _HEADING_TAGS, _INLINE_TAGS
+    from filters.web_extract import _HEADING_TAGS, _block_of
 
     blocks = {}
     for text in etree.XPath(_DEFINITION_TEXTS.format(_DEFINITION_COMMENTS if comment_sections else ""))(tree):
-        size = len(text.strip())
-        if not size:
-            continue
-        block = text.getparent()
-        if text.is_tail:
-            block = block.getparent()
-        while block is not None and block.tag in _INLINE_TAGS:
-            block = block.getparent()
-        if block is not None and block.tag not in _HEADING_TAGS:
-            blocks[block] = blocks.get(block, 0) + size
+        if size := len(text.strip()):
+            block = _block_of(text.getparent().getparent() if text.is_tail else text.getparent())
+            if block is not None and block.tag not in _HEADING_TAGS:
+                blocks[block] = blocks.get(block, 0) + size
     return blocks
 
 
