@@ -618,6 +618,8 @@ def _marked_content(tree: HtmlElement) -> Iterator[list[etree._Element]]:
     yield _ARTICLE_BODY_XPATH(tree)
     yield list(tree.iterdescendants("article"))
     yield list(tree.iterdescendants("main"))
+
+
 _INLINE_TAGS = frozenset({
     "a", "abbr", "b", "bdi", "bdo", "big", "br", "cite", "code", "data", "del", "dfn", "em", "font", "i", "img",
     "ins", "kbd", "label", "mark", "nobr", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "tt",
