@@ -31,10 +31,11 @@ in it: a web run with the recall off (collect and a mix of unclassified pages), 
 the scoring of the pages measured by `recall_split`:
     web at scale, recall off + scoring = (recall-off run - one-record run + scoring the pages) / MB
 The recall's per-run part is bounded by `max_seed_pages` and `negative_ratio`, not by the corpus; at the
-paper's 500K seeds a category it is larger than here, but still paid once per iteration. It slightly overstates what does not grow: the select
-pipeline and the score pipeline's reading and writing of the pages also grow with the corpus (together at
-most ~4 CPU-s here, ~0.14 s/MB). The column subtracts a rerun's recall from a whole run's: both spread by
-several CPU-seconds on a shared machine, so read it across rounds, not to the unit.
+paper's 500K seeds a category it is larger than here, but still paid once per iteration. It slightly
+overstates what does not grow: the select pipeline and the score pipeline's reading and writing of the
+pages also grow with the corpus (together at most ~4 CPU-s here, ~0.14 s/MB). The column subtracts a
+rerun's recall from a whole run's: both spread by several CPU-seconds on a shared machine, so read it
+across rounds, not to the unit.
 
     make bench-cost          # or: .venv/bin/python -m benchmarks.bench_cost [--rounds 3] [--repos DIR] [--warc F...]
                              #     [--fixed-only]

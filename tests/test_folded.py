@@ -9,7 +9,7 @@ import pytest
 from recall_sample import SMALL_DATA_PARAMS, labelled_pages, train_small_model
 
 from classifiers.fasttext_model import FOLDED_FILE, MODEL_FILE, PageTokens, TextClassifier, train_classifier
-from classifiers.folded import FoldedModel, _fold, fasttext_hash
+from classifiers.folded import LABEL_PREFIX, FoldedModel, _fold, fasttext_hash
 
 TOLERANCE = 1e-6  # fastText sums float32 rows; the table is summed in float64: ~1e-7 apart
 
@@ -19,7 +19,7 @@ def fasttext_model(model_dir):
 
 
 def fasttext_probabilities(model, line: str) -> dict[str, float]:
-    return {label.removeprefix("__label__"): min(1.0, p) for p, label in model.f.predict(line + "\n", -1, 0.0, "strict")}
+    return {label.removeprefix(LABEL_PREFIX): min(1.0, p) for p, label in model.f.predict(line + "\n", -1, 0.0, "strict")}
 
 
 def random_lines(words: list[str], n: int, seed: int) -> list[list[str]]:

@@ -5,6 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from filters import web_extract as w
 from filters.web_extract import (
     extract_text,
     is_discussion,
@@ -432,20 +433,16 @@ _DEFINITION_COMMENTS = " or ancestor::*[contains(@class, 'comment') or contains(
 
 
 def _definition_blocks(tree, comment_sections):
-    from filters.web_extract import _HEADING_TAGS, _block_of
-
     blocks = {}
     for text in etree.XPath(_DEFINITION_TEXTS.format(_DEFINITION_COMMENTS if comment_sections else ""))(tree):
         if size := len(text.strip()):
-            block = _block_of(text.getparent().getparent() if text.is_tail else text.getparent())
-            if block is not None and block.tag not in _HEADING_TAGS:
+            block = w._block_of(text.getparent().getparent() if text.is_tail else text.getparent())
+            if block is not None and block.tag not in w._HEADING_TAGS:
                 blocks[block] = blocks.get(block, 0) + size
     return blocks
 
 
 def _definition_prune(tree):
-    from filters import web_extract as w
-
     for element in list(tree.iter(*w._BOILERPLATE_TAGS, *w._LINK_BLOCK_TAGS, "div")):
         parent = element.getparent()
         if element.tag == "div" and not w._link_bar(element):
@@ -486,16 +483,14 @@ def _markup(node):
 @given(st.lists(_elements(4), min_size=1, max_size=5), st.booleans())
 @settings(max_examples=300, deadline=None)
 def test_tree_passes_answer_as_their_xpath_definitions(body, comment_sections):
-    from filters import web_extract as w
-
     page = f"<html><head><title>t</title></head><body class='b'>{''.join(map(_markup, body))}</body></html>"
     tree = parse_html(page.encode())
     assert w._content_blocks(tree, comment_sections=comment_sections) == _definition_blocks(tree, comment_sections)
     assert w._headed_sections(tree) == w._HEADED_XPATH(tree)
     assert w._FOLDED_XPATH(tree) == tree.xpath(
         ".//body//*[contains(@class, 'dropdown') or contains(@class, 'drop-down')]")
-    assert list(w._marked_content(tree)) == [tree.xpath(x) for x in (".//*[@itemprop = 'articleBody']", ".//article",
-                                                                       ".//main")]
+    assert [xpath(tree) for xpath in w._MARKED_CONTENT_XPATHS] == [
+        tree.xpath(x) for x in (".//*[@itemprop = 'articleBody']", ".//article", ".//main")]
     pruned, defined = parse_html(page.encode()), parse_html(page.encode())
     w.prune_boilerplate(pruned)
     _definition_prune(defined)
