@@ -37,6 +37,12 @@ pages also grow with the corpus (together at most ~4 CPU-s here, ~0.14 s/MB). Th
 rerun's recall from a whole run's: both spread by several CPU-seconds on a shared machine, so read it
 across rounds, not to the unit.
 
+Machines differ in what a CPU-second does (docs/measurements.md: the same commit on two machines of this
+workplace a day apart), so each round also runs each path's yardstick on the same
+input (`benchmarks.cost_reference`): trafilatura alone on the WARC's pages, datasketch alone on the
+repositories' files. The path at scale as a multiple of its yardstick holds across machines where CPU-hours do
+not.
+
     make bench-cost          # or: .venv/bin/python -m benchmarks.bench_cost [--rounds 3] [--repos DIR] [--warc F...]
                              #     [--fixed-only]
 """
@@ -58,6 +64,8 @@ SHARED = REPO.parent / "shared" / "data"
 DEFAULT_REPOS = Path("/work/cache/bench-cost/repos")
 DEFAULT_WARC = SHARED / "warc" / "pages" / "trafilatura-test-pages.warc.gz"
 PHASES = ("collect", "recall", "mix")
+YARDSTICKS = {"code": "datasketch MinHash.bulk alone on the same files", "web": "trafilatura.extract(fast=True) "
+              "alone on the same pages"}
 
 
 def write_seeds(repos: Path, work: Path) -> dict[str, str]:
@@ -171,6 +179,16 @@ def input_mb(repos: list[Path], warcs: list[Path]) -> float:
     return sum(p.stat().st_size for r in repos for p in r.rglob("*") if p.is_file() and ".git" not in p.parts) / 1e6
 
 
+def reference_cpu(name: str, repos: Path, warcs: list[Path]) -> float:
+    """CPU seconds of the yardstick of path `name` on the same input (`benchmarks.cost_reference`)."""
+    args = [str(w) for w in warcs] if name == "web" else [str(repos)]
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.cost_reference", name, *args],
+                          cwd=REPO, env=ENV, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmarks.cost_reference {name} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])["cpu_s"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repos", type=Path, default=DEFAULT_REPOS, help="folder of checked-out repositories")
@@ -207,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"round {r + 1} one-record runs: " + ", ".join(f"{k} {v[-1]:.1f}" for k, v in fixed.items()), flush=True)
             for name, (config, _) in ({} if args.fixed_only else paths).items():
                 runs[name].append(phase_costs(config, work / f"out-{name}-{r}"))
+                runs[name][-1]["yardstick"] = reference_cpu(name, args.repos, args.warc)
                 if name == "web":
                     split = recall_split(config, work / f"out-{name}-{r}")
                     runs[name][-1].update({"recall per run": split["per run"], "recall per page": split["per page"],
@@ -242,6 +261,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{'':<6}recall: {med['recall per run']:.1f} CPU-s per run (training, pipelines, model loads), "
                   f"{med['recall per page']:.1f} scoring the pages ({per_mb['recall per page']:.3f} s/MB, "
                   f"{per_mb['recall per page'] * 1e6 / 3600:.0f} CPU-h/TB)")
+        # The path at scale against its yardstick, per round (the same machine state), then the median.
+        scale = {"code": lambda run, one_run: run["total"] - one_run,
+                 "web": lambda run, one_run: run["recall off"] - one_run + run["recall per page"]}[name]
+        ratio = statistics.median(scale(run, one_run) / run["yardstick"] for run, one_run in zip(runs[name], fixed[name]))
+        print(f"{'':<6}yardstick: {YARDSTICKS[name]} {med['yardstick']:.1f} CPU-s "
+              f"({med['yardstick'] / mb * 1e6 / 3600:.0f} CPU-h/TB); the path at scale"
+              f"{' (recall off + scoring)' if name == 'web' else ''} costs {ratio:.2f}x it")
     print("CPU-h/TB: every CPU-second of these runs per MB of input; at scale: less a one-record run's; "
           "less recall/run: also less the recall's cost per run; recall off + scoring: a recall-off run less a "
           "one-record run, plus scoring the pages (the module doc)")
