@@ -118,7 +118,8 @@ bench: $(STAMP)
 	  echo "== $$f"; $(PY) -m benchmarks.$$(basename $$f .py) || exit 1; done
 
 # The whole pipeline on real data fetched outside the repository (repositories under /work/cache/bench-cost/repos
-# or REPOS=..., ../shared's WARC of ordinary pages): CPU-seconds per MB per phase and CPU-hours per TB (docs/cost.md).
+# or REPOS=..., ../shared's WARC of ordinary pages): CPU-seconds per MB per phase, CPU-hours per TB, and each path
+# against its yardstick (trafilatura, datasketch) on the same input (docs/measurements.md).
 REPOS ?= /work/cache/bench-cost/repos
 bench-cost: $(STAMP)
 	nice -n 10 $(PY) -m benchmarks.bench_cost --repos $(REPOS)

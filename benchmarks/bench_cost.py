@@ -37,11 +37,10 @@ pages also grow with the corpus (together at most ~4 CPU-s here, ~0.14 s/MB). Th
 rerun's recall from a whole run's: both spread by several CPU-seconds on a shared machine, so read it
 across rounds, not to the unit.
 
-Machines differ in what a CPU-second does (docs/measurements.md: the same commit on two machines of this
-workplace a day apart), so each round also runs each path's yardstick on the same
-input (`benchmarks.cost_reference`): trafilatura alone on the WARC's pages, datasketch alone on the
-repositories' files. The path at scale as a multiple of its yardstick holds across machines where CPU-hours do
-not.
+Machines differ in what a CPU-second does (docs/measurements.md: nearly the same code on two machines of this
+workplace hours apart, 1.6-1.8x), so each round also runs each path's yardstick on the same input
+(`benchmarks.cost_reference`): trafilatura alone on the WARC's pages, datasketch alone on the repositories'
+files. The path at scale as a multiple of its yardstick is the figure to compare across machines.
 
     make bench-cost          # or: .venv/bin/python -m benchmarks.bench_cost [--rounds 3] [--repos DIR] [--warc F...]
                              #     [--fixed-only]
@@ -264,7 +263,8 @@ def main(argv: list[str] | None = None) -> int:
         # The path at scale against its yardstick, per round (the same machine state), then the median.
         scale = {"code": lambda run, one_run: run["total"] - one_run,
                  "web": lambda run, one_run: run["recall off"] - one_run + run["recall per page"]}[name]
-        ratio = statistics.median(scale(run, one_run) / run["yardstick"] for run, one_run in zip(runs[name], fixed[name]))
+        ratio = statistics.median(scale(run, one_run) / run["yardstick"]
+                                  for run, one_run in zip(runs[name], fixed[name]))
         print(f"{'':<6}yardstick: {YARDSTICKS[name]} {med['yardstick']:.1f} CPU-s "
               f"({med['yardstick'] / mb * 1e6 / 3600:.0f} CPU-h/TB); the path at scale"
               f"{' (recall off + scoring)' if name == 'web' else ''} costs {ratio:.2f}x it")

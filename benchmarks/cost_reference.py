@@ -1,11 +1,12 @@
 """The yardsticks of `benchmarks.bench_cost`: what the tools a user would pick instead cost on the same input,
-measured in the same rounds, so a path's cost reads as a ratio that holds from one machine to another.
+measured in the same rounds, so a path's cost reads as a ratio to compare across machines.
 
 - web: `trafilatura.extract(html, fast=True)` on every response record of the WARC files, reading included
   (warcio). The web path does all of that and more (language, URL, exact and near dedup, scoring, the mix).
 - code: datasketch's best API (`MinHash.bulk`, 256 permutations, its default SHA-1) on every file of the
   repositories that are not binary (no NUL byte in their first 8 KB, git's test), with the project's
-  shingles (5 tokens, `benchmarks.bench_dedup.shingle_set`), reading included. The code path signs the same files and reads, filters, decontaminates and writes them too.
+  shingles (5 tokens, `benchmarks.bench_dedup.shingle_set`), reading included. The code path signs the same
+  files and reads, filters, decontaminates and writes them too.
 
 Run in a subprocess of its own; prints `{"cpu_s": ..., "items": ...}`: CPU seconds (`time.process_time`)
 of the work after the imports.
