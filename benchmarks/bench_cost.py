@@ -55,6 +55,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -162,14 +163,19 @@ def phase_costs(config: Path, out: Path) -> dict[str, float]:
     return {"fixed": fixed, "collect": total - rm, "recall": rm - m, "mix": m - fixed, "total": total}
 
 
+def module_json(module: str, *args: str) -> dict[str, Any]:
+    """The JSON object that `python -m module args` prints on its last line (run in a subprocess)."""
+    proc = subprocess.run([sys.executable, "-m", module, *args], cwd=REPO, env=ENV, capture_output=True, text=True,
+                          check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{module} {' '.join(args)} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def recall_split(config: Path, out: Path) -> dict[str, float]:
     """The recall of finished web run `out` split into CPU-seconds per run and per page
     (`benchmarks.recall_split`, in a subprocess: it patches the recall's modules)."""
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.recall_split", str(config), str(out), "--json"],
-                          cwd=REPO, env=ENV, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        raise RuntimeError(f"benchmarks.recall_split {config} {out} failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return module_json("benchmarks.recall_split", str(config), str(out), "--json")
 
 
 def input_mb(repos: list[Path], warcs: list[Path]) -> float:
@@ -181,11 +187,15 @@ def input_mb(repos: list[Path], warcs: list[Path]) -> float:
 def reference_cpu(name: str, repos: Path, warcs: list[Path]) -> float:
     """CPU seconds of the yardstick of path `name` on the same input (`benchmarks.cost_reference`)."""
     args = [str(w) for w in warcs] if name == "web" else [str(repos)]
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.cost_reference", name, *args],
-                          cwd=REPO, env=ENV, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        raise RuntimeError(f"benchmarks.cost_reference {name} failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])["cpu_s"]
+    return module_json("benchmarks.cost_reference", name, *args)["cpu_s"]
+
+
+def at_scale(name: str, run: dict[str, float], one_run: float) -> float:
+    """CPU seconds of one round's run of path `name` that grow with the input: the whole run less the
+    one-record run; on the web path the recall-off run less it, plus scoring the pages (the module doc)."""
+    if name == "web":
+        return run["recall off"] - one_run + run["recall per page"]
+    return run["total"] - one_run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -250,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         if "recall per run" in med:
             less_recall = f"{(marginal - per_mb['recall per run']) * 1e6 / 3600:>17.0f}"
             # Per round, then the median: no training in it (the module doc).
-            off = statistics.median((run["recall off"] - one_run + run["recall per page"]) / mb
+            off = statistics.median(at_scale(name, run, one_run) / mb
                                     for run, one_run in zip(runs[name], fixed[name]))
             recall_off = f"{off * 1e6 / 3600:>22.0f}"
         print(f"{name:<6}{mb:>10.1f}{med['fixed']:>9.1f}" + "".join(f"{per_mb[p]:>14.3f}" for p in PHASES)
@@ -261,9 +271,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{med['recall per page']:.1f} scoring the pages ({per_mb['recall per page']:.3f} s/MB, "
                   f"{per_mb['recall per page'] * 1e6 / 3600:.0f} CPU-h/TB)")
         # The path at scale against its yardstick, per round (the same machine state), then the median.
-        scale = {"code": lambda run, one_run: run["total"] - one_run,
-                 "web": lambda run, one_run: run["recall off"] - one_run + run["recall per page"]}[name]
-        ratio = statistics.median(scale(run, one_run) / run["yardstick"]
+        ratio = statistics.median(at_scale(name, run, one_run) / run["yardstick"]
                                   for run, one_run in zip(runs[name], fixed[name]))
         print(f"{'':<6}yardstick: {YARDSTICKS[name]} {med['yardstick']:.1f} CPU-s "
               f"({med['yardstick'] / mb * 1e6 / 3600:.0f} CPU-h/TB); the path at scale"

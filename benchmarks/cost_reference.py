@@ -4,9 +4,9 @@ measured in the same rounds, so a path's cost reads as a ratio to compare across
 - web: `trafilatura.extract(html, fast=True)` on every response record of the WARC files, reading included
   (warcio). The web path does all of that and more (language, URL, exact and near dedup, scoring, the mix).
 - code: datasketch's best API (`MinHash.bulk`, 256 permutations, its default SHA-1) on every file of the
-  repositories that are not binary (no NUL byte in their first 8 KB, git's test), with the project's
-  shingles (5 tokens, `benchmarks.bench_dedup.shingle_set`), reading included. The code path signs the same
-  files and reads, filters, decontaminates and writes them too.
+  repositories that is not binary (`pipeline.sources.file_text.is_binary`, the GitHub source's test), with
+  the project's shingles (5 tokens, `benchmarks.bench_dedup.shingle_set`), reading included. The code path
+  signs the same files and reads, filters, decontaminates and writes them too.
 
 Run in a subprocess of its own; prints `{"cpu_s": ..., "items": ...}`: CPU seconds (`time.process_time`)
 of the work after the imports.
@@ -39,12 +39,13 @@ def code(repos: Path) -> tuple[float, int]:
     from datasketch import MinHash
 
     from benchmarks.bench_dedup import NUM_PERM, SEED, shingle_set
+    from pipeline.sources.file_text import is_binary
 
     start, shingles = time.process_time(), []
     for path in sorted(repos.rglob("*")):
         if path.is_file() and ".git" not in path.parts:
             data = path.read_bytes()
-            if b"\0" not in data[:8192]:  # git's test for a binary file
+            if not is_binary(data):
                 shingles.append(shingle_set(data.decode("utf-8", "replace")))
     MinHash.bulk(shingles, num_perm=NUM_PERM, seed=SEED)
     return time.process_time() - start, len(shingles)

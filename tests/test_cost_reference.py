@@ -20,9 +20,8 @@ def test_code_yardstick_signs_every_text_file_and_skips_binaries(tmp_path: Path)
     (repo / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + bytes(64))
     (repo / ".git").mkdir()
     (repo / ".git" / "config").write_text("[core]\n")
-    cpu, files = cost_reference.code(tmp_path / "repos")
+    _, files = cost_reference.code(tmp_path / "repos")
     assert files == 2  # a.py and README.md: not the PNG, nothing under .git
-    assert cpu >= 0
 
 
 def test_web_yardstick_extracts_every_response_record(tmp_path: Path) -> None:
@@ -30,9 +29,8 @@ def test_web_yardstick_extracts_every_response_record(tmp_path: Path) -> None:
     fetches.append(Fetch("https://example.org/meta", b"x", warc_type="metadata"))
     warc = tmp_path / "pages.warc.gz"
     warc.write_bytes(warc_bytes(fetches))
-    cpu, pages = cost_reference.web([warc])
+    _, pages = cost_reference.web([warc])
     assert pages == 3
-    assert cpu >= 0
 
 
 def test_runs_as_the_bench_calls_it(tmp_path: Path) -> None:
