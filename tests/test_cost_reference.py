@@ -18,10 +18,11 @@ def test_code_yardstick_signs_every_text_file_and_skips_binaries(tmp_path: Path)
     (repo / "src" / "a.py").write_text("def f(x):\n    return x + 1\n" * 20)
     (repo / "README.md").write_text("A small project with a function and its tests.\n")
     (repo / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + bytes(64))
+    (repo / "logo.ai").write_bytes(b"%PDF-1.5\n" + b"stream x y z endstream\n" * 50)  # no NUL: a signature
     (repo / ".git").mkdir()
     (repo / ".git" / "config").write_text("[core]\n")
     _, files = cost_reference.code(tmp_path / "repos")
-    assert files == 2  # a.py and README.md: not the PNG, nothing under .git
+    assert files == 2  # a.py and README.md: not the PNG or the PDF, nothing under .git
 
 
 def test_web_yardstick_extracts_every_response_record(tmp_path: Path) -> None:
